@@ -1,0 +1,31 @@
+# Every target builds .venv on first use and reinstalls when pyproject.toml changes:
+# a fresh machine needs only Python 3, make and the package registries.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check --quiet
+READY  := $(VENV)/.ready
+
+.PHONY: test demo bench clean
+
+$(READY): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e '.[test,demo]'
+	@# PyTorch is a test reference only: use the CPU build when this machine offers it, else skip those tests
+	@$(PIP) install 'torch==2.13.0' 2>/dev/null \
+	  && echo "torch 2.13.0 installed: gradients are also checked against PyTorch" \
+	  || echo "torch not available here: the PyTorch comparisons will be skipped"
+	@touch $@
+
+test: $(READY)
+	$(PY) -m pytest
+
+demo: $(READY)
+	$(PY) demos/demo.py
+
+bench: $(READY)
+	$(PIP) install 'micrograd==0.1.0'
+	$(PY) demos/benchmark.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis demos/output

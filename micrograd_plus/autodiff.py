@@ -1,0 +1,154 @@
+"""Differentiation beyond ``backward()``: grad() to any order, gradcheck, no_grad, detect_anomaly."""
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+from . import engine
+from .engine import Value, topological_order
+
+
+# ---------------------------------------------------------------- modes
+
+@contextlib.contextmanager
+def _mode(grad_enabled: bool, anomaly: bool) -> Iterator[None]:
+    previous = engine._set_mode(grad_enabled, anomaly)
+    try:
+        yield
+    finally:
+        engine._set_mode(*previous)
+
+
+def no_grad() -> contextlib.AbstractContextManager:
+    """Ops inside record no parents: results are plain leaves (fast evaluation, nothing to free)."""
+    return _mode(False, engine._anomaly)
+
+
+def enable_grad() -> contextlib.AbstractContextManager:
+    """Record the graph again, e.g. inside a no_grad() block."""
+    return _mode(True, engine._anomaly)
+
+
+def detect_anomaly() -> contextlib.AbstractContextManager:
+    """Raise AnomalyError at the first nan/inf, forward or backward, naming the op and its inputs."""
+    return _mode(engine._grad_enabled, True)
+
+
+# ---------------------------------------------------------------- grad
+
+def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = False) -> Any:
+    """d output / d input for each input, without touching any ``.grad``.
+
+    With ``create_graph=True`` the results are Values whose graphs lead back to the inputs, so they can
+    be differentiated again (second, third... derivatives). An input that ``output`` does not depend on
+    gets 0. Returns one gradient for a single Value, else a list in the order of ``inputs``.
+    """
+    single = isinstance(inputs, Value)
+    wanted = [inputs] if single else list(inputs)
+    if not isinstance(output, Value):
+        raise TypeError(f'grad() needs a Value as output, got {type(output).__name__}')
+    for x in wanted:
+        if not isinstance(x, Value):
+            raise TypeError(f'grad() inputs must be Values, got {type(x).__name__} {x!r}')
+    with _mode(True, engine._anomaly) if create_graph else no_grad():
+        grads = _accumulate(output, create_graph)
+        zero = Value(0.0) if create_graph else 0.0
+        result = [grads.get(x, zero) for x in wanted]
+    return result[0] if single else result
+
+
+def _accumulate(output: Value, as_values: bool) -> dict:
+    """Reverse accumulation into a dict keyed by node (Values hash by identity)."""
+    grads: dict = {output: Value(1.0) if as_values else 1.0}
+    for node in reversed(topological_order(output)):
+        g = grads.get(node)
+        if g is None or node._is_leaf:
+            continue
+        for parent, local in zip(node._prev, node.local_grads(as_values)):
+            # skip multiplying by a literal 1.0: keeps second-order graphs small and readable
+            term = g if local.__class__ is float and local == 1.0 else g * local
+            previous = grads.get(parent)
+            grads[parent] = term if previous is None else previous + term
+    return grads
+
+
+# ---------------------------------------------------------------- central differences
+
+def _evaluate(f: Callable[..., Any], args: Sequence[float]) -> float:
+    with no_grad():
+        out = f(*(Value(a) for a in args))
+    return out.data if isinstance(out, Value) else float(out)
+
+
+def central_difference(f: Callable[..., Any], *args: float, arg: int = 0, eps: float = 1e-6) -> float:
+    """(f(x + eps) - f(x - eps)) / (2 eps) in argument ``arg``: the derivative by numbers alone.
+
+    ``f`` takes and returns Values (or numbers); ``args`` are floats or Values (their data is used).
+    """
+    xs = [a.data if isinstance(a, Value) else float(a) for a in args]
+    up, down = list(xs), list(xs)
+    up[arg] += eps
+    down[arg] -= eps
+    return (_evaluate(f, up) - _evaluate(f, down)) / (2 * eps)
+
+
+@dataclass
+class GradcheckReport:
+    """What gradcheck compared: prints as a table, is truthy when every entry agreed."""
+    passed: bool
+    rows: list[tuple[str, float, float, float]] = field(default_factory=list)  # name, analytic, numeric, error
+    order: int = 1
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        orders = 'first and second order' if self.order == 2 else 'first order'
+        lines = [f"gradcheck {'PASSED' if self.passed else 'FAILED'} ({orders}, analytic vs central differences)",
+                 f"  {'derivative':<16} {'analytic':>14} {'numeric':>14} {'error':>10}"]
+        for name, analytic, numeric, error in self.rows:
+            flag = '' if error <= 1 else '   <-- mismatch'
+            lines.append(f'  {name:<16} {analytic:>14.6g} {numeric:>14.6g} {error:>10.2g}{flag}')
+        return '\n'.join(lines)
+
+    __repr__ = __str__
+
+
+def gradcheck(f: Callable[..., Value], *values: Any, second_order: bool = False,
+              eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> GradcheckReport:
+    """Compare f's gradients (and optionally its Hessian) with central differences.
+
+    ``values`` are the point (numbers or Values). Each row's error is |analytic - numeric| divided by
+    the allowed tolerance ``atol + rtol * |numeric|``, so an entry passes when its error is <= 1.
+    """
+    point = [v.data if isinstance(v, Value) else float(v) for v in values]
+    names = [v.label if isinstance(v, Value) and v.label else f'x{i}' for i, v in enumerate(values)]
+    xs = [Value(x) for x in point]
+    out = f(*xs)
+    if not isinstance(out, Value):
+        raise TypeError(f'gradcheck needs f to return a Value, got {type(out).__name__}')
+    analytic = grad(out, xs, create_graph=second_order)
+    report = GradcheckReport(True, order=2 if second_order else 1)
+
+    def add(name: str, a: float, n: float) -> None:
+        both_nan = a != a and n != n
+        error = 0.0 if both_nan or a == n else abs(a - n) / (atol + rtol * abs(n))
+        if not math.isfinite(error):
+            error = math.inf
+        report.rows.append((name, a, n, error))
+        report.passed &= error <= 1
+
+    for i, name in enumerate(names):
+        add(f'd/d{name}', float(analytic[i]), central_difference(f, *point, arg=i, eps=eps))
+    if second_order:
+        for i, name_i in enumerate(names):
+            second = grad(analytic[i], xs) if isinstance(analytic[i], Value) else [0.0] * len(xs)
+            for j, name_j in enumerate(names):
+                def first_i(*vs: Value, _i: int = i) -> Value:
+                    with enable_grad():
+                        return grad(f(*vs), list(vs))[_i]
+                add(f'd2/d{name_i}d{name_j}', float(second[j]),
+                    central_difference(first_i, *point, arg=j, eps=eps))
+    return report

@@ -1,0 +1,475 @@
+"""Value: one float in a computation graph, its operators, and backward().
+
+Memory layout, chosen because a training step makes ~70,000 nodes:
+- a leaf holds ``data``, ``grad``, ``label`` in slots (no ``__dict__``);
+- an op node adds its inputs as two slots ``_a``, ``_b`` (``_b`` holds a tuple for an n-ary op);
+  *which* op it is, is its class: one small class per entry of the table in ``ops.py``, so a node
+  stores no op field and no closure;
+- nothing points from an input to its result, so graphs have no reference cycles: a graph is freed
+  by reference counting the moment its root goes, and the cyclic garbage collector finds nothing.
+
+Speed: each op's forward method and float ``_backward`` are compiled from the table's expressions
+(see ``_compile``), so the chain rule for ``*`` runs as ``a.grad += g * y`` with no call in between.
+"""
+from __future__ import annotations
+
+import linecache
+import math
+import numbers
+import re
+from typing import Any, Callable, Iterable, Sequence
+
+from . import ops
+
+_new = object.__new__
+
+# Switched by no_grad() and detect_anomaly() (autodiff.py); `_plain` is the one flag the hot path reads.
+_grad_enabled = True
+_anomaly = False
+_plain = True
+
+
+def _set_mode(grad_enabled: bool, anomaly: bool) -> tuple[bool, bool]:
+    """Set the recording mode; returns the previous (grad_enabled, anomaly) to restore later."""
+    global _grad_enabled, _anomaly, _plain
+    previous = (_grad_enabled, _anomaly)
+    _grad_enabled, _anomaly = bool(grad_enabled), bool(anomaly)
+    _plain = _grad_enabled and not _anomaly
+    return previous
+
+
+class AnomalyError(FloatingPointError):
+    """Raised under detect_anomaly() at the first non-finite value, forward or backward."""
+
+
+def _number(x: Any) -> float:
+    """x as a float, or a TypeError that says what is accepted."""
+    if x.__class__ is float:
+        return x
+    if isinstance(x, Value):
+        raise TypeError(f'Value() got a Value ({x!r}); pass its number (v.data) or use v.detach()')
+    if isinstance(x, numbers.Real) or (hasattr(x, '__float__') and not isinstance(x, (str, bytes, numbers.Complex))):
+        try:
+            return float(x)
+        except (TypeError, ValueError):
+            pass
+    if isinstance(x, numbers.Complex):
+        hint = 'micrograd_plus works on real numbers only; use .real or abs()'
+    elif isinstance(x, (str, bytes)):
+        hint = 'convert text with float() first'
+    else:
+        hint = 'pass an int, a float, or a numpy/torch scalar'
+    raise TypeError(f'Value() takes a real number, got {type(x).__name__} {x!r}: {hint}')
+
+
+def _lift(x: Any) -> Value | None:
+    """An operand as a Value: Values pass through, numbers become constant leaves, others give None."""
+    if isinstance(x, Value):
+        return x
+    if x.__class__ is float or x.__class__ is int or isinstance(x, numbers.Real):
+        return _leaf(float(x))
+    return None
+
+
+def _leaf(data: float) -> Value:
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ''
+    return out
+
+
+class Value:
+    """A scalar in a computation graph: ``data``, the ``grad`` of the last backward, and a ``label``.
+
+    Compatible with karpathy/micrograd and the lecture: ``Value(data, _children, _op, label)``,
+    ``._prev`` (inputs in argument order), ``._op`` (micrograd's strings), ``._backward()`` per node.
+    Operators and math methods (``+ - * / ** exp log sqrt tanh sigmoid relu sin cos abs``) are
+    installed from the derivative table below the class.
+    """
+    __slots__ = ('data', 'grad', 'label')
+    __array_ufunc__ = None  # numpy scalars defer to our reflected operators and give a Value
+    _op: str = ''
+    _prev: tuple = ()
+    _a: Any = None  # a leaf has no inputs (op nodes have these as slots)
+    _b: Any = None
+    _is_leaf = True
+
+    def __new__(cls, data: Any, _children: Iterable[Value] = (), _op: str = '', label: str = '') -> Value:
+        if cls is Value and (_children or _op):
+            cls = _HandBuilt
+        self = _new(cls)
+        self.data = _number(data)
+        self.grad = 0.0
+        self.label = label
+        if cls is _HandBuilt:
+            self._a, self._b, self._op = None, tuple(_children), _op
+        return self
+
+    def __getnewargs__(self) -> tuple:  # copy, deepcopy and pickle rebuild through __new__
+        return (self.data,)
+
+    def __repr__(self) -> str:
+        label = f', label={self.label!r}' if self.label else ''
+        return f'Value(data={self.data}, grad={self.grad}{label})'
+
+    def __float__(self) -> float:
+        return self.data
+
+    def _backward(self) -> None:
+        """Pass this node's grad on to its inputs (the chain rule for this node alone). A leaf has none."""
+
+    def local_grads(self, as_values: bool = False) -> tuple:
+        """d self / d input for each input in ``_prev``: floats, or Values (for higher order)."""
+        return ()
+
+    # ------------------------------------------------------------ ops not in the table
+
+    def __pow__(self, exponent: Any) -> Value:
+        if isinstance(exponent, Value):  # x ** y: both are inputs
+            return _binary_op(_Pow, ops.f_pow(self.data, exponent.data), self, exponent)
+        if not isinstance(exponent, numbers.Real):
+            return NotImplemented
+        # x ** c keeps c as a number, like micrograd ('**2', one input); it rides along in _b
+        return _binary_op(_PowConst, ops.f_pow(self.data, float(exponent)), self, _leaf(float(exponent)))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def abs(self) -> Value:
+        return abs(self)
+
+    # ------------------------------------------------------------ comparisons compare data
+
+    def __lt__(self, other: Any) -> bool:
+        return self.data < (other.data if isinstance(other, Value) else other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= (other.data if isinstance(other, Value) else other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > (other.data if isinstance(other, Value) else other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= (other.data if isinstance(other, Value) else other)
+
+    # ------------------------------------------------------------ graph
+
+    def detach(self) -> Value:
+        """A new leaf with the same data (and label): gradients stop here."""
+        out = _leaf(self.data)
+        out.label = self.label
+        return out
+
+    def backward(self) -> None:
+        """Fill ``.grad`` of every node this one depends on with d(self)/d(node).
+
+        The root is seeded with 1.0. Grads of non-leaf nodes are recomputed from zero, so calling
+        this twice is correct; leaf grads accumulate (as in PyTorch) until you reset them.
+        """
+        order = topological_order(self)
+        for node in order:
+            if not node._is_leaf:
+                node.grad = 0.0
+        self.grad += 1.0
+        if _anomaly:
+            _backward_checked(order)
+            return
+        for node in reversed(order):
+            node._backward()
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, inputs before results, ``root`` last. Iterative: no recursion."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[Any] = [root]
+    push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
+    while stack:
+        node = pop()
+        if node is None:  # the marker: the node below it has all its inputs emitted
+            emit(pop())
+            continue
+        if node in seen:
+            continue
+        mark(node)
+        push(node)
+        push(None)
+        a, b = node._a, node._b
+        if a is not None:
+            if a not in seen:
+                push(a)
+            if b is not None and b not in seen:
+                push(b)
+        elif b is not None:  # n-ary: _b is the tuple of inputs
+            for parent in b:
+                if parent not in seen:
+                    push(parent)
+    return order
+
+
+# ---------------------------------------------------------------- node classes
+
+class _UnaryNode(Value):
+    __slots__ = ('_a', '_b')
+    _is_leaf = False
+
+    @property
+    def _prev(self) -> tuple:
+        return (self._a,)
+
+
+class _BinaryNode(_UnaryNode):
+    __slots__ = ()
+
+    @property
+    def _prev(self) -> tuple:
+        return (self._a, self._b)
+
+
+class _PowConstNode(_UnaryNode):
+    """``x ** c`` for a number c. c is a constant leaf kept in ``_b`` but is not an input."""
+    __slots__ = ()
+
+    @property
+    def _op(self) -> str:
+        c = self._b.data
+        return f'**{int(c) if c.is_integer() and abs(c) < 1e16 else c}'
+
+
+class _NaryNode(_UnaryNode):
+    """A node with any number of inputs, as a tuple in ``_b`` (``_a`` stays None)."""
+    __slots__ = ()
+
+    @property
+    def _prev(self) -> tuple:
+        return self._b
+
+
+class _HandBuilt(_NaryNode):
+    """A node made by hand as ``Value(data, _children, _op)``: drawable, but with no derivative rule."""
+    __slots__ = ('_op',)
+
+    def _backward(self) -> None:
+        pass
+
+    def local_grads(self, as_values: bool = False) -> tuple:
+        raise TypeError(f'{self!r} was built by hand as Value(data, _children, {self._op!r}): '
+                        'it has no derivative rule, so gradients cannot flow through it')
+
+
+class _Dot(_NaryNode):
+    """bias + w1*x1 + w2*x2 + ...: a neuron's weighted sum as one node (inputs: bias, w1, x1, ...)."""
+    __slots__ = ()
+    _op = 'dot'
+
+    def _backward(self) -> None:
+        g = self.grad
+        inputs = self._b
+        for node, local in zip(inputs, ops.dot_grads(tuple(n.data for n in inputs), None)):
+            node.grad += g * local
+
+    def local_grads(self, as_values: bool = False) -> tuple:
+        inputs = self._b
+        return tuple(ops.dot_grads(inputs if as_values else tuple(n.data for n in inputs), self))
+
+
+def dot(weights: Sequence[Value], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
+    """``bias + sum(w * x)`` as a single node: the same value and gradients as the chain of ``+``
+    and ``*`` nodes, with one node instead of 2n (what makes an MLP step fast)."""
+    if len(weights) != len(inputs):
+        raise ValueError(f'dot() needs as many weights as inputs, got {len(weights)} and {len(inputs)}')
+    nodes = [_lift(bias)]
+    for w, x in zip(weights, inputs):
+        nodes += (_lift(w), _lift(x))
+    if None in nodes:
+        bad = next(v for v in (bias, *weights, *inputs) if _lift(v) is None)
+        raise TypeError(f'dot() takes Values or numbers, got {type(bad).__name__} {bad!r}')
+    inputs_ = tuple(nodes)
+    data = ops.dot_forward(tuple(n.data for n in inputs_))
+    if _plain:
+        out = _new(_Dot)
+        out.data, out.grad, out.label, out._a, out._b = data, 0.0, '', None, inputs_
+        return out
+    return _record_checked(_Dot, data, inputs_)
+
+
+# ---------------------------------------------------------------- compiling the derivative table
+
+_FORWARD_BINARY = '''
+def make(cls, {math}):
+    def method(self, other):
+        if not isinstance(other, Value):
+            other = _lift(other)
+            if other is None:
+                return NotImplemented
+        a, b = {a_b}
+        x, y = a.data, b.data
+        data = {forward}
+        if _plain:
+            out = _new(cls)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = a
+            out._b = b
+            return out
+        return _record_checked(cls, data, (a, b))
+    method.__name__ = method.__qualname__ = '{method}'
+    return method
+'''
+
+_FORWARD_UNARY = '''
+def make(cls, {math}):
+    def method(self):
+        x = self.data
+        data = {forward}
+        if _plain:
+            out = _new(cls)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record_checked(cls, data, (self,))
+    method.__name__ = method.__qualname__ = '{method}'
+    return method
+'''
+
+_BACKWARD = '''
+def make(cls, {math}):
+    def _backward(self):
+        """{name}: {chain}"""
+        g = self.grad
+{reads}
+{updates}
+    return _backward
+'''
+
+
+def _uses(expression: str, name: str) -> bool:
+    return re.search(rf'\b{name}\b', expression) is not None
+
+
+def _compile(template: str, filename: str, **fields: str) -> Callable[..., Any]:
+    """Fill a template, compile it (registering the source, so tracebacks and inspect show it)."""
+    source = template.format(**fields)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    scratch: dict[str, Any] = {}
+    exec(compile(source, filename, 'exec'), globals(), scratch)
+    return scratch['make']
+
+
+def _chain_rule_line(node: str, grad: str) -> str:
+    if grad == '1':
+        return f'        {node}.grad += g'
+    if grad == '-1':
+        return f'        {node}.grad -= g'
+    return f'        {node}.grad += g * ({grad})'
+
+
+def _node_class(op: ops.Op, base: type) -> type:
+    """A node class for one table entry, with its compiled float backward and value-mode rule."""
+    cls = type(f'Value[{op.name}]', (base,), {'__slots__': (), '__module__': __name__})
+    if base is not _PowConstNode:
+        cls._op = op.name
+    math_names = ', '.join(ops.FLOAT_MATH)
+    inputs = ('a', 'b')[:op.arity] if base is not _PowConstNode else ('a',)
+    variables = {'x': 'x = a.data', 'y': 'y = b.data', 'c': 'c = self._b.data', 'out': 'out = self.data'}
+    used = ' '.join(op.grads)
+    reads = [f'        {node} = self._{node}' for node in inputs]
+    reads += [f'        {line}' for name, line in variables.items() if _uses(used, name)]
+    updates = [_chain_rule_line(node, grad) for node, grad in zip(inputs, op.grads)]
+    chain = '; '.join(f'd/d{v} = {g}' for v, g in zip('xy', op.grads))
+    make = _compile(_BACKWARD, f'<micrograd_plus backward of {op.name!r}>', math=math_names, name=op.name,
+                    chain=chain, reads='\n'.join(reads), updates='\n'.join(updates))
+    cls._backward = make(cls, *ops.FLOAT_MATH.values())
+    parameters = 'x, y, c, out'
+    cls._float_rule = staticmethod(eval(f'lambda {parameters}: ({", ".join(op.grads)},)', dict(ops.FLOAT_MATH)))
+    cls._value_rule = staticmethod(eval(f'lambda {parameters}: ({", ".join(op.grads)},)', dict(ops.VALUE_MATH)))
+    cls.derivatives = op.grads
+    return cls
+
+
+def _local_grads(self: Value, as_values: bool = False) -> tuple:
+    a, b = self._a, self._b
+    c = b.data if isinstance(self, _PowConst) else None
+    if as_values:
+        return self._value_rule(a, b, c, self)
+    return self._float_rule(a.data, b.data if b is not None else None, c, self.data)
+
+
+_UnaryNode.local_grads = _local_grads
+
+
+def _install_forward(op: ops.Op, cls: type, method: str | None, reflected: str | None = None) -> None:
+    """Put the op's method on Value (``reflected``: the ``other OP self`` form, e.g. ``__radd__``)."""
+    math_names = ', '.join(ops.FLOAT_MATH)
+    for name, template, order in ((method, _FORWARD_UNARY if op.arity == 1 else _FORWARD_BINARY, 'self, other'),
+                                  (reflected, _FORWARD_BINARY, 'other, self')):
+        if name:
+            make = _compile(template, f'<micrograd_plus {name} ({op.name})>', math=math_names,
+                            method=name, forward=op.forward, a_b=order)
+            setattr(Value, name, make(cls, *ops.FLOAT_MATH.values()))
+
+
+_Add = _node_class(ops.ADD, _BinaryNode)
+_Sub = _node_class(ops.SUB, _BinaryNode)
+_Mul = _node_class(ops.MUL, _BinaryNode)
+_Div = _node_class(ops.DIV, _BinaryNode)
+_Pow = _node_class(ops.POW, _BinaryNode)
+_PowConst = _node_class(ops.POW_CONST, _PowConstNode)
+_install_forward(ops.ADD, _Add, '__add__', '__radd__')
+_install_forward(ops.SUB, _Sub, '__sub__', '__rsub__')
+_install_forward(ops.MUL, _Mul, '__mul__', '__rmul__')
+_install_forward(ops.DIV, _Div, '__truediv__', '__rtruediv__')
+_install_forward(ops.POW, _Pow, None, '__rpow__')  # base ** self; __pow__ is written by hand above
+for _op, _method in ((ops.NEG, '__neg__'), (ops.ABS, '__abs__'), (ops.EXP, 'exp'), (ops.LOG, 'log'),
+                     (ops.SQRT, 'sqrt'), (ops.TANH, 'tanh'), (ops.SIGMOID, 'sigmoid'), (ops.RELU, 'relu'),
+                     (ops.SIN, 'sin'), (ops.COS, 'cos')):
+    _install_forward(_op, _node_class(_op, _UnaryNode), _method)
+del _op, _method
+
+# ---------------------------------------------------------------- no_grad / detect_anomaly paths
+
+def _binary_op(cls: type, data: float, a: Value, b: Value) -> Value:
+    """Record a two-input node (the generated methods inline this same code)."""
+    if _plain:
+        out = _new(cls)
+        out.data, out.grad, out.label, out._a, out._b = data, 0.0, '', a, b
+        return out
+    return _record_checked(cls, data, (a, b))
+
+
+def _describe(node: Value) -> str:
+    name = f"'{node.label}' " if node.label else ''
+    return f'{name}{node.data!r}'
+
+
+def _record_checked(cls: type, data: float, inputs: tuple) -> Value:
+    """The slow path of every op: under no_grad() record nothing, under detect_anomaly() check."""
+    if _anomaly and not math.isfinite(data):
+        op = '**' if cls is _PowConst else cls._op
+        shown = inputs[:1] if cls is _PowConst else inputs
+        raise AnomalyError(f"detect_anomaly: op {op!r} gave {data!r} from input(s) "
+                           f"{', '.join(_describe(p) for p in shown)}")
+    if not _grad_enabled:
+        return _leaf(data)
+    out = _new(cls)
+    out.data, out.grad, out.label = data, 0.0, ''
+    if cls is _Dot:
+        out._a, out._b = None, inputs
+    else:
+        out._a, out._b = inputs[0], inputs[1] if len(inputs) == 2 else None
+    return out
+
+
+def _backward_checked(order: list[Value]) -> None:
+    for node in reversed(order):
+        node._backward()
+        for parent in node._prev:
+            if not math.isfinite(parent.grad):
+                raise AnomalyError(
+                    f'detect_anomaly: backward of op {node._op!r} (output {_describe(node)}) gave '
+                    f'grad {parent.grad!r} to input {_describe(parent)}')
