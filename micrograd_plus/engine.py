@@ -167,11 +167,13 @@ class Value:
         The root is seeded with 1.0. Grads of non-leaf nodes are recomputed from zero, so calling
         this twice is correct; leaf grads accumulate (as in PyTorch) until you reset them.
         """
-        order = topological_order(self)
+        if self._is_leaf:
+            self.grad += 1.0
+            return
+        order = _inner_nodes_in_order(self)
         for node in order:
-            if not node._is_leaf:
-                node.grad = 0.0
-        self.grad += 1.0
+            node.grad = 0.0
+        self.grad = 1.0
         if _anomaly:
             _backward_checked(order)
             return
@@ -205,6 +207,46 @@ def topological_order(root: Value) -> list[Value]:
             for parent in b:
                 if parent not in seen:
                     push(parent)
+    return order
+
+
+_VISITED = object()
+
+
+def _inner_nodes_in_order(root: Value) -> list[Value]:
+    """topological_order without the leaves, for backward(), which resets every inner grad anyway.
+
+    So the walk marks a visited node by putting a sentinel in its ``grad`` (no million-entry set to
+    hash into and grow) and skips leaves (their ``_backward`` does nothing). Callers reset the grads.
+    """
+    order: list[Value] = []
+    stack: list[Any] = [root]
+    push, pop, emit = stack.append, stack.pop, order.append
+    try:
+        while stack:
+            node = pop()
+            if node is None:  # the marker: the node below it has all its inputs emitted
+                emit(pop())
+                continue
+            if node.grad is _VISITED:
+                continue
+            node.grad = _VISITED
+            push(node)
+            push(None)
+            a, b = node._a, node._b
+            if a is not None:
+                if a.grad is not _VISITED and not a._is_leaf:
+                    push(a)
+                if b is not None and b.grad is not _VISITED and not b._is_leaf:
+                    push(b)
+            elif b is not None:  # n-ary: _b is the tuple of inputs
+                for parent in b:
+                    if parent.grad is not _VISITED and not parent._is_leaf:
+                        push(parent)
+    except BaseException:  # e.g. KeyboardInterrupt: leave no sentinel behind in a grad
+        for node in order + [n for n in stack if n is not None]:
+            node.grad = 0.0
+        raise
     return order
 
 
