@@ -13,6 +13,7 @@ Speed: each op's forward method and float ``_backward`` are compiled from the ta
 """
 from __future__ import annotations
 
+import itertools
 import linecache
 import math
 import numbers
@@ -301,34 +302,34 @@ class _HandBuilt(_NaryNode):
 
 
 class _Dot(_NaryNode):
-    """bias + w1*x1 + w2*x2 + ...: a neuron's weighted sum as one node (inputs: bias, w1, x1, ...)."""
+    """bias + w1*x1 + w2*x2 + ...: a neuron's weighted sum as one node (inputs: bias, w1, x1, ...).
+
+    Its float ``_backward`` is compiled below from the table's ``+`` rule (for the bias) and ``*``
+    rule (for each pair), so dot has no derivative of its own to get wrong.
+    """
     __slots__ = ()
     _op = 'dot'
 
-    def _backward(self) -> None:
-        g = self.grad
-        inputs = self._b
-        for node, local in zip(inputs, ops.dot_grads(tuple(n.data for n in inputs), None)):
-            node.grad += g * local
-
     def local_grads(self, as_values: bool = False) -> tuple:
         inputs = self._b
-        return tuple(ops.dot_grads(inputs if as_values else tuple(n.data for n in inputs), self))
+        return tuple(ops.dot_grads(inputs if as_values else [n.data for n in inputs], self))
 
 
-def dot(weights: Sequence[Value], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
+def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
     """``bias + sum(w * x)`` as a single node: the same value and gradients as the chain of ``+``
     and ``*`` nodes, with one node instead of 2n (what makes an MLP step fast)."""
     if len(weights) != len(inputs):
         raise ValueError(f'dot() needs as many weights as inputs, got {len(weights)} and {len(inputs)}')
-    nodes = [_lift(bias)]
-    for w, x in zip(weights, inputs):
-        nodes += (_lift(w), _lift(x))
-    if None in nodes:
-        bad = next(v for v in (bias, *weights, *inputs) if _lift(v) is None)
-        raise TypeError(f'dot() takes Values or numbers, got {type(bad).__name__} {bad!r}')
+    nodes = [bias, *itertools.chain.from_iterable(zip(weights, inputs))]
+    for i, node in enumerate(nodes):
+        if not isinstance(node, Value):
+            nodes[i] = _lift(node)
+            if nodes[i] is None:
+                raise TypeError(f'dot() takes Values or numbers, got {type(node).__name__} {node!r}')
+    data = nodes[0].data
+    for i in range(1, len(nodes), 2):  # left to right, exactly as the chain of + and * would add
+        data += nodes[i].data * nodes[i + 1].data
     inputs_ = tuple(nodes)
-    data = ops.dot_forward(tuple(n.data for n in inputs_))
     if _plain:
         out = _new(_Dot)
         out.data, out.grad, out.label, out._a, out._b = data, 0.0, '', None, inputs_
@@ -390,6 +391,22 @@ def make(cls, {math}):
 '''
 
 
+_BACKWARD_DOT = '''
+def make(cls, {math}):
+    def _backward(self):
+        """dot = bias + w1*x1 + w2*x2 + ...: the rule of + for the bias, of * for each pair"""
+        g = self.grad
+        inputs = self._b
+        a = inputs[0]
+{bias}
+        for i in range(1, len(inputs), 2):
+            a = inputs[i]
+            b = inputs[i + 1]
+{pair}
+    return _backward
+'''
+
+
 def _uses(expression: str, name: str) -> bool:
     return re.search(rf'\b{name}\b', expression) is not None
 
@@ -403,12 +420,16 @@ def _compile(template: str, filename: str, **fields: str) -> Callable[..., Any]:
     return scratch['make']
 
 
-def _chain_rule_line(node: str, grad: str) -> str:
-    if grad == '1':
-        return f'        {node}.grad += g'
-    if grad == '-1':
-        return f'        {node}.grad -= g'
-    return f'        {node}.grad += g * ({grad})'
+def _chain_rule(op: ops.Op, nodes: tuple[str, ...], indent: str) -> str:
+    """Source lines for one op's chain rule: read the numbers its derivatives use, then add
+    g * (local derivative) to each input's grad (``a`` is input x, ``b`` is input y)."""
+    reads = {'x': 'x = a.data', 'y': 'y = b.data', 'c': 'c = self._b.data', 'out': 'out = self.data'}
+    used = ' '.join(op.grads)
+    lines = [line for name, line in reads.items() if _uses(used, name)]
+    for node, local in zip(nodes, op.grads):
+        lines.append(f'{node}.grad += g' if local == '1' else
+                     f'{node}.grad -= g' if local == '-1' else f'{node}.grad += g * ({local})')
+    return '\n'.join(indent + line for line in lines)
 
 
 def _node_class(op: ops.Op, base: type) -> type:
@@ -416,20 +437,15 @@ def _node_class(op: ops.Op, base: type) -> type:
     cls = type(f'Value[{op.name}]', (base,), {'__slots__': (), '__module__': __name__})
     if base is not _PowConstNode:
         cls._op = op.name
-    math_names = ', '.join(ops.FLOAT_MATH)
-    inputs = ('a', 'b')[:op.arity] if base is not _PowConstNode else ('a',)
-    variables = {'x': 'x = a.data', 'y': 'y = b.data', 'c': 'c = self._b.data', 'out': 'out = self.data'}
-    used = ' '.join(op.grads)
-    reads = [f'        {node} = self._{node}' for node in inputs]
-    reads += [f'        {line}' for name, line in variables.items() if _uses(used, name)]
-    updates = [_chain_rule_line(node, grad) for node, grad in zip(inputs, op.grads)]
+    nodes = ('a', 'b')[:op.arity] if base is not _PowConstNode else ('a',)
+    reads = '\n'.join(f'        {node} = self._{node}' for node in nodes)
     chain = '; '.join(f'd/d{v} = {g}' for v, g in zip('xy', op.grads))
-    make = _compile(_BACKWARD, f'<micrograd_plus backward of {op.name!r}>', math=math_names, name=op.name,
-                    chain=chain, reads='\n'.join(reads), updates='\n'.join(updates))
+    make = _compile(_BACKWARD, f'<micrograd_plus backward of {op.name!r}>', math=', '.join(ops.FLOAT_MATH),
+                    name=op.name, chain=chain, reads=reads, updates=_chain_rule(op, nodes, ' ' * 8))
     cls._backward = make(cls, *ops.FLOAT_MATH.values())
-    parameters = 'x, y, c, out'
-    cls._float_rule = staticmethod(eval(f'lambda {parameters}: ({", ".join(op.grads)},)', dict(ops.FLOAT_MATH)))
-    cls._value_rule = staticmethod(eval(f'lambda {parameters}: ({", ".join(op.grads)},)', dict(ops.VALUE_MATH)))
+    rule = f'lambda x, y, c, out: ({", ".join(op.grads)},)'
+    cls._float_rule = staticmethod(eval(rule, dict(ops.FLOAT_MATH)))
+    cls._value_rule = staticmethod(eval(rule, dict(ops.VALUE_MATH)))
     cls.derivatives = op.grads
     return cls
 
@@ -462,6 +478,9 @@ _Mul = _node_class(ops.MUL, _BinaryNode)
 _Div = _node_class(ops.DIV, _BinaryNode)
 _Pow = _node_class(ops.POW, _BinaryNode)
 _PowConst = _node_class(ops.POW_CONST, _PowConstNode)
+_Dot._backward = _compile(_BACKWARD_DOT, '<micrograd_plus backward of dot>', math=', '.join(ops.FLOAT_MATH),
+                          bias=_chain_rule(ops.ADD, ('a',), ' ' * 8),
+                          pair=_chain_rule(ops.MUL, ('a', 'b'), ' ' * 12))(_Dot, *ops.FLOAT_MATH.values())
 _install_forward(ops.ADD, _Add, '__add__', '__radd__')
 _install_forward(ops.SUB, _Sub, '__sub__', '__rsub__')
 _install_forward(ops.MUL, _Mul, '__mul__', '__rmul__')

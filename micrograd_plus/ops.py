@@ -12,7 +12,7 @@ This module knows nothing of graphs: a Value is anything with the methods named 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Sequence
 
 inf = math.inf
 nan = math.nan
@@ -182,16 +182,11 @@ BINARY_OPS = (ADD, SUB, MUL, DIV, POW)
 
 # ---------------------------------------------------------------- n-ary: the neuron's weighted sum
 
-def dot_forward(inputs: tuple) -> float:
-    """bias + w1*x1 + w2*x2 + ... over floats laid out as (bias, w1, x1, w2, x2, ...)."""
-    total = inputs[0]
-    for i in range(1, len(inputs), 2):
-        total += inputs[i] * inputs[i + 1]
-    return total
+# dot = bias + w1*x1 + w2*x2 + ... over inputs laid out as (bias, w1, x1, w2, x2, ...). It has no
+# entry of its own: its float backward is compiled from ADD (for the bias) and MUL (for each pair).
 
-
-def dot_grads(inputs: tuple, out: Any) -> list:
-    """d/dbias = 1, d/dw_i = x_i, d/dx_i = w_i: each factor's partner (floats or Values alike)."""
+def dot_grads(inputs: Sequence[Any], out: Any) -> list:
+    """d/dbias = 1 (ADD's rule), d/dw_i = x_i and d/dx_i = w_i (MUL's rule), on floats or Values."""
     grads: list = [1.0]
     for i in range(1, len(inputs), 2):
         grads += (inputs[i + 1], inputs[i])
