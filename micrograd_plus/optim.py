@@ -1,0 +1,119 @@
+"""Optimizers that update ``p.data`` from ``p.grad``, with PyTorch's exact update rules (float64).
+
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for step in range(100):
+        optimizer.zero_grad()
+        loss = ...
+        loss.backward()
+        optimizer.step()
+
+``lr`` is a plain attribute: change it between steps for a learning-rate schedule.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from .engine import Value
+
+
+def _parameter_list(params: Iterable[Value], owner: str) -> list[Value]:
+    if hasattr(params, 'parameters') and not isinstance(params, (list, tuple)):
+        raise TypeError(f'{owner} takes the parameters, not the model: use {owner}(model.parameters(), ...)')
+    params = list(params)
+    if not params:
+        raise ValueError(f'{owner} got an empty parameter list')
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f'{owner} optimizes Values, got {type(p).__name__} {p!r}')
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError(f'{owner} got the same parameter twice; it would be updated twice per step')
+    return params
+
+
+def _check_non_negative(owner: str, **settings: float) -> None:
+    for name, value in settings.items():
+        if not value >= 0:
+            raise ValueError(f'{owner}: {name} must be >= 0, got {value!r}')
+
+
+class Optimizer:
+    """Holds the parameters; ``zero_grad()`` resets their grads to 0.0 before the next backward()."""
+
+    def __init__(self, params: Iterable[Value]) -> None:
+        self.params = _parameter_list(params, type(self).__name__)
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """p -= lr * v, with v = momentum * v + (grad + weight_decay * p) (v = that gradient on the first step)."""
+
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
+        super().__init__(params)
+        _check_non_negative('SGD', lr=lr, momentum=momentum, weight_decay=weight_decay)
+        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
+        self.velocity: list[float] | None = None  # created on the first step, as in PyTorch
+
+    def step(self) -> None:
+        lr, momentum, decay = self.lr, self.momentum, self.weight_decay
+        gradients = [p.grad + decay * p.data if decay else p.grad for p in self.params]
+        if momentum:
+            if self.velocity is None:
+                self.velocity = gradients
+            else:
+                self.velocity = [momentum * v + g for v, g in zip(self.velocity, gradients)]
+            gradients = self.velocity
+        for p, g in zip(self.params, gradients):
+            p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with bias correction; ``weight_decay`` adds ``weight_decay * p`` to the gradient
+    (L2, like torch.optim.Adam, not AdamW)."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        super().__init__(params)
+        beta1, beta2 = betas
+        _check_non_negative('Adam', lr=lr, eps=eps, weight_decay=weight_decay)
+        if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
+            raise ValueError(f'Adam: betas must be in [0, 1), got {betas!r}')
+        self.lr, self.betas, self.eps, self.weight_decay = lr, (beta1, beta2), eps, weight_decay
+        self.steps = 0
+        self.first_moment = [0.0] * len(self.params)   # running mean of gradients
+        self.second_moment = [0.0] * len(self.params)  # running mean of squared gradients
+
+    def step(self) -> None:
+        beta1, beta2 = self.betas
+        self.steps += 1
+        step_size = self.lr / (1 - beta1 ** self.steps)
+        correction2_sqrt = math.sqrt(1 - beta2 ** self.steps)
+        m, v, decay, eps = self.first_moment, self.second_moment, self.weight_decay, self.eps
+        for i, p in enumerate(self.params):
+            g = p.grad + decay * p.data if decay else p.grad
+            m[i] += (g - m[i]) * (1 - beta1)  # = beta1 * m + (1 - beta1) * g, as PyTorch rounds it
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            p.data -= step_size * (m[i] / (math.sqrt(v[i]) / correction2_sqrt + eps))
+
+
+def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
+    """Scale all grads down together so their joint L2 norm is at most ``max_norm``; returns the norm before.
+
+    Like torch.nn.utils.clip_grad_norm_: the scale is max_norm / (norm + 1e-6), applied only when below 1.
+    A nan or inf norm is returned and the grads are left as they are, so the caller can see and skip the step.
+    """
+    params = list(params)
+    if not max_norm >= 0:
+        raise ValueError(f'clip_grad_norm: max_norm must be >= 0, got {max_norm!r}')
+    norm = math.sqrt(sum(p.grad * p.grad for p in params))
+    scale = max_norm / (norm + 1e-6)
+    if scale < 1:
+        for p in params:
+            p.grad *= scale
+    return norm

@@ -1,0 +1,107 @@
+import math
+import random
+from collections import Counter
+
+import pytest
+
+from micrograd_plus.data import (make_blobs, make_circles, make_moons, make_spiral, make_xor, random_source,
+                                 train_test_split)
+
+MAKERS = {
+    'moons': lambda **kw: make_moons(101, noise=0.1, **kw),
+    'circles': lambda **kw: make_circles(101, noise=0.1, **kw),
+    'spiral': lambda **kw: make_spiral(101, classes=4, **kw),
+    'xor': lambda **kw: make_xor(101, **kw),
+    'blobs': lambda **kw: make_blobs(101, centers=3, **kw),
+}
+CLASSES = {'moons': 2, 'circles': 2, 'spiral': 4, 'xor': 2, 'blobs': 3}
+
+
+@pytest.mark.parametrize('name', MAKERS)
+def test_shapes_labels_and_types(name):
+    X, y = MAKERS[name](seed=0)
+    assert len(X) == len(y) == 101
+    assert all(len(p) == 2 and all(isinstance(v, float) for v in p) for p in X)
+    assert set(y) == set(range(CLASSES[name]))
+    counts = Counter(y).values()
+    assert max(counts) - min(counts) <= 1  # balanced classes
+
+
+@pytest.mark.parametrize('name', MAKERS)
+def test_seeds_reproduce_and_differ(name):
+    make = MAKERS[name]
+    assert make(seed=3) == make(seed=3) == make(seed=random.Random(3))
+    assert make(seed=3) != make(seed=4)
+    random.seed(11)
+    first = make()
+    random.seed(11)
+    assert make() == first  # None draws from the global random, like micrograd's notebooks
+
+
+def test_noiseless_moons_lie_on_their_half_circles():
+    X, y = make_moons(50, seed=0)
+    for (a, b), label in zip(X, y):
+        if label == 0:
+            assert math.hypot(a, b) == pytest.approx(1.0) and b >= -1e-12
+        else:
+            assert math.hypot(a - 1, b - 0.5) == pytest.approx(1.0) and b <= 0.5 + 1e-12
+
+
+def test_noiseless_circles_have_radius_one_and_factor():
+    X, y = make_circles(40, factor=0.3, seed=0)
+    for (a, b), label in zip(X, y):
+        assert math.hypot(a, b) == pytest.approx(0.3 if label else 1.0)
+
+
+def test_spiral_arms_stay_in_the_unit_disc_and_wind_apart():
+    X, y = make_spiral(300, classes=3, noise=0.0, seed=0, shuffle=False)
+    assert all(math.hypot(a, b) <= 1 + 1e-12 for a, b in X)
+    # without noise each arm is the same curve turned by 4 radians
+    arm0, arm1 = X[:100], X[100:200]
+    for (a0, b0), (a1, b1) in zip(arm0[1:], arm1[1:]):
+        angle0, angle1 = math.atan2(a0, b0), math.atan2(a1, b1)
+        assert math.remainder(angle1 - angle0 - 4.0, 2 * math.pi) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_noiseless_xor_labels_are_the_xor_of_signs():
+    X, y = make_xor(40, noise=0.0, seed=0)
+    assert all(label == int((a > 0) != (b > 0)) for (a, b), label in zip(X, y))
+
+
+def test_blobs_around_given_centers():
+    centers = [[0.0, 0.0], [5.0, 5.0]]
+    X, y = make_blobs(10, centers=centers, cluster_std=0.0, seed=0)
+    assert all(p == centers[label] for p, label in zip(X, y))
+    X, y = make_blobs(2000, centers=centers, cluster_std=0.5, seed=0)
+    xs = [p[0] for p, label in zip(X, y) if label == 1]
+    mean = sum(xs) / len(xs)
+    assert mean == pytest.approx(5.0, abs=0.05)
+    assert math.sqrt(sum((x - mean) ** 2 for x in xs) / len(xs)) == pytest.approx(0.5, rel=0.1)
+
+
+def test_train_test_split_keeps_pairs_and_partitions():
+    X = [[float(i), float(-i)] for i in range(20)]
+    y = list(range(20))
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=0.25, seed=1)
+    assert len(X_test) == len(y_test) == 5 and len(X_train) == 15
+    assert sorted(y_train + y_test) == y
+    assert all(p[0] == label for p, label in zip(X_train + X_test, y_train + y_test))
+    assert train_test_split(X, y, seed=1) == train_test_split(X, y, seed=1)
+    assert train_test_split(X, y, seed=1) != train_test_split(X, y, seed=2)
+    assert train_test_split(X, y, shuffle=False)[3] == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: make_moons(0), ValueError, 'n_samples must be an int >= 1'),
+    (lambda: make_moons(10, noise=-0.1), ValueError, 'noise is a standard deviation'),
+    (lambda: make_circles(10, factor=1.5), ValueError, r'must be in \(0, 1\)'),
+    (lambda: make_spiral(10, classes=1), ValueError, 'classes must be an int >= 2'),
+    (lambda: make_blobs(10, centers=0), ValueError, 'centers must be >= 1'),
+    (lambda: random_source('7'), TypeError, 'seed must be an int, a random.Random or None'),
+    (lambda: train_test_split([1, 2], [1]), ValueError, 'same length'),
+    (lambda: train_test_split([1, 2], [1, 2], test_fraction=1.0), ValueError, 'between 0 and 1'),
+    (lambda: train_test_split([1, 2], [1, 2], test_fraction=0.1), ValueError, 'leaves one side empty'),
+])
+def test_bad_arguments_say_what_is_wrong(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

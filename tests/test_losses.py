@@ -1,0 +1,178 @@
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from micrograd_plus.autodiff import grad, gradcheck
+from micrograd_plus.engine import Value
+from micrograd_plus.losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy, hinge, l2_penalty,
+                                   log_softmax, max_margin, mse, softmax, softplus)
+
+
+def finite(lo=-30.0, hi=30.0):
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+
+# ---------------------------------------------------------------- gradients against central differences
+
+LOSSES = {
+    'mse': (lambda a, b, c: mse([a, b, c], [0.5, -1.0, 2.0]), (0.3, -0.7, 2.5)),
+    'mse sum': (lambda a, b, c: mse([a, b, c], [0.5, -1.0, 2.0], reduction='sum'), (0.3, -0.7, 2.5)),
+    'hinge': (lambda a, b, c: hinge([a, b, c], [1, -1, 1]), (0.3, -0.2, -1.4)),  # away from the kinks
+    'bce': (lambda a, b, c: binary_cross_entropy_with_logits([a, b, c], [1, 0, 0.3]), (0.7, -2.0, 3.1)),
+    'bce at zero logit': (lambda a: binary_cross_entropy_with_logits(a, 1), (0.0,)),
+    'cross entropy': (lambda a, b, c, d, e, f: cross_entropy([[a, b, c], [d, e, f]], [2, 0]),
+                      (0.2, -1.0, 1.5, 3.0, 0.1, -0.4)),
+    'cross entropy one sample': (lambda a, b, c: cross_entropy([a, b, c], 1), (0.2, -1.0, 1.5)),
+    'l2': (lambda a, b, c: l2_penalty([a, b, c], alpha=0.1), (0.3, -0.7, 2.5)),
+    'softplus': (lambda a: softplus(a), (-1.3,)),
+    'log_softmax': (lambda a, b, c: log_softmax([a, b, c])[1] * 2 + log_softmax([a, b, c])[0], (0.2, -1.0, 1.5)),
+}
+SMOOTH = ['mse', 'bce', 'bce at zero logit', 'cross entropy', 'l2', 'softplus', 'log_softmax']
+
+
+@pytest.mark.parametrize('name', LOSSES)
+def test_loss_gradients_match_central_differences(name):
+    f, point = LOSSES[name]
+    report = gradcheck(f, *point)
+    assert report, report
+
+
+@pytest.mark.parametrize('name', SMOOTH)
+def test_smooth_losses_have_correct_second_derivatives(name):
+    f, point = LOSSES[name]
+    report = gradcheck(f, *point, second_order=True, rtol=1e-3, atol=1e-4)
+    assert report, report
+
+
+@given(finite(), st.floats(0, 1))
+def test_bce_gradient_is_sigmoid_minus_target_everywhere(z, t):
+    logit = Value(z)
+    binary_cross_entropy_with_logits(logit, t).backward()
+    assert logit.grad == pytest.approx(1 / (1 + math.exp(-z)) - t, abs=1e-12)
+
+
+# ---------------------------------------------------------------- values against the formulas
+
+def test_values_match_the_written_out_formulas():
+    preds, targets = [0.3, -0.7, 2.5], [0.5, -1.0, 2.0]
+    assert mse([Value(p) for p in preds], targets).data == pytest.approx(
+        sum((p - t) ** 2 for p, t in zip(preds, targets)) / 3, rel=1e-15)
+    scores, labels = [0.3, -0.2, 2.0], [1, -1, -1]
+    expected = sum(max(0.0, 1 - y * s) for s, y in zip(scores, labels)) / 3
+    assert hinge([Value(s) for s in scores], labels).data == pytest.approx(expected, rel=1e-15)
+    assert max_margin is hinge
+    z, t = 0.7, 0.3
+    p = 1 / (1 + math.exp(-z))
+    assert binary_cross_entropy_with_logits(Value(z), t).data == pytest.approx(
+        -(t * math.log(p) + (1 - t) * math.log(1 - p)), rel=1e-14)
+    s = [0.2, -1.0, 1.5]
+    total = sum(math.exp(v) for v in s)
+    assert cross_entropy(s, 2).data == pytest.approx(-math.log(math.exp(1.5) / total), rel=1e-14)
+    assert [v.data for v in softmax(s)] == pytest.approx([math.exp(v) / total for v in s], rel=1e-14)
+    assert l2_penalty([Value(3.0), Value(-4.0)], alpha=0.5).data == 12.5
+
+
+def test_hinge_is_micrograds_demo_loss_with_the_same_graph_semantics():
+    scores = [Value(0.3), Value(-2.0)]
+    reference = sum((1 + -y * s).relu() for y, s in zip([1, -1], [Value(0.3), Value(-2.0)])) * (1.0 / 2)
+    loss = hinge(scores, [1, -1])
+    assert loss.data == reference.data
+    loss.backward()
+    assert [s.grad for s in scores] == [-0.5, 0.0]
+
+
+def test_reductions_mean_and_sum():
+    preds = [Value(1.0), Value(3.0)]
+    assert mse(preds, [0, 0], reduction='sum').data == 10.0
+    assert mse(preds, [0, 0]).data == 5.0
+    with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
+        mse(preds, [0, 0], reduction='max')
+
+
+# ---------------------------------------------------------------- stability
+
+@pytest.mark.parametrize('z', [1000.0, -1000.0, 1e308, -1e308, 745.2, -745.2, 0.0])
+@pytest.mark.parametrize('t', [0.0, 1.0])
+def test_bce_is_finite_and_exact_for_huge_logits(z, t):
+    logit = Value(z)
+    loss = binary_cross_entropy_with_logits(logit, t)
+    loss.backward()
+    # softplus(z) - t z: for |z| large it is max(z, 0) - t z exactly
+    expected = max(z, 0.0) - t * z if abs(z) > 100 else math.log1p(math.exp(z)) - t * z
+    assert math.isfinite(loss.data) and loss.data == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert logit.grad == pytest.approx((1.0 if z > 0 else 0.0 if z < 0 else 0.5) - t)
+
+
+def test_cross_entropy_and_softmax_are_stable_for_huge_scores():
+    scores = [Value(1000.0), Value(0.0), Value(-1000.0)]
+    loss = cross_entropy(scores, 1)
+    loss.backward()
+    assert loss.data == 1000.0
+    assert [s.grad for s in scores] == pytest.approx([1.0, -1.0, 0.0])
+    probabilities = softmax([800.0, 800.0])
+    assert [p.data for p in probabilities] == [0.5, 0.5]
+    assert all(math.isfinite(v.data) for v in log_softmax([1e300, -1e300, 0.0]))
+
+
+@given(st.lists(finite(-500, 500), min_size=2, max_size=6))
+def test_log_softmax_exponentiates_to_one_and_matches_shifted_scores(scores):
+    logs = [v.data for v in log_softmax(scores)]
+    assert sum(math.exp(v) for v in logs) == pytest.approx(1.0, rel=1e-12)
+    assert max(logs) <= 0.0
+
+
+# ---------------------------------------------------------------- against PyTorch
+
+def test_bce_and_cross_entropy_match_pytorch():
+    torch = pytest.importorskip('torch')
+    F = torch.nn.functional
+    logits, targets = [0.7, -2.0, 30.0, -50.0, 0.0], [1.0, 0.0, 0.3, 1.0, 0.5]
+    ours = [Value(z) for z in logits]
+    loss = binary_cross_entropy_with_logits(ours, targets)
+    loss.backward()
+    theirs = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    reference = F.binary_cross_entropy_with_logits(theirs, torch.tensor(targets, dtype=torch.float64))
+    reference.backward()
+    assert loss.data == pytest.approx(reference.item(), rel=1e-13)
+    assert [v.grad for v in ours] == pytest.approx(theirs.grad.tolist(), rel=1e-12, abs=1e-15)
+
+    batch, classes = [[0.2, -1.0, 1.5], [3.0, 0.1, -0.4], [100.0, -100.0, 0.0]], [2, 0, 1]
+    ours = [[Value(s) for s in row] for row in batch]
+    loss = cross_entropy(ours, classes)
+    loss.backward()
+    theirs = torch.tensor(batch, dtype=torch.float64, requires_grad=True)
+    reference = F.cross_entropy(theirs, torch.tensor(classes))
+    reference.backward()
+    assert loss.data == pytest.approx(reference.item(), rel=1e-13)
+    assert [v.grad for row in ours for v in row] == pytest.approx(theirs.grad.flatten().tolist(), rel=1e-12, abs=1e-15)
+
+
+# ---------------------------------------------------------------- clear errors
+
+@pytest.mark.parametrize('call, match', [
+    (lambda: mse([Value(1.0)], [1.0, 2.0]), r'mse\(\) got 1 predictions but 2 targets'),
+    (lambda: mse([], []), 'empty batch'),
+    (lambda: hinge([Value(1.0)], [0]), r'labels -1 or \+1, got 0; turn 0/1 labels into 2\*y - 1'),
+    (lambda: binary_cross_entropy_with_logits([Value(1.0)], [-1]), r'targets in \[0, 1\], got -1'),
+    (lambda: cross_entropy([Value(1.0), Value(2.0)], 2), r'class index 0..1'),
+    (lambda: cross_entropy([[1.0, 2.0]], [0.5]), r'class index 0..1 .*got 0.5'),
+    (lambda: log_softmax([]), 'at least one score'),
+])
+def test_bad_arguments_say_what_is_wrong(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_accuracy_counts_matches():
+    assert accuracy([1, 0, 1, 1], [1, 1, 1, 0]) == 0.5
+    with pytest.raises(ValueError, match='equally many'):
+        accuracy([1], [1, 0])
+
+
+def test_grad_of_cross_entropy_is_softmax_minus_one_hot():
+    scores = [Value(0.2), Value(-1.0), Value(1.5)]
+    grads = grad(cross_entropy(scores, 0), scores)
+    probabilities = [p.data for p in softmax([0.2, -1.0, 1.5])]
+    assert grads == pytest.approx([probabilities[0] - 1, probabilities[1], probabilities[2]], rel=1e-12)

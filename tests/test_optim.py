@@ -1,0 +1,180 @@
+import math
+
+import pytest
+
+from micrograd_plus.engine import Value
+from micrograd_plus.nn import MLP
+from micrograd_plus.optim import SGD, Adam, clip_grad_norm
+
+START = [0.5, -1.5, 2.0]
+STEPS = 25
+
+
+def with_grads(values, grads):
+    params = [Value(v) for v in values]
+    for p, g in zip(params, grads):
+        p.grad = g
+    return params
+
+
+# ---------------------------------------------------------------- hand-computed updates
+
+def test_sgd_step_is_lr_times_grad():
+    [p] = with_grads([1.0], [0.5])
+    SGD([p], lr=0.1).step()
+    assert p.data == 1.0 - 0.1 * 0.5
+
+
+def test_sgd_momentum_and_weight_decay_by_hand():
+    [p] = with_grads([1.0], [0.5])
+    optimizer = SGD([p], lr=0.1, momentum=0.9, weight_decay=0.01)
+    optimizer.step()
+    g1 = 0.5 + 0.01 * 1.0  # velocity starts as the first gradient
+    assert p.data == pytest.approx(1.0 - 0.1 * g1, rel=1e-15)
+    after_first = p.data
+    p.grad = -0.2
+    optimizer.step()
+    v2 = 0.9 * g1 + (-0.2 + 0.01 * after_first)
+    assert p.data == pytest.approx(after_first - 0.1 * v2, rel=1e-15)
+
+
+def test_adam_first_two_steps_by_hand():
+    [p] = with_grads([1.0], [0.5])
+    optimizer = Adam([p], lr=0.1, betas=(0.9, 0.999), eps=1e-8)
+    optimizer.step()
+    # bias correction makes the first step lr * g / (|g| + eps): almost exactly lr
+    assert p.data == pytest.approx(1.0 - 0.1 * 0.5 / (0.5 + 1e-8), rel=1e-14)
+    p.grad = -0.3
+    first = p.data
+    optimizer.step()
+    m = 0.9 * 0.05 + 0.1 * -0.3
+    v = 0.999 * 0.001 * 0.25 + 0.001 * 0.09
+    m_hat, v_hat = m / (1 - 0.9 ** 2), v / (1 - 0.999 ** 2)
+    assert p.data == pytest.approx(first - 0.1 * m_hat / (math.sqrt(v_hat) + 1e-8), rel=1e-14)
+
+
+def test_adam_weight_decay_adds_to_the_gradient():
+    [p], [q] = with_grads([2.0], [0.5]), with_grads([2.0], [0.5 + 0.1 * 2.0])
+    Adam([p], lr=0.01, weight_decay=0.1).step()
+    Adam([q], lr=0.01).step()
+    assert p.data == q.data
+
+
+def test_lr_can_change_between_steps():
+    [p] = with_grads([1.0], [1.0])
+    optimizer = SGD([p], lr=0.5)
+    optimizer.step()
+    optimizer.lr = 0.25
+    optimizer.step()
+    assert p.data == 1.0 - 0.5 - 0.25
+
+
+def test_zero_grad_resets_the_parameters_grads():
+    model = MLP(2, [3, 1], rng=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    model([1.0, 2.0]).backward()
+    optimizer.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_training_decreases_a_quadratic():
+    params = [Value(v) for v in START]
+    optimizer = Adam(params, lr=0.1)
+    for _ in range(200):
+        loss = sum((p - 3.0) * (p - 3.0) for p in params)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert all(abs(p.data - 3.0) < 1e-3 for p in params)
+
+
+# ---------------------------------------------------------------- against PyTorch, float64
+
+def objective(p0, p1, p2):
+    """A non-quadratic loss, so that momentum and Adam's moments matter; works on Values and tensors."""
+    return (p0 - 1) * (p0 - 1) * p1 * p1 + (p1 + 2 * p2).tanh() * 3 + p2 * p2 * p2 * 0.1 + p0 * p2
+
+
+def run_ours(make_optimizer):
+    params = [Value(v) for v in START]
+    optimizer = make_optimizer(params)
+    trajectory = []
+    for _ in range(STEPS):
+        optimizer.zero_grad()
+        objective(*params).backward()
+        optimizer.step()
+        trajectory.append([p.data for p in params])
+    return trajectory
+
+
+def run_torch(torch, make_optimizer):
+    params = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in START]
+    optimizer = make_optimizer(params)
+    trajectory = []
+    for _ in range(STEPS):
+        optimizer.zero_grad()
+        objective(*params).backward()
+        optimizer.step()
+        trajectory.append([p.item() for p in params])
+    return trajectory
+
+
+@pytest.mark.parametrize('settings', [
+    dict(lr=0.05), dict(lr=0.05, momentum=0.9), dict(lr=0.02, weight_decay=0.1),
+    dict(lr=0.03, momentum=0.5, weight_decay=0.05)])
+def test_sgd_matches_pytorch(settings):
+    torch = pytest.importorskip('torch')
+    ours = run_ours(lambda params: SGD(params, **settings))
+    theirs = run_torch(torch, lambda params: torch.optim.SGD(params, **settings))
+    for a, b in zip(ours, theirs):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize('settings', [
+    dict(lr=0.05), dict(lr=0.1, betas=(0.8, 0.99), eps=1e-6), dict(lr=0.05, weight_decay=0.1)])
+def test_adam_matches_pytorch(settings):
+    torch = pytest.importorskip('torch')
+    ours = run_ours(lambda params: Adam(params, **settings))
+    theirs = run_torch(torch, lambda params: torch.optim.Adam(params, foreach=False, **settings))
+    for a, b in zip(ours, theirs):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize('max_norm', [0.5, 100.0])
+def test_clip_grad_norm_matches_pytorch(max_norm):
+    torch = pytest.importorskip('torch')
+    grads = [3.0, -4.0, 12.0]
+    ours = with_grads([0.0] * 3, grads)
+    norm = clip_grad_norm(ours, max_norm)
+    theirs = [torch.zeros((), dtype=torch.float64) for _ in grads]
+    for t, g in zip(theirs, grads):
+        t.grad = torch.tensor(g, dtype=torch.float64)
+    reference = torch.nn.utils.clip_grad_norm_(theirs, max_norm)
+    assert norm == 13.0 == pytest.approx(reference.item(), rel=1e-15)
+    assert [p.grad for p in ours] == pytest.approx([t.grad.item() for t in theirs], rel=1e-14)
+
+
+def test_clip_grad_norm_by_hand():
+    params = with_grads([0.0, 0.0], [3.0, 4.0])
+    assert clip_grad_norm(params, 1.0) == 5.0
+    assert math.hypot(*(p.grad for p in params)) == pytest.approx(1.0, rel=1e-6)
+    assert params[0].grad / params[1].grad == pytest.approx(0.75, rel=1e-15)
+    small = with_grads([0.0], [0.1])
+    clip_grad_norm(small, 1.0)
+    assert small[0].grad == 0.1
+
+
+# ---------------------------------------------------------------- clear errors
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: SGD(MLP(2, [1]), lr=0.1), TypeError, r'use SGD\(model.parameters\(\), ...\)'),
+    (lambda: SGD([], lr=0.1), ValueError, 'empty parameter list'),
+    (lambda: SGD([1.0], lr=0.1), TypeError, 'optimizes Values, got float'),
+    (lambda: SGD([Value(1.0)] * 2, lr=0.1), ValueError, 'same parameter twice'),
+    (lambda: SGD([Value(1.0)], lr=-1), ValueError, 'lr must be >= 0'),
+    (lambda: Adam([Value(1.0)], betas=(1.0, 0.9)), ValueError, r'betas must be in \[0, 1\)'),
+    (lambda: clip_grad_norm([Value(1.0)], -1.0), ValueError, 'max_norm must be >= 0'),
+])
+def test_bad_arguments_say_what_to_do(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
