@@ -1,0 +1,63 @@
+"""Computation graphs you can show a class: the lecture's neuron and a small MLP, as SVG and as text.
+
+Run: python demos/graphs.py [output_dir]      (default: demos/output)
+
+Renders with Graphviz's `dot` when it is installed, and in-process (WebAssembly) when it is not.
+"""
+from __future__ import annotations
+
+import pathlib
+import sys
+
+from micrograd_plus import Value
+from micrograd_plus.nn import MLP
+from micrograd_plus.viz import draw_dot, text_view
+
+
+def lecture_neuron() -> Value:
+    """o = tanh(x1*w1 + x2*w2 + b), labelled as in the lecture."""
+    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
+    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
+    b = Value(6.8813735870195432, label='b')
+    x1w1 = x1 * w1; x1w1.label = 'x1*w1'
+    x2w2 = x2 * w2; x2w2.label = 'x2*w2'
+    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
+    n = x1w1x2w2 + b; n.label = 'n'
+    o = n.tanh(); o.label = 'o'
+    return o
+
+
+def mlp_loss() -> tuple[MLP, Value]:
+    """The squared error of a 2-3-3-1 MLP on one point: small enough to read, big enough for clusters."""
+    model = MLP(2, [3, 3, 1], rng=1)
+    x = [Value(0.5, label='x0'), Value(-1.0, label='x1')]
+    loss = (model(x) - 1.0) ** 2
+    loss.label = 'loss'
+    loss.backward()
+    return model, loss
+
+
+def main(output_dir: pathlib.Path = pathlib.Path(__file__).parent / 'output') -> None:
+    output_dir = pathlib.Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+
+    o = lecture_neuron()
+    o.backward()
+    written = [
+        # the lecture's picture, as micrograd draws it
+        draw_dot(o).render(output_dir / 'neuron', cleanup=True),
+        # the same graph coloured by gradient: where does o push each number?
+        draw_dot(o, color_by='grad').render(output_dir / 'neuron_grads', cleanup=True),
+    ]
+    model, loss = mlp_loss()
+    # each neuron's weights, bias, dot and ReLU boxed together, inside a box per layer
+    written.append(draw_dot(loss, color_by='role', parameters=model.parameters())
+                   .render(output_dir / 'mlp', cleanup=True))
+
+    print('The lecture neuron after o.backward():\n')
+    print(text_view(o))
+    print('\nWrote:', *written, sep='\n  ')
+
+
+if __name__ == '__main__':
+    main(pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).parent / 'output')

