@@ -1,0 +1,281 @@
+"""The classroom command line: type a formula, get its value, every gradient, and a picture.
+
+    python -m micrograd_plus graph "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88137 -o neuron.svg
+
+The formula is parsed with ``ast`` and only a whitelist of node types is accepted (numbers, variables,
+``+ - * / **``, unary minus, parentheses, the engine's functions); nothing is ever ``eval``-ed, and all
+arithmetic runs on Values, so ``9**9**9`` is ``inf`` at once rather than a Python integer that never ends.
+Every mistake ends in one line on stderr and a non-zero exit status, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import keyword
+import pathlib
+import sys
+from typing import Callable, Sequence
+
+from .engine import Value
+from .explain import MAX_NAME, ChainRule
+
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    'exp': Value.exp, 'log': Value.log, 'sqrt': Value.sqrt, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
+    'relu': Value.relu, 'sin': Value.sin, 'cos': Value.cos, 'abs': Value.abs,
+}
+_BINARY: dict[type, Callable[[Value, Value], Value]] = {
+    ast.Add: Value.__add__, ast.Sub: Value.__sub__, ast.Mult: Value.__mul__, ast.Div: Value.__truediv__,
+    ast.Pow: Value.__pow__,
+}
+_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant, ast.Load,
+            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+_WHAT = {  # how to name what was refused, for the error message
+    ast.Attribute: 'attribute access (a.b)', ast.Subscript: 'subscripts (a[i])', ast.Lambda: 'lambda',
+    ast.ListComp: 'comprehensions', ast.SetComp: 'comprehensions', ast.DictComp: 'comprehensions',
+    ast.GeneratorExp: 'comprehensions', ast.Compare: 'comparisons', ast.BoolOp: "'and' / 'or'",
+    ast.IfExp: "'if' expressions", ast.NamedExpr: "':='", ast.Starred: "'*' unpacking",
+    ast.List: 'lists', ast.Tuple: 'tuples (a, b)', ast.Set: 'sets', ast.Dict: 'dicts',
+    ast.JoinedStr: 'strings', ast.keyword: 'keyword arguments', ast.Await: "'await'",
+    ast.Yield: "'yield'", ast.YieldFrom: "'yield'", ast.Not: "'not'", ast.Invert: "'~'",
+}
+_PICTURES = {'.svg': 'the graph as SVG', '.html': 'the backprop stepper page', '.htm': 'the backprop stepper page'}
+
+
+class UsageError(Exception):
+    """Something the user typed is wrong; the message says what and how to fix it (one line)."""
+
+
+# ---------------------------------------------------------------- formulas
+
+def parse(expression: str) -> ast.expr:
+    """The formula's syntax tree, checked against the whitelist (nothing outside it gets through)."""
+    try:
+        tree = ast.parse(expression.strip(), mode='eval')
+    except SyntaxError as error:
+        where = f' at column {error.offset}' if error.offset else ''
+        raise UsageError(f'syntax error in the expression{where}: {error.msg}') from None
+    except ValueError as error:  # e.g. a 5000-digit number
+        raise UsageError(f'cannot read the expression: {error}'.splitlines()[0]) from None
+    except (RecursionError, MemoryError):
+        raise UsageError('the expression is nested too deeply to read: split it into smaller ones') from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and type(node.op) not in _BINARY:
+            raise UsageError(f'operator {_operator_text(node.op)} is not supported: use + - * / **')
+        if not isinstance(node, _ALLOWED):
+            what = _WHAT.get(type(node), f'{type(node).__name__} expressions')
+            raise UsageError(f'{what} not allowed: an expression may use numbers, variables, + - * / **, '
+                             f'parentheses and the functions {", ".join(FUNCTIONS)}')
+        if isinstance(node, ast.Constant) and type(node.value) not in (int, float):
+            raise UsageError(f'{node.value!r} is not a number: only real numbers like 2, -3.5 or 1e-3 are allowed')
+        if isinstance(node, ast.Call):
+            _check_call(node)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in FUNCTIONS and id(node) not in called:
+            raise UsageError(f'{node.id} is a function: call it on something, like {node.id}(x)')
+    return tree.body
+
+
+def _operator_text(op: ast.operator) -> str:
+    return {ast.FloorDiv: '//', ast.Mod: '%', ast.MatMult: '@', ast.LShift: '<<', ast.RShift: '>>',
+            ast.BitOr: '|', ast.BitAnd: '&', ast.BitXor: '^'}.get(type(op), type(op).__name__)
+
+
+def _check_call(call: ast.Call) -> None:
+    if not isinstance(call.func, ast.Name):
+        raise UsageError('only the functions ' + ', '.join(FUNCTIONS) + ' can be called, by name (like tanh(x))')
+    name = call.func.id
+    if name not in FUNCTIONS:
+        raise UsageError(f'unknown function {name!r}: the functions are {", ".join(FUNCTIONS)}')
+    if call.keywords:
+        raise UsageError(f'{name}() takes no keyword arguments: write {name}(x)')
+    if len(call.args) != 1:
+        raise UsageError(f'{name}() takes exactly one argument, got {len(call.args)}')
+
+
+def variables(tree: ast.expr) -> list[str]:
+    """The variable names in the formula, in order of first appearance (function names excluded)."""
+    functions = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    names: dict[str, None] = {}
+    for node in _in_order(tree):
+        if isinstance(node, ast.Name) and id(node) not in functions:
+            names[node.id] = None
+    return list(names)
+
+
+def _in_order(tree: ast.expr) -> list[ast.AST]:
+    """The nodes left to right, without recursion (a formula can be 10,000 terms long)."""
+    out, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return out
+
+
+def _literal(node: ast.expr) -> float | None:
+    """The number written in ``node`` (2, -3.5, --1), or None when it is not just a number."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp):
+        sign = -sign if isinstance(node.op, ast.USub) else sign
+        node = node.operand
+    if not isinstance(node, ast.Constant):
+        return None
+    try:
+        return sign * float(node.value)
+    except OverflowError:
+        raise UsageError(f'the number {str(node.value)[:20]}... is too large for a float') from None
+
+
+def evaluate(tree: ast.expr, values: dict[str, Value]) -> Value:
+    """Build the formula's graph out of Values, without recursion (post-order with an explicit stack)."""
+    results: list[Value] = []
+    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        number = _literal(node)
+        if number is not None:  # a constant leaf; -3 is the number -3, not neg(3)
+            results.append(Value(number))
+        elif isinstance(node, ast.Name):
+            results.append(values[node.id])
+        elif not inputs_done:
+            stack.append((node, True))
+            if isinstance(node, ast.BinOp):
+                exponent = _literal(node.right) if isinstance(node.op, ast.Pow) else None
+                stack += [(node.left, False)] if exponent is not None else [(node.right, False), (node.left, False)]
+            else:
+                stack.append((node.operand if isinstance(node, ast.UnaryOp) else node.args[0], False))
+        elif isinstance(node, ast.BinOp):
+            exponent = _literal(node.right) if isinstance(node.op, ast.Pow) else None
+            if exponent is not None:  # x ** 2 stays micrograd's '**2' node with one input
+                results.append(results.pop() ** exponent)
+            else:
+                right, left = results.pop(), results.pop()
+                results.append(_BINARY[type(node.op)](left, right))
+        elif isinstance(node, ast.UnaryOp):
+            operand = results.pop()
+            results.append(-operand if isinstance(node.op, ast.USub) else operand)
+        else:
+            results.append(FUNCTIONS[node.func.id](results.pop()))
+    return results[0]
+
+
+def read_assignments(assignments: Sequence[str]) -> dict[str, float]:
+    """``['x1=2', 'w1=-3']`` as ``{'x1': 2.0, 'w1': -3.0}``, in the order given."""
+    values: dict[str, float] = {}
+    for text in assignments:
+        name, equals, number = text.partition('=')
+        name = name.strip()
+        if not equals:
+            raise UsageError(f'expected name=value after the expression, got {text!r} (like x1=2)')
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise UsageError(f'{name!r} is not a variable name (letters, digits and _, like x1 or w_2)')
+        if name in FUNCTIONS:
+            raise UsageError(f'{name!r} is a function, it cannot be a variable: pick another name')
+        if name in values:
+            raise UsageError(f'{name} is given twice: give each variable one value')
+        try:
+            values[name] = float(number)
+        except ValueError:
+            raise UsageError(f'bad number for {name}: {number!r} (write it like 2, -3.5 or 1e-3)') from None
+    return values
+
+
+# ---------------------------------------------------------------- the command
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage and exit; we want one line
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog='micrograd-plus', description='micrograd_plus for the classroom.')
+    commands = parser.add_subparsers(dest='command', metavar='command', required=True)
+    graph = commands.add_parser(
+        'graph', help="a formula's value, every variable's gradient, and its picture",
+        description="Compute a formula's value and d(formula)/d(variable) for every variable; draw the graph.",
+        epilog='example: micrograd-plus graph "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88 -o neuron.html')
+    graph.add_argument('expression', help='numbers, variables, + - * / **, parentheses, ' + ' '.join(FUNCTIONS))
+    graph.add_argument('values', nargs='*', metavar='name=value', help='a value for every variable')
+    graph.add_argument('-o', '--output', metavar='FILE', type=pathlib.Path,
+                       help='.svg: the graph; .html: the backprop stepper page (default: a text view)')
+    return parser
+
+
+def graph_command(expression: str, assignments: Sequence[str], output: pathlib.Path | None) -> int:
+    if output is not None and output.suffix.lower() not in _PICTURES:
+        kinds = '; '.join(f'{suffix} for {what}' for suffix, what in _PICTURES.items() if suffix != '.htm')
+        raise UsageError(f'cannot write {output.name!r}: use {kinds} (or no -o for a text view)')
+    tree = parse(expression)
+    given = read_assignments(assignments)
+    used = variables(tree)
+    missing = [name for name in used if name not in given]
+    if missing:
+        raise UsageError(f'no value for {", ".join(missing)}: add ' + ' '.join(f'{m}=...' for m in missing))
+    unused = [name for name in given if name not in used]
+    if unused:
+        raise UsageError(f'{", ".join(unused)} given a value but not in the expression {expression.strip()!r}')
+    leaves = {name: Value(number, label=name) for name, number in given.items()}
+    result = evaluate(tree, leaves)
+    result.backward()
+    _name_inner_nodes(result)
+
+    width = max((len(name) for name in leaves), default=0)
+    print(f'f = {expression.strip()}')
+    print(f'f = {_full(result.data)}')
+    for name, leaf in leaves.items():
+        print(f'df/d{name:<{width}} = {_full(leaf.grad)}')
+    if output is None:
+        from .viz import text_view
+        print()
+        print(text_view(result))
+        return 0
+    if output.suffix.lower() == '.svg':
+        from .viz import to_svg
+        output.write_text(to_svg(result), encoding='utf-8')
+    else:
+        from .stepper import stepper
+        stepper(result, output)
+    print(f'wrote {output} ({_PICTURES[output.suffix.lower()]})')
+    return 0
+
+
+def _name_inner_nodes(root: Value) -> None:
+    """Label each computed node with its formula (x1*w1, ...) so the picture says what each box is."""
+    graph = ChainRule(root)
+    if not root.label:
+        root.label = 'f'
+    for node in graph.order:
+        if node._prev and not node.label:
+            name = graph.name(node)
+            node.label = name if len(name) <= MAX_NAME else ''
+
+
+def _full(x: float) -> str:
+    """12 significant digits: 0.707106781187 and -1.5 (not -1.4999999999999996)."""
+    return repr(float(f'{x:.12g}'))
+
+
+def _not_an_option(arg: str) -> str:
+    """'-x*2' is a formula, not an option: a leading space keeps argparse off it (parse() strips it)."""
+    return ' ' + arg if arg[:1] == '-' and arg[1:2] not in ('o', 'h', '-', '') else arg
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 a usage error, 1 the output could not be written)."""
+    argv = [_not_an_option(arg) for arg in (sys.argv[1:] if argv is None else argv)]
+    try:
+        arguments = _parser().parse_args(argv)
+        return graph_command(arguments.expression, arguments.values, arguments.output)
+    except UsageError as error:
+        print(f'micrograd-plus: error: {error}', file=sys.stderr)
+        return 2
+    except SystemExit as done:  # --help
+        return done.code if isinstance(done.code, int) else 0
+    except OSError as error:
+        print(f'micrograd-plus: error: cannot write {error.filename or "the output"}: {error.strerror or error}',
+              file=sys.stderr)
+        return 1
+    except (ValueError, ImportError) as error:  # the graph is too big to draw, no renderer...
+        print(f'micrograd-plus: error: {error}'.splitlines()[0], file=sys.stderr)
+        return 1

@@ -1,0 +1,281 @@
+"""explain(): where did this number come from? The forward formula and the chain rule, with numbers.
+
+    >>> print(explain(w1, root=o))
+    w1 = -3.0  (a leaf: an input or a parameter)
+    dL/dw1 = dL/d(x1*w1) * x1 = 0.5 * 2.0 = 1.0
+    where L is o, the output backward() started from
+
+Local derivatives are not written here: they are read from the derivative table (``ops.py``, each node
+class's ``.derivatives``) and printed with the input names substituted, so each rule exists once.
+
+A Value does not know which nodes consumed it (no result -> input pointers, so graphs have no cycles),
+so the consumers are found by walking the graph of the output that ``backward()`` ran from: pass it as
+``root``. Without ``root`` the engine's record of its last backward is used, if it keeps one
+(``engine._last_root``, a callable such as a ``weakref.ref`` returning that output or None).
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import math
+import re
+from typing import Any
+
+from . import engine, ops
+from .engine import Value, topological_order
+
+MAX_NAME = 40        # longer expression names become v<index in topological order>
+MAX_TERMS = 8        # chain-rule sums longer than this are cut short in the text
+
+ATOM, POWER, UNARY, PRODUCT, SUM, LOOSE = 5, 4, 3, 2, 1, 0   # binding strength, as in Python
+_BINARY = {'+': SUM, '-': SUM, '*': PRODUCT, '/': PRODUCT, '**': POWER}
+_FUNCTIONS = {'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'sin', 'cos', 'abs', 'relu', 'ReLU', 'step', 'sign'}
+_IDENTIFIER = re.compile(r'[A-Za-z_]\w*')
+
+Text = tuple[str, float]   # an expression's text and how tightly it binds (a labelled formula: half a step less)
+
+
+def format_number(x: float, digits: int = 6) -> str:
+    """A float rounded to ``digits`` significant digits, written like Python writes floats (2.0, -1.5)."""
+    if not math.isfinite(x):
+        return repr(x)
+    return repr(float(f'{x:.{digits}g}'))
+
+
+def _number(x: float) -> Text:
+    text = format_number(x)
+    return text, (UNARY if text.startswith('-') else ATOM)
+
+
+@functools.lru_cache(maxsize=1024)
+def _label_binding(label: str) -> float:
+    """How tightly a label binds inside a larger expression.
+
+    A label that is itself a formula names one node, so it keeps its parentheses unless it binds strictly
+    tighter than where it is used: 'x1*w1' + 'x2*w2' reads x1*w1 + x2*w2, but 'x1*w1 + x2*w2' + b reads
+    (x1*w1 + x2*w2) + b, matching the two numbers shown beside it.
+    """
+    if _IDENTIFIER.fullmatch(label):
+        return ATOM
+    try:
+        tree = ast.parse(label, mode='eval').body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return LOOSE
+    if isinstance(tree, ast.BinOp):
+        return {ast.Add: SUM, ast.Sub: SUM, ast.Mult: PRODUCT, ast.Div: PRODUCT,
+                ast.Pow: POWER}.get(type(tree.op), SUM) - 0.5
+    if isinstance(tree, ast.UnaryOp):
+        return UNARY - 0.5
+    if isinstance(tree, (ast.Name, ast.Constant, ast.Call)):
+        return ATOM
+    return LOOSE
+
+
+def _wrap(operand: Text, needed: float) -> str:
+    text, binding = operand
+    return text if binding >= needed else f'({text})'
+
+
+def _binary(op: str, left: Text, right: Text, spaced: bool) -> Text:
+    strength = _BINARY[op]
+    # ** groups to the right, the others to the left: a - (b - c) keeps its parentheses
+    left_needs, right_needs = (strength + 0.5, strength) if op == '**' else (strength, strength + 0.5)
+    gap = ' ' if spaced or strength == SUM else ''
+    return f'{_wrap(left, left_needs)}{gap}{op}{gap}{_wrap(right, right_needs)}', strength
+
+
+def _expression(op: str, operands: list[Text], spaced: bool) -> Text:
+    """The text of one node's op applied to its operands: names (x1*w1) or numbers (2.0 * -3.0)."""
+    if op in _BINARY and len(operands) == 2:
+        return _binary(op, operands[0], operands[1], spaced)
+    if op.startswith('**') and len(operands) == 1:   # x ** c, the constant rides in the op string
+        return _binary('**', operands[0], (op[2:], ATOM), spaced)
+    if op == 'neg' and len(operands) == 1:
+        return f'-{_wrap(operands[0], UNARY)}', UNARY
+    if op == 'dot':  # bias + w1*x1 + w2*x2 + ...
+        terms = [_wrap(operands[0], SUM)]
+        terms += [_binary('*', w, x, spaced)[0] for w, x in zip(operands[1::2], operands[2::2])]
+        return ' + '.join(terms), SUM
+    name = 'relu' if op == 'ReLU' else (op or 'op')
+    return f"{name}({', '.join(text for text, _ in operands)})", ATOM
+
+
+class ChainRule:
+    """Names, forward formulas and chain-rule sums for every node in the graph of ``root``.
+
+    Built once per graph (one walk), so the stepper page can explain every node without a walk each.
+    """
+
+    def __init__(self, root: Value) -> None:
+        self.root = root
+        everything = topological_order(root)
+        self.consumers: dict[Value, list[tuple[Value, int]]] = {node: [] for node in everything}
+        for node in everything:
+            for position, parent in enumerate(node._prev):
+                self.consumers[parent].append((node, position))
+        # the order minus what is walked but is no input (the constant c of x ** c rides along in _b)
+        self.order = [node for node in everything if self.consumers[node] or node is root]
+        self.index = {node: k for k, node in enumerate(self.order)}
+        self._names: dict[Value, Text] = {}
+        for node in self.order:  # inputs come first, so their names are ready
+            self._names[node] = self._name_of(node)
+
+    # ------------------------------------------------------------ names
+
+    def _name_of(self, node: Value) -> Text:
+        if node.label:
+            return node.label, _label_binding(node.label)
+        if not node._prev:  # an unlabelled leaf is a constant as far as the reader can tell
+            return _number(node.data)
+        text, binding = _expression(node._op, [self._names[p] for p in node._prev], spaced=False)
+        if len(text) > MAX_NAME:
+            return f'v{self.index[node]}', ATOM
+        return text, binding
+
+    def name(self, node: Value) -> str:
+        return self._names[node][0]
+
+    def d(self, node: Value) -> str:
+        """dL/dx1 or dL/d(x1*w1): the partial derivative of the output with respect to ``node``."""
+        text, binding = self._names[node]
+        return f'dL/d{text}' if _IDENTIFIER.fullmatch(text) else f'dL/d({text})'
+
+    # ------------------------------------------------------------ forward
+
+    def forward(self, node: Value) -> str:
+        """``x1*w1 = 2.0 * -3.0 = -6.0``: how the node's value was computed."""
+        name, value = self.name(node), format_number(node.data)
+        if not node._prev:
+            return f'{name} = {value}  (a leaf: an input or a parameter)'
+        # each input is one node: keep it in one piece, (x1*w1 + x2*w2) + b, to match the numbers after it
+        grouped = [(text, binding - 0.5 if binding < ATOM and binding == int(binding) else binding)
+                   for text, binding in (self._names[p] for p in node._prev)]
+        symbols = _expression(node._op, grouped, spaced=False)[0]
+        numbers = _expression(node._op, [_number(p.data) for p in node._prev], spaced=True)[0]
+        steps = [name] + ([symbols] if symbols != name else []) + [numbers, value]
+        return ' = '.join(steps)
+
+    # ------------------------------------------------------------ backward
+
+    def backward_has_run(self) -> bool:
+        return self.root.grad != 0.0
+
+    def backward(self, node: Value) -> str:
+        """``dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5``: the chain-rule sum over the node's consumers."""
+        if not self.backward_has_run():
+            root = self.name(self.root)
+            return (f'backward() has not run yet ({root}.grad is 0), so there are no gradients to explain: '
+                    f'call {root}.backward() first')
+        if node is self.root:
+            return f'{self.d(node)} = {format_number(node.grad)}  (backward() starts here: dL/dL = 1)'
+        # the engine adds the terms in reverse topological order; so do we, to get the same float
+        terms = [self._term(consumer, position) for consumer, position in reversed(self.consumers[node])]
+        total = 0.0
+        for _, _, upstream, local in terms:
+            total += upstream * local
+        shown = terms[:MAX_TERMS]
+        more = f' + ... ({len(terms) - MAX_TERMS} more terms)' if len(terms) > MAX_TERMS else ''
+        symbols = ' + '.join(f'{consumer} * {local}' for consumer, local, _, _ in shown) + more
+        numbers = ' + '.join(f'{format_number(u)} * {format_number(v)}' for _, _, u, v in shown) + more
+        lines = [f'{self.d(node)} = {symbols} = {numbers}']
+        if len(terms) > 1:
+            products = ' + '.join(format_number(u * v) for _, _, u, v in shown) + more
+            indent = ' ' * len(self.d(node))
+            lines = [f'{self.d(node)} = {symbols}', f'{indent} = {numbers}', f'{indent} = {products}']
+        lines[-1] += f' = {format_number(node.grad)}' if len(terms) == 1 else ''
+        if len(terms) > 1:
+            lines.append(f'{indent} = {format_number(node.grad)}')
+        if not math.isclose(total, node.grad, rel_tol=1e-9, abs_tol=1e-12) and not (
+                math.isnan(total) and math.isnan(node.grad)):
+            lines.append(f'note: {self.name(node)}.grad reads {format_number(node.grad)}, not the sum '
+                         f'{format_number(total)}: a leaf\'s grad adds up over backward() calls until you '
+                         'zero it (or the grad was changed by hand)')
+        return '\n'.join(lines)
+
+    def _term(self, consumer: Value, position: int) -> tuple[str, str, float, float]:
+        """One chain-rule term: (dL/d(consumer), d consumer/d input as text, their numbers)."""
+        try:
+            local = consumer.local_grads()[position]
+        except TypeError:  # built by hand as Value(data, children, op): no rule, passes no gradient
+            return self.d(consumer), '0 (built by hand: no derivative rule)', consumer.grad, 0.0
+        return self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local)
+
+    def _local_text(self, consumer: Value, position: int) -> str:
+        """The table's rule for d consumer / d input, with the graph's names put in."""
+        operands = [self._names[p] for p in consumer._prev]
+        if consumer._op == 'dot':  # each factor's partner: the same rule the engine runs
+            rule = ops.dot_grads(operands, None)[position]
+            return _wrap(rule, PRODUCT) if isinstance(rule, tuple) else format_number(rule)
+        names: dict[str, Text] = {'x': operands[0], 'out': self._names[consumer]}
+        numbers: dict[str, float] = {'x': consumer._prev[0].data, 'out': consumer.data}
+        if len(operands) > 1:
+            names['y'], numbers['y'] = operands[1], consumer._prev[1].data
+        if consumer._op.startswith('**') and consumer._op != '**':
+            names['c'], numbers['c'] = (consumer._op[2:], ATOM), float(consumer._op[2:])
+        rule = ast.parse(type(consumer).derivatives[position], mode='eval').body
+        return _wrap(_render_rule(rule, names, numbers), PRODUCT)
+
+
+def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float]) -> Text:
+    """A derivative rule from ops.py as math: ``div(1, y)`` reads ``1/w1``, ``1 - out * out`` reads ``1 - o*o``."""
+    if isinstance(tree, ast.Name):
+        return names[tree.id]
+    if isinstance(tree, ast.Constant):
+        return repr(tree.value), ATOM
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
+        return f'-{_wrap(_render_rule(tree.operand, names, numbers), UNARY)}', UNARY
+    if isinstance(tree, ast.BinOp):
+        op = {ast.Add: '+', ast.Sub: '-', ast.Mult: '*', ast.Div: '/', ast.Pow: '**'}[type(tree.op)]
+        return _binary(op, _render_rule(tree.left, names, numbers), _render_rule(tree.right, names, numbers),
+                       spaced=False)
+    if isinstance(tree, ast.IfExp):  # show the branch the numbers take (e.g. d/dy x**y at x == 0)
+        taken = eval(compile(ast.Expression(tree.test), '<rule>', 'eval'), dict(ops.FLOAT_MATH), dict(numbers))
+        return _render_rule(tree.body if taken else tree.orelse, names, numbers)
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name):
+        args = [_render_rule(arg, names, numbers) for arg in tree.args]
+        if tree.func.id == 'div':
+            return _binary('/', *args, spaced=False)
+        if tree.func.id == 'pow':
+            return _binary('**', *args, spaced=False)
+        if tree.func.id == 'data':
+            return args[0]
+        return f"{tree.func.id}({', '.join(text for text, _ in args)})", ATOM
+    raise ValueError(f'explain cannot write the rule {ast.unparse(tree)!r} as math; extend _render_rule')
+
+
+_NO_RECORD = object()
+
+
+def _last_backward_root() -> Any:
+    """The output of the last backward() if the engine records it: a Value, None, or _NO_RECORD."""
+    record = getattr(engine, '_last_root', _NO_RECORD)
+    return record() if callable(record) else record
+
+
+def explain(node: Value, root: Value | None = None) -> str:
+    """How ``node`` got its value and its gradient: the forward formula and the chain-rule sum, with numbers.
+
+    ``root`` is the output ``backward()`` was called on; its graph says which nodes consumed ``node``.
+    """
+    if not isinstance(node, Value):
+        raise TypeError(f'explain() takes a Value, got {type(node).__name__} {node!r}')
+    if root is not None and not isinstance(root, Value):
+        raise TypeError(f'explain(node, root): root must be a Value, got {type(root).__name__} {root!r}')
+    given = root is not None
+    if not given:
+        root = _last_backward_root()
+        if root is _NO_RECORD:
+            raise ValueError('explain(node) needs the output that backward() was called on, to find the nodes '
+                             'that used this one: call explain(node, root=output)')
+        if root is None:  # no backward has run (or its output is gone): the forward pass is all there is
+            return (f'{ChainRule(node).forward(node)}\nbackward() has not run yet, so there is no gradient '
+                    'to explain: call backward() on the output first')
+    graph = ChainRule(root)
+    if node not in graph.index:
+        where = f'root {root!r}' if given else f'the last backward() (from {root!r})'
+        raise ValueError(f'{node!r} is not in the graph of {where}: call explain(node, root=output) with '
+                         'the output it feeds into')
+    lines = [graph.forward(node), graph.backward(node)]
+    if graph.backward_has_run() and node is not root:
+        lines.append(f'where L is {graph.name(root)}, the output backward() started from')
+    return '\n'.join(lines)

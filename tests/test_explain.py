@@ -1,0 +1,210 @@
+"""explain(): the forward formula and the chain-rule sum, with the graph's names and numbers."""
+import math
+
+import pytest
+
+from micrograd_plus import Value, engine
+from micrograd_plus.engine import dot
+from micrograd_plus.explain import ChainRule, explain, format_number
+
+
+def lecture_neuron(label_inner: bool = True):
+    """o = tanh(x1*w1 + x2*w2 + b), as the micrograd lecture builds it; returns (o, leaves)."""
+    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
+    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
+    b = Value(6.8813735870195432, label='b')
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    n = x1w1 + x2w2 + b
+    if label_inner:
+        x1w1.label, x2w2.label, n.label = 'x1*w1', 'x2*w2', 'n'
+    o = n.tanh()
+    o.label = 'o'
+    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n)
+
+
+@pytest.fixture
+def neuron():
+    o, nodes = lecture_neuron()
+    o.backward()
+    return o, nodes
+
+
+def test_lecture_gradients_are_the_ones_explained(neuron):
+    o, v = neuron
+    expected = {'x1': -1.5, 'w1': 1.0, 'x2': 0.5, 'w2': 0.0, 'b': 0.5}
+    for name, grad in expected.items():
+        assert v[name].grad == pytest.approx(grad, abs=1e-12)
+
+
+def test_leaf_gradient_is_one_chain_rule_term_with_numbers(neuron):
+    o, v = neuron
+    assert explain(v['x1'], o).splitlines() == [
+        'x1 = 2.0  (a leaf: an input or a parameter)',
+        'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5',
+        'where L is o, the output backward() started from',
+    ]
+    assert explain(v['w1'], o).splitlines()[1] == 'dL/dw1 = dL/d(x1*w1) * x1 = 0.5 * 2.0 = 1.0'
+    assert explain(v['x2'], o).splitlines()[1] == 'dL/dx2 = dL/d(x2*w2) * w2 = 0.5 * 1.0 = 0.5'
+    assert explain(v['w2'], o).splitlines()[1] == 'dL/dw2 = dL/d(x2*w2) * x2 = 0.5 * 0.0 = 0.0'
+    assert explain(v['b'], o).splitlines()[1] == 'dL/db = dL/dn * 1 = 0.5 * 1.0 = 0.5'
+
+
+def test_forward_formula_shows_names_then_numbers(neuron):
+    o, v = neuron
+    x1w1 = v['n']._prev[0]._prev[0]
+    assert explain(x1w1, o).splitlines()[0] == 'x1*w1 = 2.0 * -3.0 = -6.0'
+    assert explain(v['n'], o).splitlines()[0] == 'n = (x1*w1 + x2*w2) + b = -6.0 + 6.88137 = 0.881374'
+    assert explain(o, o).splitlines()[0] == 'o = tanh(n) = tanh(0.881374) = 0.707107'
+
+
+def test_local_derivative_comes_from_the_table_with_names_put_in(neuron):
+    o, v = neuron
+    assert type(o).derivatives == ('1 - out * out',)  # the rule as ops.py writes it ...
+    assert explain(v['n'], o).splitlines()[1] == 'dL/dn = dL/do * (1 - o*o) = 1.0 * 0.5 = 0.5'  # ... as read
+
+
+def test_the_root_is_seeded_with_one(neuron):
+    o, _ = neuron
+    assert explain(o, o).splitlines()[1].startswith('dL/do = 1.0')
+
+
+def test_unlabelled_nodes_are_named_by_their_formula():
+    o, v = lecture_neuron(label_inner=False)
+    o.backward()
+    assert explain(v['x1'], o).splitlines()[1] == 'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5'
+    assert explain(v['n'], o).splitlines()[0] == 'x1*w1 + x2*w2 + b = (x1*w1 + x2*w2) + b = -6.0 + 6.88137 = 0.881374'
+    assert explain(v['b'], o).splitlines()[1] == 'dL/db = dL/d(x1*w1 + x2*w2 + b) * 1 = 0.5 * 1.0 = 0.5'
+
+
+def test_a_node_used_twice_gets_a_sum_of_two_terms():
+    a = Value(3.0, label='a')
+    b = a + a
+    b.label = 'b'
+    b.backward()
+    assert a.grad == 2.0
+    assert explain(a, b).splitlines() == [
+        'a = 3.0  (a leaf: an input or a parameter)',
+        'dL/da = dL/db * 1 + dL/db * 1',
+        '      = 1.0 * 1.0 + 1.0 * 1.0',
+        '      = 1.0 + 1.0',
+        '      = 2.0',
+        'where L is b, the output backward() started from',
+    ]
+
+
+def test_terms_from_different_consumers_each_use_their_own_rule():
+    a, c = Value(3.0, label='a'), Value(-2.0, label='c')
+    d = a * a + a.exp() * c
+    d.backward()
+    lines = explain(a, d).splitlines()
+    assert lines[1] == 'dL/da = dL/d(a*a) * a + dL/d(a*a) * a + dL/d(exp(a)) * exp(a)'
+    assert lines[-2] == f'      = {format_number(a.grad)}'
+    assert a.grad == pytest.approx(2 * 3.0 - 2.0 * math.exp(3.0))
+
+
+def test_before_backward_it_says_backward_has_not_run():
+    o, v = lecture_neuron()
+    text = explain(v['w1'], o)
+    assert text.splitlines()[0] == 'w1 = -3.0  (a leaf: an input or a parameter)'
+    assert 'backward() has not run yet' in text and 'call o.backward() first' in text
+
+
+def test_a_node_outside_the_roots_graph_is_refused(neuron):
+    o, _ = neuron
+    with pytest.raises(ValueError, match='not in the graph of root'):
+        explain(Value(1.0, label='stranger'), o)
+    with pytest.raises(TypeError, match='takes a Value'):
+        explain(2.0, o)
+    with pytest.raises(TypeError, match='root must be a Value'):
+        explain(o, 'o')
+
+
+def test_without_root_and_without_a_record_it_asks_for_the_root(neuron, monkeypatch):
+    o, v = neuron
+    monkeypatch.delattr(engine, '_last_root', raising=False)
+    with pytest.raises(ValueError, match=r'explain\(node, root=output\)'):
+        explain(v['w1'])
+
+
+def test_without_root_it_uses_the_engines_record_of_the_last_backward(neuron, monkeypatch):
+    o, v = neuron
+    monkeypatch.setattr(engine, '_last_root', lambda: o, raising=False)  # the shape of a weakref.ref
+    assert explain(v['w1']) == explain(v['w1'], o)
+    with pytest.raises(ValueError, match='last backward'):
+        explain(Value(1.0))
+    monkeypatch.setattr(engine, '_last_root', lambda: None)  # no backward yet, or its output was freed
+    assert 'backward() has not run yet' in explain(v['w1'])
+
+
+def test_an_accumulated_leaf_grad_is_pointed_out():
+    a = Value(3.0, label='a')
+    b = a * 2
+    b.backward()
+    b.backward()  # leaf grads add up, like PyTorch
+    text = explain(a, b)
+    assert 'dL/da = dL/d(a*2.0) * 2.0 = 1.0 * 2.0 = 4.0' in text
+    assert "note: a.grad reads 4.0, not the sum 2.0" in text
+
+
+def test_names_keep_the_grouping_of_the_graph():
+    a, b, c = (Value(float(i), label=name) for i, name in enumerate('abc', 1))
+    names = ChainRule((a - (b - c)) * ((a - b) - c) + (-(a + b)) ** 2 + a ** (b ** c) + (a ** b) ** c)
+    inner = [names.name(node) for node in names.order if node._prev]
+    for expected in ('a - (b - c)', 'a - b - c', '-(a + b)', '(-(a + b))**2', 'a**b**c', '(a**b)**c',
+                     '(a - (b - c))*(a - b - c)'):
+        assert expected in inner
+
+
+def test_long_formulas_get_short_names():
+    x = Value(0.5, label='x')
+    y = x
+    for _ in range(30):
+        y = y.tanh()
+    y.backward()
+    graph = ChainRule(y)
+    assert all(len(graph.name(node)) <= 40 for node in graph.order)
+    assert graph.name(y) == 'tanh(tanh(v28))'  # v28: the 28th node in topological order
+    assert explain(x, y).splitlines()[1].startswith('dL/dx = dL/d(tanh(x)) * (1 - tanh(x)*tanh(x)) = ')
+
+
+def test_dot_node_terms_use_each_factors_partner():
+    w1, w2, x1, x2 = Value(-3.0, label='w1'), Value(1.0, label='w2'), Value(2.0, label='x1'), Value(0.0, label='x2')
+    b = Value(0.5, label='b')
+    out = dot([w1, w2], [x1, x2], b)
+    out.backward()
+    assert explain(out, out).splitlines()[0] == 'b + w1*x1 + w2*x2 = 0.5 + -3.0 * 2.0 + 1.0 * 0.0 = -5.5'
+    assert explain(w1, out).splitlines()[1] == 'dL/dw1 = dL/d(b + w1*x1 + w2*x2) * x1 = 1.0 * 2.0 = 2.0'
+    assert explain(b, out).splitlines()[1] == 'dL/db = dL/d(b + w1*x1 + w2*x2) * 1.0 = 1.0 * 1.0 = 1.0'
+
+
+def every_op(x, y):
+    """One graph using every entry of the derivative table (and a constant exponent)."""
+    return (x + y, x - y, x * y, x / y, x ** y, x ** 3, -x, x.exp(), x.log(), x.sqrt(), x.tanh(), x.sigmoid(),
+            x.relu(), x.sin(), x.cos(), abs(x), 2 ** x, 1 / x)
+
+
+@pytest.mark.parametrize('x_value', [1.5, 0.0])
+def test_every_op_is_explained_and_its_numbers_add_up(x_value):
+    x, y = Value(x_value, label='x'), Value(0.7, label='y')
+    total = sum(every_op(x, y))
+    total.backward()
+    graph = ChainRule(total)
+    for node in graph.order:
+        text = graph.backward(node)
+        assert 'note:' not in text, text  # the terms shown sum to the grad the engine computed
+        if node is not total:
+            assert text.splitlines()[-1].endswith(f'= {format_number(node.grad)}')
+    # the rule for d(x**y)/dy reads log(x)*x**y, except at x == 0 where the table takes the 0.0 branch
+    assert ('log(x)*x**y' in graph.backward(y)) == (x_value != 0.0)
+
+
+def test_a_labelled_formula_keeps_together_only_where_grouping_matters():
+    x1, w1, x2, w2, b = (Value(float(i), label=name) for i, name in enumerate(['x1', 'w1', 'x2', 'w2', 'b']))
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = 'x1*w1', 'x2*w2'
+    s = x1w1 + x2w2
+    s.label = 'x1*w1 + x2*w2'
+    n = s + b
+    graph = ChainRule(n)
+    assert graph.forward(s) == 'x1*w1 + x2*w2 = 0.0 + 6.0 = 6.0'
+    assert graph.forward(n) == '(x1*w1 + x2*w2) + b = 6.0 + 4.0 = 10.0'

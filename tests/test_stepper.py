@@ -1,0 +1,243 @@
+"""The backprop stepper page: its steps, and stepping it in a real headless Chromium.
+
+The browser is driven over the DevTools protocol on a pipe (--remote-debugging-pipe: JSON messages
+ending in NUL on file descriptors 3 and 4), so the test needs no websocket library and no port.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from micrograd_plus import Value
+from micrograd_plus.explain import ChainRule
+from micrograd_plus.stepper import stepper, steps
+
+CHROMIUM = next(filter(None, map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome'))), None)
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None, reason='no chromium on PATH: install it (apt-get install chromium) to test the stepper page '
+                             'in a real browser; .ci/run does')
+
+
+def lecture_neuron():
+    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
+    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
+    b = Value(6.8813735870195432, label='b')
+    n = x1 * w1 + x2 * w2 + b
+    n.label = 'n'
+    o = n.tanh()
+    o.label = 'o'
+    o.backward()
+    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n)
+
+
+def test_steps_are_the_forward_pass_then_the_backward_pass_with_explains_text():
+    o, v = lecture_neuron()
+    graph = ChainRule(o)
+    result = steps(o)
+    assert [s['phase'] for s in result] == ['forward'] * len(graph.order) + ['backward'] * len(graph.order)
+    assert [s['node'] for s in result] == [str(id(n)) for n in graph.order + graph.order[::-1]]
+    assert [s['formula'] for s in result] == [graph.forward(n) for n in graph.order] + \
+           [graph.backward(n) for n in graph.order[::-1]]
+    x1_step = next(s for s in result if s['phase'] == 'backward' and s['node'] == str(id(v['x1'])))
+    assert x1_step['formula'] == 'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5'
+
+
+def test_the_stepper_needs_backward_first(tmp_path):
+    a = Value(2.0, label='a')
+    with pytest.raises(ValueError, match=r'call b.backward\(\) before stepper\(\)'):
+        b = a * a
+        b.label = 'b'
+        stepper(b, tmp_path / 'page.html')
+
+
+def test_the_page_is_self_contained(tmp_path):
+    o, _ = lecture_neuron()
+    page = stepper(o, tmp_path / 'neuron.html').read_text(encoding='utf-8')
+    assert page.startswith('<!DOCTYPE html>') and '<svg' in page and '<?xml' not in page
+    assert not re.search(r'<link|<img|<iframe|\bsrc=|@import|url\(|fetch\(|XMLHttpRequest', page)
+    # the only addresses are XML namespace names, which are never fetched
+    assert set(re.findall(r'https?://[^\s"\')]+', page)) <= {'http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink'}
+    data = re.search(r'<script type="application/json" id="steps">(.*?)</script>', page, re.S).group(1)
+    assert len(json.loads(data)['steps']) == 2 * len(ChainRule(o).order)
+
+
+def test_a_script_end_tag_in_a_label_cannot_break_out_of_the_data(tmp_path):
+    a = Value(1.0, label='</script><script>alert(1)</script>')
+    b = a * 2
+    b.backward()
+    page = stepper(b, tmp_path / 'page.html').read_text(encoding='utf-8')
+    data = re.search(r'<script type="application/json" id="steps">(.*?)</script>', page, re.S).group(1)
+    assert any('</script>' in step['formula'] for step in json.loads(data)['steps'])
+
+
+class Chromium:
+    """Headless Chromium with the DevTools protocol on a pipe; one page, one session."""
+
+    def __init__(self, url: str) -> None:
+        to_browser, self._to_browser = os.pipe()
+        self._from_browser, from_browser = os.pipe()
+
+        def on_fds_3_and_4() -> None:  # the pipe ends may themselves be 3 or 4: move them out of the way first
+            a, b = os.dup2(to_browser, 100), os.dup2(from_browser, 101)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+
+        self._profile = tempfile.mkdtemp(prefix='stepper-chromium-')
+        self.process = subprocess.Popen(
+            [CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+             '--disable-background-networking', '--disable-component-update', '--disable-sync',
+             '--window-size=1280,900', f'--user-data-dir={self._profile}', '--remote-debugging-pipe',
+             'about:blank'],
+            preexec_fn=on_fds_3_and_4, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_browser)
+        os.close(from_browser)
+        self._buffer, self._id, self.session = b'', 0, None
+        target = self.send('Target.createTarget', url=url)['targetId']
+        self.session = self.send('Target.attachToTarget', targetId=target, flatten=True)['sessionId']
+        self.wait_for('document.readyState === "complete" && document.querySelector("#counter") &&'
+                      ' document.querySelector("#counter").textContent')
+
+    def send(self, method: str, **params):
+        self._id += 1
+        message = {'id': self._id, 'method': method, 'params': params}
+        if self.session:
+            message['sessionId'] = self.session
+        os.write(self._to_browser, json.dumps(message).encode() + b'\0')
+        deadline = time.monotonic() + 30
+        while True:
+            while b'\0' not in self._buffer:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f'chromium did not answer {method}')
+                chunk = os.read(self._from_browser, 1 << 16)
+                if not chunk:
+                    raise RuntimeError('chromium closed the DevTools pipe')
+                self._buffer += chunk
+            raw, self._buffer = self._buffer.split(b'\0', 1)
+            reply = json.loads(raw)
+            if reply.get('id') == self._id:
+                if 'error' in reply:
+                    raise RuntimeError(f'{method}: {reply["error"]}')
+                return reply['result']
+
+    def js(self, expression: str):
+        reply = self.send('Runtime.evaluate', expression=expression, returnByValue=True)
+        if 'exceptionDetails' in reply:
+            raise RuntimeError(reply['exceptionDetails'])
+        return reply['result'].get('value')
+
+    def wait_for(self, condition: str) -> None:
+        deadline = time.monotonic() + 20
+        while not self.js(f'!!({condition})'):
+            if time.monotonic() > deadline:
+                raise TimeoutError(condition)
+            time.sleep(0.05)
+
+    def press(self, key: str, code: int) -> None:
+        for kind in ('keyDown', 'keyUp'):
+            self.send('Input.dispatchKeyEvent', type=kind, key=key, code=key, windowsVirtualKeyCode=code)
+
+    def click(self, selector: str) -> None:
+        box = self.js(f'(r => [r.x + r.width / 2, r.y + r.height / 2])'
+                      f'(document.querySelector({selector!r}).getBoundingClientRect())')
+        for kind in ('mousePressed', 'mouseReleased'):
+            self.send('Input.dispatchMouseEvent', type=kind, x=box[0], y=box[1], button='left', clickCount=1)
+
+    def highlighted(self) -> dict:
+        """Which node the picture highlights and what its record's data and grad fields read."""
+        return self.js('''(() => {
+            const g = document.querySelector("g.node.current");
+            if (!g) return null;
+            const texts = [...g.querySelectorAll("text")].map(t => t.textContent.trim());
+            return {title: g.querySelector("title").textContent.trim(),
+                    data: texts.find(t => t.startsWith("data ")), grad: texts.find(t => t.startsWith("grad ")),
+                    formula: document.getElementById("formula").textContent,
+                    counter: document.getElementById("counter").textContent};
+        })()''')
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+        shutil.rmtree(self._profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(tmp_path):
+    o, v = lecture_neuron()
+    path = stepper(o, tmp_path / 'neuron.html')
+    browser = Chromium(path.as_uri())
+    yield browser, o, v
+    browser.close()
+
+
+@needs_browser
+def test_stepping_moves_the_highlight_and_fills_in_the_grad(page):
+    browser, o, v = page
+    order = ChainRule(o).order
+    total = 2 * len(order)
+    assert browser.highlighted() is None  # step 0: nothing computed yet, every number hidden
+    assert browser.js('[...document.querySelectorAll("g.node text")].filter(t => /^grad \\S/.test(t.textContent)).'
+                      'every(t => t.textContent === "grad ?")')
+
+    browser.press('ArrowRight', 39)  # forward step 1: the first node, its value filled in
+    first = browser.highlighted()
+    assert first['title'] == str(id(order[0])) and first['counter'] == f'1 / {total}'
+    assert first['data'] != 'data ?' and first['grad'] == 'grad ?'
+
+    browser.press('End', 35)  # the last backward step: the first node again, now with its grad
+    last = browser.highlighted()
+    assert last['title'] == str(id(order[0])) and last['grad'] == f'grad {order[0].grad:.4f}'
+
+    # step back through the backward pass to x1: the highlight moves, x1's grad reads -1.5
+    seen = []
+    while browser.highlighted()['title'] != str(id(v['x1'])):
+        browser.press('ArrowLeft', 37)
+        seen.append(browser.highlighted()['title'])
+    assert len(set(seen)) == len(seen) > 0
+    x1 = browser.highlighted()
+    assert x1['grad'] == 'grad -1.5000'
+    assert x1['formula'] == 'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5'
+
+    browser.press('ArrowLeft', 37)  # one step earlier x1's grad is not known yet
+    assert browser.highlighted()['title'] != str(id(v['x1']))
+    assert browser.js(f'[...document.querySelectorAll("g.node")].find(g => g.querySelector("title").textContent'
+                      f' === "{id(v["x1"])}").textContent.includes("grad ?")')
+
+
+@needs_browser
+def test_buttons_step_too_and_the_address_opens_a_step(page, tmp_path):
+    browser, o, v = page
+    browser.click('#next')
+    browser.click('#next')
+    assert browser.highlighted()['counter'].startswith('2 / ')
+    browser.click('#last')
+    assert browser.highlighted()['grad'] != 'grad ?'
+    browser.click('#prev')
+    assert browser.highlighted()['counter'] == f'{2 * len(ChainRule(o).order) - 1} / {2 * len(ChainRule(o).order)}'
+    browser.click('#first')
+    assert browser.highlighted() is None
+
+    order = ChainRule(o).order
+    backward_root = len(order) + 1  # the first backward step: dL/do = 1
+    browser.send('Page.navigate', url=(tmp_path / 'neuron.html').as_uri() + f'#step={backward_root}')
+    browser.wait_for(f'document.getElementById("counter").textContent.startsWith("{backward_root} /")')
+    root = browser.highlighted()
+    assert root['title'] == str(id(o)) and root['grad'] == 'grad 1.0000'
+
+
+def test_the_teaching_demo_writes_the_page_and_explains_w1(tmp_path, capsys):
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parents[1] / 'demos' / 'teaching.py'
+    spec = importlib.util.spec_from_file_location('teaching_demo', path)
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    demo.main(tmp_path / 'out')
+    assert '<svg' in (tmp_path / 'out' / 'neuron_stepper.html').read_text(encoding='utf-8')
+    assert 'dL/dw1 = dL/d(x1*w1) * x1 = 0.5 * 2.0 = 1.0' in capsys.readouterr().out
