@@ -1,7 +1,28 @@
-"""micrograd_plus: a scalar reverse-mode autograd engine you can see into."""
-from .engine import AnomalyError, Value, topological_order
-from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
+"""micrograd_plus: a scalar reverse-mode autograd engine you can see into.
 
-__all__ = ['Value', 'AnomalyError', 'topological_order', 'grad', 'gradcheck', 'central_difference',
-           'no_grad', 'enable_grad', 'detect_anomaly']
+The engine needs only the standard library; the graph pictures (draw_dot, trace, to_svg, text_view)
+load graphviz the first time one of them is used.
+"""
+import importlib
+from typing import Any
+
+from . import data, losses, nn, optim
+from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
+from .engine import AnomalyError, Value, dot, topological_order
+from .explain import explain
+from .stepper import stepper
+
 __version__ = '0.1.0'
+
+_VIZ = ('draw_dot', 'trace', 'to_svg', 'text_view', 'viz')
+
+__all__ = ['Value', 'AnomalyError', 'dot', 'topological_order', 'grad', 'gradcheck', 'central_difference',
+           'no_grad', 'enable_grad', 'detect_anomaly', 'explain', 'stepper', 'nn', 'losses', 'optim', 'data',
+           *_VIZ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _VIZ:
+        viz = importlib.import_module(f'{__name__}.viz')
+        return viz if name == 'viz' else getattr(viz, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -39,6 +39,18 @@ def _set_mode(grad_enabled: bool, anomaly: bool) -> tuple[bool, bool]:
     return previous
 
 
+# backward() remembers its output when the graph is lecture-sized, so that explain(node) can find the
+# nodes that consumed `node` without being told the root. A bigger graph (a training step) is never
+# kept alive by this record: it is freed the moment its last user lets go, as always.
+REMEMBER_UP_TO = 1000  # inner nodes
+_last_backward: Any = None
+
+
+def _last_root() -> Any:
+    """The output of the last backward() over a lecture-sized graph, else None (read by explain)."""
+    return _last_backward
+
+
 class AnomalyError(FloatingPointError):
     """Raised under detect_anomaly() at the first non-finite value, forward or backward."""
 
@@ -156,6 +168,11 @@ class Value:
 
     # ------------------------------------------------------------ graph
 
+    def explain(self, root: Value | None = None) -> str:
+        """How this node got its value and its gradient, with numbers (micrograd_plus.explain)."""
+        from .explain import explain  # a teaching tool on top of the engine, loaded when first asked for
+        return explain(self, root)
+
     def detach(self) -> Value:
         """A new leaf with the same data (and label): gradients stop here."""
         out = _leaf(self.data)
@@ -168,10 +185,13 @@ class Value:
         The root is seeded with 1.0. Grads of non-leaf nodes are recomputed from zero, so calling
         this twice is correct; leaf grads accumulate (as in PyTorch) until you reset them.
         """
+        global _last_backward
         if self._is_leaf:
             self.grad += 1.0
+            _last_backward = self
             return
         order = _inner_nodes_in_order(self)
+        _last_backward = self if len(order) <= REMEMBER_UP_TO else None
         for node in order:
             node.grad = 0.0
         self.grad = 1.0

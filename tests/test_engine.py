@@ -213,8 +213,8 @@ def test_topological_order_puts_inputs_first_and_root_last():
 
 
 def test_graph_has_no_reference_cycles_and_is_freed_by_refcounting():
-    def build_and_drop():
-        x = [Value(float(i)) for i in range(100)]
+    def build_and_drop():  # 1,200 inner nodes: more than backward() remembers for explain()
+        x = [Value(float(i)) for i in range(200)]
         loss = sum(((xi * xi).tanh() + xi.exp().log() for xi in x), Value(0.0))
         loss.backward()
         grad(loss, x[:3], create_graph=True)
@@ -229,11 +229,24 @@ def test_graph_has_no_reference_cycles_and_is_freed_by_refcounting():
         after = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
         assert gc.collect() == 0  # nothing was left for the cyclic collector
-        # ~1,000 nodes (~100 KB) were all freed by reference counting; CPython keeps up to 100 freed
+        # ~1,400 nodes (~140 KB) were all freed by reference counting; CPython keeps up to 100 freed
         # floats (2.4 KB) on its free list, which tracemalloc still counts
         assert after - before < 4096
     finally:
         gc.enable()
+
+
+def test_backward_remembers_only_a_lecture_sized_root_for_explain():
+    from micrograd_plus import engine
+    small = lecture_neuron()['o']
+    small.backward()
+    assert engine._last_root() is small
+    x = Value(1.0)
+    big = x
+    for _ in range(engine.REMEMBER_UP_TO + 1):
+        big = big * 1.0
+    big.backward()
+    assert engine._last_root() is None  # a training-sized graph is never kept alive by the record
 
 
 # ---------------------------------------------------------------- grad()
