@@ -112,7 +112,7 @@ class Value:
         if cls is Value and (_children or _op):
             cls = _HandBuilt
         self = _new(cls)
-        self.data = _number(data)
+        self.data = data if data.__class__ is float else _number(data)
         self.grad = 0.0
         self.label = label
         if cls is _HandBuilt:

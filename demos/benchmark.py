@@ -1,0 +1,329 @@
+"""`make bench`: micrograd_plus side by side with micrograd 0.1.0 and PyTorch scalars, in one process.
+
+Every workload runs the same code over each engine's own Value type (PyTorch: 0-d float64 tensors),
+with Python's garbage collector on, as users run it. Times are medians of several runs; ratios are
+"how many times slower than micrograd_plus". Prints a Markdown table the README quotes.
+
+Run: python demos/benchmark.py [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from typing import Any, Callable
+
+import micrograd_plus
+from micrograd_plus import Value, grad
+from micrograd_plus.data import make_moons
+from micrograd_plus.nn import MLP
+
+try:
+    import micrograd.engine
+    import micrograd.nn
+except ImportError:  # reported as "not installed" in the table
+    micrograd = None
+try:
+    import torch
+except ImportError:
+    torch = None
+
+QUICK = False
+
+
+def median_seconds(run: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        gc.collect()  # start clean: no engine pays for collecting another's garbage (GC stays on below)
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------- engines
+
+class TorchMLP:
+    """micrograd's MLP over 0-d float64 tensors: the same scalar graph PyTorch would build."""
+
+    def __init__(self, nin: int, nouts: list[int], rng: random.Random):
+        sizes = [nin] + nouts
+        self.layers = []
+        for i in range(len(nouts)):
+            neurons = [([torch.tensor(rng.uniform(-1, 1), dtype=torch.float64, requires_grad=True)
+                         for _ in range(sizes[i])], torch.tensor(0.0, dtype=torch.float64, requires_grad=True))
+                       for _ in range(sizes[i + 1])]
+            self.layers.append((neurons, i != len(nouts) - 1))
+
+    def __call__(self, x: list) -> Any:
+        for neurons, nonlin in self.layers:
+            out = []
+            for w, b in neurons:
+                act = sum((wi * xi for wi, xi in zip(w, x)), b)
+                out.append(act.relu() if nonlin else act)
+            x = out
+        return x[0] if len(x) == 1 else x
+
+    def parameters(self) -> list:
+        return [p for neurons, _ in self.layers for w, b in neurons for p in w + [b]]
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = None
+
+
+def torch_value(x: float) -> Any:
+    return torch.tensor(x, dtype=torch.float64)
+
+
+def engines() -> dict[str, dict[str, Any]]:
+    """name -> how to make a leaf, an MLP, and what to call for the update."""
+    found = {'micrograd_plus': dict(value=Value, mlp=lambda rng: MLP(2, [16, 16, 1], rng=rng))}
+    if micrograd is not None:
+        def micrograd_mlp(rng: random.Random) -> Any:
+            random.seed(rng.random())  # micrograd draws its init from the global random module
+            return micrograd.nn.MLP(2, [16, 16, 1])
+        found['micrograd 0.1.0'] = dict(value=micrograd.engine.Value, mlp=micrograd_mlp)
+    if torch is not None:
+        found[f'PyTorch {torch.__version__.split("+")[0]} scalars'] = dict(
+            value=torch_value, mlp=lambda rng: TorchMLP(2, [16, 16, 1], rng))
+    return found
+
+
+def sgd_step(params: list, lr: float) -> None:
+    if torch is not None and params and isinstance(params[0], torch.Tensor):
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        return
+    for p in params:
+        p.data -= lr * p.grad
+
+
+# ---------------------------------------------------------------- workloads
+
+def training_step(engine: dict, model: Any, X: list, y: list) -> float:
+    """micrograd's demo step: max-margin loss + L2 on 100 moons points, backward, SGD."""
+    V = engine['value']
+    inputs = [[V(a), V(b)] for a, b in X]
+    scores = [model(x) for x in inputs]
+    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+    total = data_loss + reg_loss
+    model.zero_grad()
+    total.backward()
+    sgd_step(model.parameters(), 0.05)
+    return float(total.data) if not hasattr(total, 'item') else total.item()
+
+
+def workload_training(engine: dict) -> float:
+    X, y = make_moons(100, noise=0.1, seed=1)
+    model = engine['mlp'](random.Random(1337))
+    training_step(engine, model, X, y)  # warm-up
+    return median_seconds(lambda: training_step(engine, model, X, y), 3 if QUICK else 7)
+
+
+def workload_sum_of_products(engine: dict, n: int = 20_000) -> float:
+    V = engine['value']
+    rng = random.Random(0)
+    a_data = [rng.uniform(-1, 1) for _ in range(n)]
+    b_data = [rng.uniform(-1, 1) for _ in range(n)]
+
+    def run() -> None:
+        a = [V(x) for x in a_data]
+        b = [V(x) for x in b_data]
+        if torch is not None and V is torch_value:
+            for t in a + b:
+                t.requires_grad_(True)
+        total = sum(ai * bi for ai, bi in zip(a, b))
+        total.backward()
+    try:
+        return median_seconds(run, 3 if QUICK else 5), ''
+    except RecursionError:  # micrograd's recursive topological sort: give it the depth it needs
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(4 * n)
+        try:
+            return median_seconds(run, 3 if QUICK else 5), ' †'
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+def workload_chain(engine: dict, n: int = 1_000_000) -> tuple[float | None, str]:
+    """n multiplications in a chain, then backward: seconds, or why it could not finish."""
+    V = engine['value']
+
+    def run() -> None:
+        x = V(1.0)
+        if torch is not None and V is torch_value:
+            x.requires_grad_(True)
+        c = V(1.0000001)
+        y = x
+        for _ in range(n):
+            y = y * c
+        y.backward()
+    try:
+        return median_seconds(run, 1 if (QUICK or V is not Value) else 3), ''
+    except RecursionError:
+        return None, 'RecursionError'
+
+
+def chain_without_gc(n: int = 1_000_000) -> float:
+    gc.disable()
+    try:
+        return workload_chain({'value': Value}, n)[0]
+    finally:
+        gc.enable()
+
+
+def bytes_per_node(engine: dict, n: int = 100_000) -> float | None:
+    """Python heap per node of a chain y = y * c (tracemalloc; PyTorch's C++ heap is not visible)."""
+    V = engine['value']
+    if V is torch_value:
+        return None
+    x, c = V(1.0), V(1.0000001)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    y = x
+    for _ in range(n):
+        y = y * c
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    del y
+    return used / n
+
+
+def memory_over_training(steps: int = 100) -> tuple[float, float, float]:
+    """Peak Python heap in the first and the last training step, and what stays between steps (MiB)."""
+    X, y = make_moons(100, noise=0.1, seed=1)
+    engine = engines()['micrograd_plus']
+    model = engine['mlp'](random.Random(1337))
+    tracemalloc.start()
+    peaks = []
+    for _ in range(steps):
+        tracemalloc.reset_peak()
+        training_step(engine, model, X, y)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+    between = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    mib = 1024 * 1024
+    return peaks[0] / mib, peaks[-1] / mib, between / mib
+
+
+def hessian_ours(f: Callable, point: list[float]) -> list[list[float]]:
+    xs = [Value(p) for p in point]
+    firsts = grad(f(xs), xs, create_graph=True)
+    return [[float(h) for h in grad(g, xs)] for g in firsts]
+
+
+def hessian_torch(f: Callable, point: list[float]) -> list[list[float]]:
+    xs = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in point]
+    firsts = torch.autograd.grad(f(xs), xs, create_graph=True)
+    rows = [torch.autograd.grad(g, xs, retain_graph=True, allow_unused=True) for g in firsts]
+    return [[0.0 if h is None else h.item() for h in row] for row in rows]
+
+
+def hessian_function(xs: list) -> Any:
+    """A smooth coupled function of 10 scalars: sum tanh(x_i x_(i+1)) + exp(x_i / 10) * x_(i+2)."""
+    total = 0
+    for i in range(len(xs) - 2):
+        total = total + (xs[i] * xs[i + 1]).tanh() + (xs[i] / 10).exp() * xs[i + 2]
+    return total
+
+
+def workload_hessian() -> dict[str, float]:
+    point = [math.sin(i) for i in range(10)]
+    times = {'micrograd_plus': median_seconds(lambda: hessian_ours(hessian_function, point), 5 if QUICK else 15)}
+    if torch is not None:
+        ours, theirs = hessian_ours(hessian_function, point), hessian_torch(hessian_function, point)
+        assert all(abs(a - b) <= 1e-10 * (1 + abs(b)) for ra, rb in zip(ours, theirs) for a, b in zip(ra, rb))
+        times['PyTorch'] = median_seconds(lambda: hessian_torch(hessian_function, point), 5 if QUICK else 15)
+    return times
+
+
+# ---------------------------------------------------------------- report
+
+def fmt_time(seconds: float) -> str:
+    if seconds >= 1:
+        return f'{seconds:.2f} s'
+    return f'{seconds * 1e3:.1f} ms' if seconds >= 1e-3 else f'{seconds * 1e6:.0f} µs'
+
+
+def cell(seconds: float | None, ours: float | None, note: str = '') -> str:
+    """A time, and for another engine how many times longer it took than micrograd_plus."""
+    if seconds is None:
+        return note or 'n/a'
+    if ours is None or seconds is ours:
+        return fmt_time(seconds)
+    return f'{fmt_time(seconds)} ({seconds / ours:.1f}x)'
+
+
+def main() -> None:
+    global QUICK
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--quick', action='store_true', help='fewer repeats (a smoke test, not a measurement)')
+    QUICK = parser.parse_args().quick
+    assert gc.isenabled(), 'benchmarks run with the garbage collector on, as users run them'
+    found = engines()
+    names = list(found)
+    print(f'micrograd_plus {micrograd_plus.__version__}: {platform.python_implementation()} '
+          f'{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, '
+          f'{platform.platform(terse=True)}; garbage collector on; medians of repeated runs')
+    if micrograd is None:
+        print('(micrograd is not installed: `make bench` installs micrograd==0.1.0)')
+    if torch is None:
+        print('(PyTorch is not installed: its column is skipped)')
+
+    rows = []
+
+    def row(title: str, results: dict[str, float | None], notes: dict[str, str] | None = None) -> None:
+        ours = results.get(names[0])
+        rows.append([title] + [cell(results.get(n), ours, (notes or {}).get(n, '')) for n in names])
+        print(f'  measured: {title}', file=sys.stderr)
+
+    row('1. training step: MLP(2,[16,16,1]), 100 moons points, max-margin + L2, SGD',
+        {n: workload_training(e) for n, e in found.items()})
+    sums = {n: workload_sum_of_products(e) for n, e in found.items()}
+    row('2. 20,000-term sum of products + backward', {n: t for n, (t, _) in sums.items()})
+    for i, name in enumerate(names):
+        rows[-1][i + 1] += sums[name][1]
+    chain = {n: workload_chain(e) for n, e in found.items()}
+    row('3. 1,000,000-op chain + backward', {n: t for n, (t, _) in chain.items()},
+        {n: why for n, (_, why) in chain.items()})
+    hessian = workload_hessian()
+    row('5. 10x10 Hessian via grad(create_graph=True)',
+        {n: hessian.get('PyTorch' if n.startswith('PyTorch') else n) for n in names},
+        {n: 'no higher order' for n in names if n.startswith('micrograd ')})
+    memory = {n: bytes_per_node(e) for n, e in found.items()}
+    rows.insert(3, ['4. bytes per graph node (tracemalloc)'] +
+                [f'{memory[n]:.0f} B' if memory[n] is not None else 'C++ heap, not measured' for n in names])
+
+    print()
+    print('| workload | ' + ' | '.join(names) + ' |')
+    print('|---|' + '---|' * len(names))
+    for r in rows:
+        print('| ' + ' | '.join(r) + ' |')
+    print()
+    print('(Nx): how many times longer than micrograd_plus took, in the same process and run.')
+    if any(mark for _, mark in sums.values()):
+        print('†: fails with RecursionError at the default recursion limit; timed with the limit raised.')
+    ours_chain = chain[names[0]][0]
+    no_gc = chain_without_gc()
+    first, last, between = memory_over_training(20 if QUICK else 100)
+    per_op = 1e6 / 1_000_000  # seconds for the whole chain -> microseconds per op
+    print(f'- 1,000,000-op chain: {ours_chain * per_op:.2f} µs per op with the garbage collector on, '
+          f'{no_gc * per_op:.2f} µs with it off (the arithmetic and bookkeeping alone).')
+    print(f'- Peak Python heap of a training step: {first:.1f} MiB in step 1, {last:.1f} MiB in step '
+          f'{20 if QUICK else 100}; {between:.2f} MiB stays between steps (graphs do not pile up).')
+
+
+if __name__ == '__main__':
+    main()
