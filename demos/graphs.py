@@ -12,19 +12,7 @@ import sys
 from micrograd_plus import Value
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz import draw_dot, text_view
-
-
-def lecture_neuron() -> Value:
-    """o = tanh(x1*w1 + x2*w2 + b), labelled as in the lecture."""
-    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
-    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
-    b = Value(6.8813735870195432, label='b')
-    x1w1 = x1 * w1; x1w1.label = 'x1*w1'
-    x2w2 = x2 * w2; x2w2.label = 'x2*w2'
-    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
-    n = x1w1x2w2 + b; n.label = 'n'
-    o = n.tanh(); o.label = 'o'
-    return o
+from neuron import build_neuron  # the lecture's neuron, built once for all the demos
 
 
 def mlp_loss() -> tuple[MLP, Value]:
@@ -41,7 +29,7 @@ def main(output_dir: pathlib.Path = pathlib.Path(__file__).parent / 'output') ->
     output_dir = pathlib.Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
 
-    o = lecture_neuron()
+    o = build_neuron()
     o.backward()
     written = [
         # the lecture's picture, as micrograd draws it

@@ -359,15 +359,12 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value
 
 # ---------------------------------------------------------------- compiling the derivative table
 
-_FORWARD_BINARY = '''
+# One template for every op's method: binary ops lift a number operand first; unary ones have no b.
+_FORWARD = '''
 def make(cls, {math}):
-    def method(self, other):
-        if not isinstance(other, Value):
-            other = _lift(other)
-            if other is None:
-                return NotImplemented
+    def method(self{other}):{lift}
         a, b = {a_b}
-        x, y = a.data, b.data
+        x, y = a.data, {y}
         data = {forward}
         if _plain:
             out = _new(cls)
@@ -377,28 +374,15 @@ def make(cls, {math}):
             out._a = a
             out._b = b
             return out
-        return _record_checked(cls, data, (a, b))
+        return _record_checked(cls, data, {inputs})
     method.__name__ = method.__qualname__ = '{method}'
     return method
 '''
-
-_FORWARD_UNARY = '''
-def make(cls, {math}):
-    def method(self):
-        x = self.data
-        data = {forward}
-        if _plain:
-            out = _new(cls)
-            out.data = data
-            out.grad = 0.0
-            out.label = ''
-            out._a = self
-            out._b = None
-            return out
-        return _record_checked(cls, data, (self,))
-    method.__name__ = method.__qualname__ = '{method}'
-    return method
-'''
+_LIFT_OTHER = '''
+        if not isinstance(other, Value):
+            other = _lift(other)
+            if other is None:
+                return NotImplemented'''
 
 _BACKWARD = '''
 def make(cls, {math}):
@@ -483,13 +467,15 @@ _UnaryNode.local_grads = _local_grads
 
 def _install_forward(op: ops.Op, cls: type, method: str | None, reflected: str | None = None) -> None:
     """Put the op's method on Value (``reflected``: the ``other OP self`` form, e.g. ``__radd__``)."""
-    math_names = ', '.join(ops.FLOAT_MATH)
-    for name, template, order in ((method, _FORWARD_UNARY if op.arity == 1 else _FORWARD_BINARY, 'self, other'),
-                                  (reflected, _FORWARD_BINARY, 'other, self')):
-        if name:
-            make = _compile(template, f'<micrograd_plus {name} ({op.name})>', math=math_names,
-                            method=name, forward=op.forward, a_b=order)
-            setattr(Value, name, make(cls, *ops.FLOAT_MATH.values()))
+    binary = dict(other=', other', lift=_LIFT_OTHER, y='b.data', inputs='(a, b)')
+    forms = [(reflected, dict(binary, a_b='other, self'))] if reflected else []
+    if method:
+        forms.append((method, dict(binary, a_b='self, other') if op.arity == 2 else
+                      dict(other='', lift='', a_b='self, None', y='None', inputs='(a,)')))
+    for name, fields in forms:
+        make = _compile(_FORWARD, f'<micrograd_plus {name} ({op.name})>', math=', '.join(ops.FLOAT_MATH),
+                        method=name, forward=op.forward, **fields)
+        setattr(Value, name, make(cls, *ops.FLOAT_MATH.values()))
 
 
 _Add = _node_class(ops.ADD, _BinaryNode)

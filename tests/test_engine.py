@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from micrograd_plus import AnomalyError, Value, detect_anomaly, enable_grad, grad, no_grad, topological_order
 from micrograd_plus.engine import dot
 
-from catalogue import BINARY, UNARY, away_from_kinks, close, numeric_first, numeric_second
+from catalogue import BINARY, UNARY, away_from_kinks, close, lecture_neuron, numeric_first, numeric_second
 
 
 def floats(lo, hi):
@@ -97,18 +97,6 @@ def test_dot_rejects_mismatched_lengths_and_non_numbers():
 
 
 # ---------------------------------------------------------------- the lecture and micrograd's README
-
-def lecture_neuron():
-    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
-    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
-    b = Value(6.8813735870195432, label='b')
-    x1w1 = x1 * w1; x1w1.label = 'x1*w1'
-    x2w2 = x2 * w2; x2w2.label = 'x2*w2'
-    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
-    n = x1w1x2w2 + b; n.label = 'n'
-    o = n.tanh(); o.label = 'o'
-    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n, o=o)
-
 
 LECTURE_GRADS = dict(x1=-1.5, w1=1.0, x2=0.5, w2=0.0, b=0.5, n=0.5, o=1.0)
 

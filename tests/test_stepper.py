@@ -231,13 +231,10 @@ def test_buttons_step_too_and_the_address_opens_a_step(page, tmp_path):
     assert root['title'] == str(id(o)) and root['grad'] == 'grad 1.0000'
 
 
-def test_the_teaching_demo_writes_the_page_and_explains_w1(tmp_path, capsys):
-    import importlib.util
+def test_the_teaching_demo_writes_the_page_and_explains_w1(tmp_path, capsys, monkeypatch):
+    import importlib
     import pathlib
-    path = pathlib.Path(__file__).resolve().parents[1] / 'demos' / 'teaching.py'
-    spec = importlib.util.spec_from_file_location('teaching_demo', path)
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
-    demo.main(tmp_path / 'out')
+    monkeypatch.syspath_prepend(str(pathlib.Path(__file__).resolve().parents[1] / 'demos'))  # as demo.py does
+    importlib.import_module('teaching').main(tmp_path / 'out')
     assert '<svg' in (tmp_path / 'out' / 'neuron_stepper.html').read_text(encoding='utf-8')
     assert 'dL/dw1 = dL/d(x1*w1) * x1 = 0.5 * 2.0 = 1.0' in capsys.readouterr().out

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import graphviz
 import pytest
 
+import catalogue
 from micrograd_plus import Value
 from micrograd_plus.engine import dot
 from micrograd_plus.viz import (Digraph, GraphTooLargeError, NoRendererError, available_renderer, draw_dot,
@@ -18,16 +19,10 @@ SVG = '{http://www.w3.org/2000/svg}'
 
 
 def lecture_neuron():
-    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
-    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
-    b = Value(6.8813735870195432, label='b')
-    x1w1 = x1 * w1; x1w1.label = 'x1*w1'
-    x2w2 = x2 * w2; x2w2.label = 'x2*w2'
-    s = x1w1 + x2w2; s.label = 'x1*w1 + x2*w2'
-    n = s + b; n.label = 'n'
-    o = n.tanh(); o.label = 'o'
-    o.backward()
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)
+    """The lecture neuron after backward: (o, its nodes by name)."""
+    nodes = catalogue.lecture_neuron()
+    nodes['o'].backward()
+    return nodes['o'], nodes
 
 
 def hand_built_mlp():
