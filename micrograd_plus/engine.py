@@ -190,10 +190,8 @@ class Value:
             self.grad += 1.0
             _last_backward = self
             return
-        order = _inner_nodes_in_order(self)
+        order = _inner_nodes_in_order(self)  # also resets their grads to 0
         _last_backward = self if len(order) <= REMEMBER_UP_TO else None
-        for node in order:
-            node.grad = 0.0
         self.grad = 1.0
         if _anomaly:
             _backward_checked(order)
@@ -231,43 +229,37 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-_VISITED = object()
-
-
 def _inner_nodes_in_order(root: Value) -> list[Value]:
-    """topological_order without the leaves, for backward(), which resets every inner grad anyway.
+    """topological_order without the leaves, resetting each node's grad to 0: backward()'s walk.
 
-    So the walk marks a visited node by putting a sentinel in its ``grad`` (no million-entry set to
-    hash into and grow) and skips leaves (their ``_backward`` does nothing). Callers reset the grads.
+    A visited node is marked by setting its grad to ``zero``, a float 0.0 made for this call alone:
+    the mark *is* the reset, no set of a million nodes is hashed into, and an interrupted walk leaves
+    only zeros behind. Leaves are skipped (their grads accumulate; their ``_backward`` does nothing).
     """
+    zero = float('0')  # a new float object: `grad is zero` holds only for nodes this call visited
     order: list[Value] = []
     stack: list[Any] = [root]
     push, pop, emit = stack.append, stack.pop, order.append
-    try:
-        while stack:
-            node = pop()
-            if node is None:  # the marker: the node below it has all its inputs emitted
-                emit(pop())
-                continue
-            if node.grad is _VISITED:
-                continue
-            node.grad = _VISITED
-            push(node)
-            push(None)
-            a, b = node._a, node._b
-            if a is not None:
-                if a.grad is not _VISITED and not a._is_leaf:
-                    push(a)
-                if b is not None and b.grad is not _VISITED and not b._is_leaf:
-                    push(b)
-            elif b is not None:  # n-ary: _b is the tuple of inputs
-                for parent in b:
-                    if parent.grad is not _VISITED and not parent._is_leaf:
-                        push(parent)
-    except BaseException:  # e.g. KeyboardInterrupt: leave no sentinel behind in a grad
-        for node in order + [n for n in stack if n is not None]:
-            node.grad = 0.0
-        raise
+    while stack:
+        node = pop()
+        if node is None:  # the marker: the node below it has all its inputs emitted
+            emit(pop())
+            continue
+        if node.grad is zero:
+            continue
+        node.grad = zero
+        push(node)
+        push(None)
+        a, b = node._a, node._b
+        if a is not None:
+            if a.grad is not zero and not a._is_leaf:
+                push(a)
+            if b is not None and b.grad is not zero and not b._is_leaf:
+                push(b)
+        elif b is not None:  # n-ary: _b is the tuple of inputs
+            for parent in b:
+                if parent.grad is not zero and not parent._is_leaf:
+                    push(parent)
     return order
 
 

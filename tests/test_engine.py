@@ -6,7 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from micrograd_plus import AnomalyError, Value, detect_anomaly, enable_grad, grad, no_grad, topological_order
+from micrograd_plus import (AnomalyError, Value, central_difference, detect_anomaly, enable_grad, grad, gradcheck,
+                            no_grad, topological_order)
 from micrograd_plus.engine import dot
 
 from catalogue import BINARY, UNARY, away_from_kinks, close, lecture_neuron, numeric_first, numeric_second
@@ -173,6 +174,17 @@ def test_repeated_backward_recomputes_inner_grads_and_accumulates_leaves():
     assert (a.grad, b.grad) == first[:2]
 
 
+def test_repeated_backward_through_a_node_that_passes_nothing_on():
+    a, b = Value(2.0), Value(3.0)
+    e = a * b
+    opaque = Value(1.0, (e,), 'custom')  # built by hand: no rule, so e gets nothing through it
+    z = opaque * e + e
+    for _ in range(3):
+        z.backward()
+        assert e.grad == opaque.data + 1.0  # recomputed each time, never skipped or doubled
+    assert a.grad == 3 * b.data * (opaque.data + 1.0)  # the leaf accumulated three times
+
+
 def test_backward_of_a_leaf_seeds_it():
     a = Value(2.0)
     a.backward()
@@ -270,6 +282,28 @@ def test_mixed_partials_of_a_two_variable_function():
     expected = math.cos(X * Y) * X**2 - X**3 * Y * math.sin(X * Y) + 2 * X**2 * math.cos(X * Y)
     assert dxy == pytest.approx(expected, rel=1e-12)
     assert grad(dy, x) == pytest.approx(expected, rel=1e-12)
+
+
+# ---------------------------------------------------------------- gradcheck and central differences
+
+def test_gradcheck_passes_smooth_functions_with_a_readable_report():
+    x, y = Value(1.3, label='x'), Value(0.7, label='y')
+    report = gradcheck(lambda x, y: (x * y).sin() + x ** y + (x / y).log(), x, y, second_order=True)
+    assert report and report.passed
+    text = str(report)
+    assert 'PASSED' in text and 'd/dx' in text and 'd2/dxdy' in text and 'mismatch' not in text
+    assert len(report.rows) == 2 + 4
+
+
+def test_gradcheck_fails_where_the_derivative_is_not_what_numbers_say():
+    report = gradcheck(lambda x: x.relu(), 0.0)  # relu's derivative at the kink is 0; numbers say 0.5
+    assert not report
+    assert 'FAILED' in str(report) and 'mismatch' in str(report)
+
+
+def test_central_difference_is_the_derivative_by_numbers():
+    assert central_difference(lambda x: x ** 3, 2.0) == pytest.approx(12.0, rel=1e-6)
+    assert central_difference(lambda x, y: x * y.exp(), 2.0, 0.5, arg=1) == pytest.approx(2 * math.exp(0.5), rel=1e-6)
 
 
 # ---------------------------------------------------------------- no_grad, detach, anomaly
