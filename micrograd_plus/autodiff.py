@@ -13,8 +13,10 @@ from .engine import Value, topological_order
 # ---------------------------------------------------------------- modes
 
 @contextlib.contextmanager
-def _mode(grad_enabled: bool, anomaly: bool) -> Iterator[None]:
-    previous = engine._set_mode(grad_enabled, anomaly)
+def _mode(grad_enabled: bool | None = None, anomaly: bool | None = None) -> Iterator[None]:
+    """Set one flag and keep the other as it is *when entered* (also when used as a decorator)."""
+    previous = engine._set_mode(engine._grad_enabled if grad_enabled is None else grad_enabled,
+                                engine._anomaly if anomaly is None else anomaly)
     try:
         yield
     finally:
@@ -23,17 +25,17 @@ def _mode(grad_enabled: bool, anomaly: bool) -> Iterator[None]:
 
 def no_grad() -> contextlib.AbstractContextManager:
     """Ops inside record no parents: results are plain leaves (fast evaluation, nothing to free)."""
-    return _mode(False, engine._anomaly)
+    return _mode(grad_enabled=False)
 
 
 def enable_grad() -> contextlib.AbstractContextManager:
     """Record the graph again, e.g. inside a no_grad() block."""
-    return _mode(True, engine._anomaly)
+    return _mode(grad_enabled=True)
 
 
 def detect_anomaly() -> contextlib.AbstractContextManager:
     """Raise AnomalyError at the first nan/inf, forward or backward, naming the op and its inputs."""
-    return _mode(engine._grad_enabled, True)
+    return _mode(anomaly=True)
 
 
 # ---------------------------------------------------------------- grad
@@ -52,7 +54,7 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     for x in wanted:
         if not isinstance(x, Value):
             raise TypeError(f'grad() inputs must be Values, got {type(x).__name__} {x!r}')
-    with _mode(True, engine._anomaly) if create_graph else no_grad():
+    with _mode(grad_enabled=create_graph):
         grads = _accumulate(output, create_graph)
         zero = Value(0.0) if create_graph else 0.0
         result = [grads.get(x, zero) for x in wanted]
@@ -67,10 +69,14 @@ def _accumulate(output: Value, as_values: bool) -> dict:
         if g is None or node._is_leaf:
             continue
         for parent, local in zip(node._prev, node.local_grads(as_values)):
-            # skip multiplying by a literal 1.0: keeps second-order graphs small and readable
-            term = g if local.__class__ is float and local == 1.0 else g * local
+            # skip multiplying by a literal 1 (the + rule): keeps second-order graphs small and readable
+            term = g if local.__class__ in (int, float) and local == 1 else g * local
             previous = grads.get(parent)
-            grads[parent] = term if previous is None else previous + term
+            grads[parent] = term = term if previous is None else previous + term
+            if engine._anomaly and not math.isfinite(float(term)):
+                raise engine.AnomalyError(
+                    f'detect_anomaly: grad() through op {node._op!r} (output {engine._describe(node)}) gave '
+                    f'{float(term)!r} for input {engine._describe(parent)}')
     return grads
 
 

@@ -44,6 +44,7 @@ def _set_mode(grad_enabled: bool, anomaly: bool) -> tuple[bool, bool]:
 # kept alive by this record: it is freed the moment its last user lets go, as always.
 REMEMBER_UP_TO = 1000  # inner nodes
 _last_backward: Any = None
+_last_backward_size = 0  # inner nodes of the last backward(), so explain() can say why it kept nothing
 
 
 def _last_root() -> Any:
@@ -61,9 +62,12 @@ def _number(x: Any) -> float:
         return x
     if isinstance(x, Value):
         raise TypeError(f'Value() got a Value ({x!r}); pass its number (v.data) or use v.detach()')
-    if isinstance(x, numbers.Real) or (hasattr(x, '__float__') and not isinstance(x, (str, bytes, numbers.Complex))):
+    if (x.__class__ is int or isinstance(x, numbers.Real)
+            or (hasattr(x, '__float__') and not isinstance(x, (str, bytes, numbers.Complex)))):
         try:
             return float(x)
+        except OverflowError:  # a huge int or Fraction: IEEE rounds it to an infinity, Python raises
+            return math.inf if x > 0 else -math.inf
         except (TypeError, ValueError):
             pass
     if isinstance(x, numbers.Complex):
@@ -76,12 +80,13 @@ def _number(x: Any) -> float:
 
 
 def _lift(x: Any) -> Value | None:
-    """An operand as a Value: Values pass through, numbers become constant leaves, others give None."""
+    """An operand as a Value: Values pass through, what Value() accepts becomes a constant leaf, else None."""
     if isinstance(x, Value):
         return x
-    if x.__class__ is float or x.__class__ is int or isinstance(x, numbers.Real):
-        return _leaf(float(x))
-    return None
+    try:
+        return _leaf(_number(x))
+    except TypeError:
+        return None
 
 
 def _leaf(data: float) -> Value:
@@ -116,7 +121,7 @@ class Value:
         self.grad = 0.0
         self.label = label
         if cls is _HandBuilt:
-            self._a, self._b, self._op = None, tuple(_children), _op
+            self._a, self._b, self._op, self._backward = None, tuple(_children), _op, _passes_nothing_on
         return self
 
     def __getnewargs__(self) -> tuple:  # copy, deepcopy and pickle rebuild through __new__
@@ -143,8 +148,8 @@ class Value:
             return _binary_op(_Pow, ops.f_pow(self.data, exponent.data), self, exponent)
         if not isinstance(exponent, numbers.Real):
             return NotImplemented
-        # x ** c keeps c as a number, like micrograd ('**2', one input); it rides along in _b
-        return _binary_op(_PowConst, ops.f_pow(self.data, float(exponent)), self, _leaf(float(exponent)))
+        c = _number(exponent)  # x ** c keeps c as a number, like micrograd ('**2', one input); it rides in _b
+        return _binary_op(_PowConst, ops.f_pow(self.data, c), self, _leaf(c))
 
     def __pos__(self) -> Value:
         return self
@@ -185,12 +190,13 @@ class Value:
         The root is seeded with 1.0. Grads of non-leaf nodes are recomputed from zero, so calling
         this twice is correct; leaf grads accumulate (as in PyTorch) until you reset them.
         """
-        global _last_backward
+        global _last_backward, _last_backward_size
         if self._is_leaf:
             self.grad += 1.0
-            _last_backward = self
+            _last_backward, _last_backward_size = self, 0
             return
         order = _inner_nodes_in_order(self)  # also resets their grads to 0
+        _last_backward_size = len(order)
         _last_backward = self if len(order) <= REMEMBER_UP_TO else None
         self.grad = 1.0
         if _anomaly:
@@ -229,6 +235,12 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+class _FreshZero(float):
+    """0.0 as an object of its own: ``is`` compares identity even where the runtime (PyPy) compares
+    plain floats by value. Arithmetic on it gives plain floats."""
+    __slots__ = ()
+
+
 def _inner_nodes_in_order(root: Value) -> list[Value]:
     """topological_order without the leaves, resetting each node's grad to 0: backward()'s walk.
 
@@ -236,7 +248,7 @@ def _inner_nodes_in_order(root: Value) -> list[Value]:
     the mark *is* the reset, no set of a million nodes is hashed into, and an interrupted walk leaves
     only zeros behind. Leaves are skipped (their grads accumulate; their ``_backward`` does nothing).
     """
-    zero = float('0')  # a new float object: `grad is zero` holds only for nodes this call visited
+    zero = _FreshZero()  # `grad is zero` holds only for the nodes this call visited
     order: list[Value] = []
     stack: list[Any] = [root]
     push, pop, emit = stack.append, stack.pop, order.append
@@ -301,16 +313,18 @@ class _NaryNode(_UnaryNode):
         return self._b
 
 
-class _HandBuilt(_NaryNode):
-    """A node made by hand as ``Value(data, _children, _op)``: drawable, but with no derivative rule."""
-    __slots__ = ('_op',)
+def _passes_nothing_on() -> None:
+    """The _backward of a hand-built node until one is given, like micrograd's ``lambda: None``."""
 
-    def _backward(self) -> None:
-        pass
+
+class _HandBuilt(_NaryNode):
+    """A node made by hand as ``Value(data, _children, _op)``, as the lecture writes ops: it is drawn
+    like any other, and ``backward()`` runs the ``_backward`` closure you assign to it."""
+    __slots__ = ('_op', '_backward')
 
     def local_grads(self, as_values: bool = False) -> tuple:
-        raise TypeError(f'{self!r} was built by hand as Value(data, _children, {self._op!r}): '
-                        'it has no derivative rule, so gradients cannot flow through it')
+        raise TypeError(f'{self!r} was built by hand as Value(data, _children, {self._op!r}): grad() needs the '
+                        'op in the derivative table (ops.py); backward() runs the _backward you give the node')
 
 
 class _Dot(_NaryNode):
@@ -428,9 +442,14 @@ def _chain_rule(op: ops.Op, nodes: tuple[str, ...], indent: str) -> str:
     return '\n'.join(indent + line for line in lines)
 
 
+_NAMES = {'+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '**': 'pow', '**c': 'pow_const'}
+
+
 def _node_class(op: ops.Op, base: type) -> type:
     """A node class for one table entry, with its compiled float backward and value-mode rule."""
     cls = type(f'Value[{op.name}]', (base,), {'__slots__': (), '__module__': __name__})
+    cls.__qualname__ = f'_node_class_{_NAMES.get(op.name, op.name)}'  # how pickle finds the class again
+    globals()[cls.__qualname__] = cls
     if base is not _PowConstNode:
         cls._op = op.name
     nodes = ('a', 'b')[:op.arity] if base is not _PowConstNode else ('a',)

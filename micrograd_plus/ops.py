@@ -155,13 +155,15 @@ class Op(NamedTuple):
         return len(self.grads)
 
 
-#         name       forward            d/dx                 d/dy
+#        name  forward      (d/dx, d/dy)
 ADD = Op('+', 'x + y', ('1', '1'))
 SUB = Op('-', 'x - y', ('1', '-1'))
 MUL = Op('*', 'x * y', ('y', 'x'))
 DIV = Op('/', 'div(x, y)', ('div(1, y)', '-div(out, y)'))
-# d/dy x**y = log(x) * out; at x == 0 PyTorch (and the limit along y >= 0) gives 0, not nan
-POW = Op('**', 'pow(x, y)', ('y * pow(x, y - 1)', '0.0 if data(x) == 0 else log(x) * out'))
+# At x == 0, where 0 * inf would give nan, both follow the limit (and PyTorch): d/dx 0**0 = 0 and
+# d/dy 0**y = 0.
+POW = Op('**', 'pow(x, y)', ('0.0 if data(x) == 0 == data(y) else y * pow(x, y - 1)',
+                             '0.0 if data(x) == 0 else log(x) * out'))
 
 NEG = Op('neg', '-x', ('-1',))
 EXP = Op('exp', 'exp(x)', ('out',))
@@ -174,7 +176,7 @@ SIN = Op('sin', 'sin(x)', ('cos(x)',))
 COS = Op('cos', 'cos(x)', ('-sin(x)',))
 ABS = Op('abs', 'abs(x)', ('sign(x)',))
 # x ** c for a plain number c: micrograd's '**2' node, whose only parent is x
-POW_CONST = Op('**c', 'pow(x, c)', ('c * pow(x, c - 1)',))
+POW_CONST = Op('**c', 'pow(x, c)', ('0.0 if c == 0 else c * pow(x, c - 1)',))
 
 UNARY_OPS = (NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, ABS)
 BINARY_OPS = (ADD, SUB, MUL, DIV, POW)

@@ -323,6 +323,31 @@ def test_no_grad_records_nothing_and_restores_after_errors():
     assert (a * a)._prev == (a, a)
 
 
+def test_modes_used_as_decorators_keep_the_other_flag_as_it_is_when_called():
+    @no_grad()
+    def evaluate(x):
+        return x.log()
+
+    with detect_anomaly():
+        with pytest.raises(AnomalyError):  # no_grad must not switch anomaly detection off
+            evaluate(Value(0.0))
+    assert evaluate(Value(1.0))._prev == ()
+
+
+def test_detect_anomaly_covers_grad_too():
+    x = Value(0.0, label='x')
+    with detect_anomaly():
+        y = x.sqrt()
+        with pytest.raises(AnomalyError, match=r"grad\(\) through op 'sqrt'.*gave inf for input 'x'"):
+            grad(y, x)
+
+
+def test_grad_of_a_sum_adds_no_multiply_by_one_nodes():
+    x = Value(3.0)
+    g = grad(x + x, x, create_graph=True)
+    assert g._op == '+' and g._prev[0]._op == '' and g.data == 2.0
+
+
 def test_detach_is_a_leaf_with_the_same_data_and_label():
     a = Value(2.0, label='a')
     d = (a * a).detach()
@@ -434,17 +459,54 @@ def test_hand_built_node_with_positional_children_and_op():
     assert c._prev == (a, b) and c._op == '+' and c.data == 5.0 and c.label == ''
     d = Value(1.0, (a,), 'custom', 'd')
     assert d.label == 'd' and d._prev == (a,)
-    d.backward()  # no rule: nothing flows, nothing breaks
+    d.backward()  # no _backward given: nothing flows, nothing breaks (micrograd's lambda: None)
     assert a.grad == 0.0
-    with pytest.raises(TypeError, match='no derivative rule'):
+    with pytest.raises(TypeError, match='needs the op in the derivative table'):
         grad(d, a)
+
+
+def test_an_op_written_the_lectures_way_backprops():
+    """The lecture defines ops by building Value(data, (inputs,), op) and assigning out._backward."""
+    def cube(x):
+        out = Value(x.data ** 3, (x,), 'cube')
+
+        def _backward():
+            x.grad += 3 * x.data ** 2 * out.grad
+        out._backward = _backward
+        return out
+
+    x = Value(2.0)
+    y = cube(x) * 2 + 1
+    y.backward()
+    assert x.grad == 24.0
+    assert cube(x)._prev == (x,) and cube(x)._op == 'cube'
+
+
+def test_x_to_the_zero_has_derivative_zero_at_zero_like_pytorch():
+    for power in (lambda x: x ** 0, lambda x: x ** Value(0.0)):
+        x = Value(0.0)
+        power(x).backward()
+        assert x.grad == 0.0
+
+
+def test_huge_ints_become_infinities_not_overflow_errors():
+    assert Value(10 ** 400).data == math.inf and Value(-10 ** 400).data == -math.inf
+    assert (Value(1.0) * 10 ** 400).data == math.inf
+
+
+def test_op_nodes_pickle_and_come_back_the_same_op():
+    import pickle
+    a = Value(2.0, label='a')
+    for node in (a * 3, (a * 3).tanh(), a ** 2, 2 ** a, Value(5.0, (a,), 'mine')):
+        back = pickle.loads(pickle.dumps(node))
+        assert (back.data, back._op, type(back).__name__) == (node.data, node._op, type(node).__name__)
 
 
 def test_numpy_scalars_on_either_side_give_a_value():
     np = pytest.importorskip('numpy')
     a = Value(3.0)
     for result in (np.float64(2.0) * a, a * np.float32(2.0), np.int64(2) + a, a - np.float64(1.0),
-                   np.float64(6.0) / a, Value(np.float32(1.5)) * 1):
+                   np.float64(6.0) / a, Value(np.float32(1.5)) * 1, a + np.bool_(True), np.bool_(True) * a):
         assert isinstance(result, Value)
     assert isinstance(Value(np.float64(2.0)).data, float)
 
