@@ -10,8 +10,8 @@ class's ``.derivatives``) and printed with the input names substituted, so each 
 
 A Value does not know which nodes consumed it (no result -> input pointers, so graphs have no cycles),
 so the consumers are found by walking the graph of the output that ``backward()`` ran from: pass it as
-``root``. Without ``root`` the engine's record of its last backward is used, if it keeps one
-(``engine._last_root``, a callable such as a ``weakref.ref`` returning that output or None).
+``root``. Without ``root``, the output of the last ``backward()`` is used: the engine keeps a reference to it
+when its graph is lecture-sized (at most ``engine.REMEMBER_UP_TO`` inner nodes), never for a training step.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import ast
 import functools
 import math
 import re
-from typing import Any
 
 from . import engine, ops
 from .engine import Value, topological_order
@@ -243,15 +242,6 @@ def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float
     raise ValueError(f'explain cannot write the rule {ast.unparse(tree)!r} as math; extend _render_rule')
 
 
-_NO_RECORD = object()
-
-
-def _last_backward_root() -> Any:
-    """The output of the last backward() if the engine records it: a Value, None, or _NO_RECORD."""
-    record = getattr(engine, '_last_root', _NO_RECORD)
-    return record() if callable(record) else record
-
-
 def explain(node: Value, root: Value | None = None) -> str:
     """How ``node`` got its value and its gradient: the forward formula and the chain-rule sum, with numbers.
 
@@ -261,15 +251,17 @@ def explain(node: Value, root: Value | None = None) -> str:
         raise TypeError(f'explain() takes a Value, got {type(node).__name__} {node!r}')
     if root is not None and not isinstance(root, Value):
         raise TypeError(f'explain(node, root): root must be a Value, got {type(root).__name__} {root!r}')
+    last = engine._last_root()
     given = root is not None
     if not given:
-        root = _last_backward_root()
-        if root is _NO_RECORD:
-            raise ValueError('explain(node) needs the output that backward() was called on, to find the nodes '
-                             'that used this one: call explain(node, root=output)')
-        if root is None:  # no backward has run (or its output is gone): the forward pass is all there is
+        if last is None and engine._last_backward_size > engine.REMEMBER_UP_TO:
+            raise ValueError(f'the last backward() ran over {engine._last_backward_size:,} nodes, more than the '
+                             f'{engine.REMEMBER_UP_TO:,} it remembers for explain(): call explain(node, '
+                             'root=output) with the output you called backward() on')
+        if last is None:  # no backward has run: the forward pass is all there is
             return (f'{ChainRule(node).forward(node)}\nbackward() has not run yet, so there is no gradient '
                     'to explain: call backward() on the output first')
+        root = last
     graph = ChainRule(root)
     if node not in graph.index:
         where = f'root {root!r}' if given else f'the last backward() (from {root!r})'
@@ -277,5 +269,6 @@ def explain(node: Value, root: Value | None = None) -> str:
                          'the output it feeds into')
     lines = [graph.forward(node), graph.backward(node)]
     if graph.backward_has_run() and node is not root:
-        lines.append(f'where L is {graph.name(root)}, the output backward() started from')
+        started = ', the output backward() started from' if root is last else ''
+        lines.append(f'where L is {graph.name(root)}{started}')
     return '\n'.join(lines)

@@ -119,11 +119,21 @@ def test_a_node_outside_the_roots_graph_is_refused(neuron):
         explain(o, 'o')
 
 
-def test_without_root_and_without_a_record_it_asks_for_the_root(neuron, monkeypatch):
+def test_without_root_after_a_big_backward_it_asks_for_the_root():
+    x = Value(1.0, label='x')
+    total = sum(x * i for i in range(2000))
+    total.backward()  # more inner nodes than the engine remembers for explain()
+    with pytest.raises(ValueError, match=r'ran over 4,000 nodes.*explain\(node, root=output\)'):
+        explain(x)
+    assert 'dL/dx = ' in explain(x, root=total)
+
+
+def test_a_root_other_than_the_last_backward_is_not_called_its_start(neuron):
     o, v = neuron
-    monkeypatch.delattr(engine, '_last_root', raising=False)
-    with pytest.raises(ValueError, match=r'explain\(node, root=output\)'):
-        explain(v['w1'])
+    y = v['w1'] * 2
+    y.backward()
+    assert 'where L is o, the output backward() started from' not in explain(v['w1'], root=o)
+    assert explain(v['w1'], root=o).endswith('where L is o')
 
 
 def test_without_root_it_uses_the_engines_record_of_the_last_backward(neuron, monkeypatch):
