@@ -23,6 +23,7 @@ FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     'exp': Value.exp, 'log': Value.log, 'sqrt': Value.sqrt, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
     'relu': Value.relu, 'sin': Value.sin, 'cos': Value.cos, 'abs': Value.abs,
 }
+PARSE_DEPTH = 25_000  # Python's recursion limit while parsing: enough for a 20,000-term sum
 _BINARY: dict[type, Callable[[Value, Value], Value]] = {
     ast.Add: Value.__add__, ast.Sub: Value.__sub__, ast.Mult: Value.__mul__, ast.Div: Value.__truediv__,
     ast.Pow: Value.__pow__,
@@ -49,6 +50,8 @@ class UsageError(Exception):
 
 def parse(expression: str) -> ast.expr:
     """The formula's syntax tree, checked against the whitelist (nothing outside it gets through)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, PARSE_DEPTH))  # CPython builds a+b+...+z as a nest as deep as it is long
     try:
         tree = ast.parse(expression.strip(), mode='eval')
     except SyntaxError as error:
@@ -58,6 +61,8 @@ def parse(expression: str) -> ast.expr:
         raise UsageError(f'cannot read the expression: {error}'.splitlines()[0]) from None
     except (RecursionError, MemoryError):
         raise UsageError('the expression is nested too deeply to read: split it into smaller ones') from None
+    finally:
+        sys.setrecursionlimit(limit)
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and type(node.op) not in _BINARY:
             raise UsageError(f'operator {_operator_text(node.op)} is not supported: use + - * / **')
@@ -256,14 +261,21 @@ def _full(x: float) -> str:
     return repr(float(f'{x:.12g}'))
 
 
-def _not_an_option(arg: str) -> str:
-    """'-x*2' is a formula, not an option: a leading space keeps argparse off it (parse() strips it)."""
-    return ' ' + arg if arg[:1] == '-' and arg[1:2] not in ('o', 'h', '-', '') else arg
+_OPTIONS = ('-o', '-h', '--output', '--help')
+
+
+def _not_an_option(arg: str, previous: str) -> str:
+    """'-x*2' (or '-o*2', if o is a variable) is a formula, not an option: a leading space keeps argparse
+    off it (parse() strips it). A file name after -o is left as typed."""
+    if arg[:1] != '-' or previous in ('-o', '--output') or arg in _OPTIONS or arg.startswith('--output='):
+        return arg
+    return ' ' + arg
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 a usage error, 1 the output could not be written)."""
-    argv = [_not_an_option(arg) for arg in (sys.argv[1:] if argv is None else argv)]
+    given = list(sys.argv[1:] if argv is None else argv)
+    argv = [_not_an_option(arg, previous) for arg, previous in zip(given, [''] + given)]
     try:
         arguments = _parser().parse_args(argv)
         return graph_command(arguments.expression, arguments.values, arguments.output)

@@ -73,6 +73,13 @@ def test_an_exponent_bomb_is_inf_at_once(capsys):
 def test_an_expression_starting_with_minus_is_not_an_option(capsys):
     code, out, _ = run(capsys, 'graph', '-x*2', 'x=1')
     assert code == 0 and 'df/dx = -2.0' in out
+    code, out, _ = run(capsys, 'graph', '-o*2', 'o=1')  # a variable named like the option
+    assert code == 0 and 'df/do = -2.0' in out
+
+
+def test_a_ten_thousand_term_sum(capsys):
+    code, out, err = run(capsys, 'graph', '+'.join(['x*x'] * 10_000), 'x=3')
+    assert (code, err) == (0, '') and 'f = 90000.0' in out and 'df/dx = 60000.0' in out
 
 
 # ---------------------------------------------------------------- errors: one line, non-zero, no traceback
@@ -114,7 +121,7 @@ ERRORS = {
     # Python >= 3.11 refuses a 5000-digit literal while parsing; older ones parse it and we refuse the float
     'huge literal': (['graph', '1' * 5000 + '* x', 'x=1'], 'Exceeds the limit (4300 digits)|too large for a float'),
     'deep nesting': (['graph', '(' * 300 + 'x' + ')' * 300, 'x=1'], 'syntax error'),
-    'very long sum': (['graph', 'x+' * 20000 + 'x', 'x=1'], 'nested too deeply'),
+    'very long sum': (['graph', 'x+' * 100_000 + 'x', 'x=1'], 'nested too deeply'),
 }
 
 
