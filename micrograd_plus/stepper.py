@@ -14,6 +14,7 @@ import html
 import json
 import os
 import pathlib
+import re
 from typing import Any
 
 from .engine import Value
@@ -73,8 +74,8 @@ def stepper(root: Value, path: str | os.PathLike, **svg_options: Any) -> pathlib
     # '<' escaped as \u003c: no '</script>' inside the data can end the script element early
     payload = json.dumps(data).replace('<', '\\u003c')
     name = ChainRule(root).name(root)
-    page = (_PAGE.replace('%TITLE%', html.escape(f'Backprop stepper: {name}'))
-                 .replace('%SVG%', svg).replace('%DATA%', payload))
+    fill = {'%TITLE%': html.escape(f'Backprop stepper: {name}'), '%SVG%': svg, '%DATA%': payload}
+    page = re.sub('%(?:TITLE|SVG|DATA)%', lambda hole: fill[hole.group()], _PAGE)  # one pass: no text refilled
     path = pathlib.Path(path)
     path.write_text(page, encoding='utf-8')
     return path
