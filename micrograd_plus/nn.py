@@ -9,11 +9,13 @@ Speed: a neuron's weighted sum is one ``dot`` node instead of 2n ``*``/``+`` nod
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import pathlib
-import tempfile
+import secrets
+import shutil
 from typing import Any, Iterator, Mapping, Sequence
 
 from .data import Seed, random_source
@@ -111,7 +113,10 @@ def _checked_values(module: Module, state: Any) -> list[float]:
         value = state[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f'parameter {name!r} must be a number, got {type(value).__name__} {value!r}')
-        values.append(float(value))
+        try:
+            values.append(float(value))
+        except OverflowError:
+            raise ValueError(f'parameter {name!r} is a {value.bit_length()}-bit integer, too large for a float') from None
     return values
 
 
@@ -126,6 +131,7 @@ _NON_FINITE = {'nan': math.nan, 'inf': math.inf, '-inf': -math.inf}
 
 
 def _encode(x: float) -> float | str:
+    x = float(x)  # a numpy scalar put into .data by hand is written as a plain number
     return x if math.isfinite(x) else repr(x)
 
 
@@ -134,14 +140,23 @@ def _decode(x: Any) -> Any:
 
 
 def _write_atomically(path: pathlib.Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
+    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
+
+    The new file gets the old one's permissions, or the usual ones (0o666 less the umask) like open().
+    """
     directory = path.parent
-    fd, temporary = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(errno.ENOENT, f'cannot save {path.name}: there is no folder {directory}',
+                                str(directory))
+    temporary = directory / f'.{path.name}.{secrets.token_hex(6)}.tmp'
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, 'w', encoding='utf-8') as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -175,6 +190,8 @@ def _read_parameter_file(path: pathlib.Path) -> dict:
     except json.JSONDecodeError as error:
         where = 'it is empty' if not text.strip() else f'its JSON is corrupt or cut off ({error})'
         raise fail(where) from None
+    except (ValueError, RecursionError) as error:  # a number of 5,000 digits, brackets nested 100,000 deep
+        raise fail(f'its JSON cannot be read ({str(error).splitlines()[0]})') from None
     if not isinstance(document, dict) or document.get('format') != FILE_FORMAT:
         raise fail(f"it has no \"format\": \"{FILE_FORMAT}\" field")
     if document.get('version') != FILE_VERSION:

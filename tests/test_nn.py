@@ -310,6 +310,10 @@ def test_loading_into_a_different_architecture_says_what_differs(saved):
     (lambda text: text.replace('"layers.1.neurons.0.b": 0.0', '"layers.1.neurons.0.b": "zero"'),
      "'layers.1.neurons.0.b' must be a number"),
     (lambda text: text.replace('"layers.1.neurons.0.b": 0.0', '"layers.1.neurons.0.b": true'), 'must be a number'),
+    (lambda text: text.replace('"layers.1.neurons.0.b": 0.0', '"layers.1.neurons.0.b": 1' + '0' * 400),
+     'too large for a float'),
+    (lambda text: text.replace('"layers.1.neurons.0.b": 0.0', '"layers.1.neurons.0.b": 1' + '0' * 5000),
+     'cannot be read'),
 ])
 def test_corrupt_or_truncated_files_give_clear_errors_and_leave_the_model_untouched(saved, damage, match):
     saved.write_text(damage(saved.read_text()))
@@ -334,6 +338,34 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary_file(saved, monkeypa
     monkeypatch.undo()
     assert saved.read_text() == old
     assert os.listdir(saved.parent) == [saved.name]
+
+
+def test_a_save_keeps_the_files_permissions_or_follows_the_umask(tmp_path):
+    fresh = tmp_path / 'fresh.json'
+    umask = os.umask(0o022)
+    try:
+        MLP(2, [3, 1], rng=0).save(fresh)
+    finally:
+        os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o644  # like open(), not mkstemp's private 0o600
+    fresh.chmod(0o640)
+    MLP(2, [3, 1], rng=1).save(fresh)
+    assert fresh.stat().st_mode & 0o777 == 0o640
+
+
+def test_saving_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match='there is no folder .*nowhere'):
+        MLP(2, [3, 1], rng=0).save(tmp_path / 'nowhere' / 'model.json')
+
+
+def test_numpy_numbers_in_data_save_as_plain_numbers(tmp_path):
+    np = pytest.importorskip('numpy')
+    model = MLP(2, [1], rng=0)
+    model.parameters()[0].data = np.float32(0.5)
+    model.save(tmp_path / 'model.json')
+    loaded = MLP(2, [1], rng=3)
+    loaded.load(tmp_path / 'model.json')
+    assert loaded.parameters()[0].data == 0.5
 
 
 def test_a_model_survives_deepcopy():
