@@ -136,6 +136,11 @@ def test_show_grad_false_and_number_formats():
     assert '{ o | data 0.71 | grad 1.00 }' in draw_dot(o, number_format='.2f').source
     assert '{ o | data 7.071e-01 | grad 1.000e+00 }' in draw_dot(o, number_format='.3e').source
     assert '{ o | data ~0.707 | grad ~1.0 }' in draw_dot(o, number_format=lambda x: f'~{round(x, 3)}').source
+    huge = Value(1.234567e300, label='huge')
+    y = huge * 2
+    y.backward()  # '.4f' would print 301 digits, most of them not really there
+    assert '{ huge | data 1.235e+300 | grad 2.0000 }' in draw_dot(y).source
+    assert '2.469e+300' in text_view(y)
     with pytest.raises(ValueError, match="number_format='.4q' is not a float format spec"):
         draw_dot(o, number_format='.4q')
 
@@ -443,6 +448,8 @@ def test_text_view_stops_at_max_rows_and_is_iterative():
     assert len(text.splitlines()) == 12 and 'stopped after max_rows=10 rows; the graph has 3,001 nodes' in text
     full = text_view(y, max_rows=None, ascii=True)
     assert len(full.splitlines()) == 1 + 3001
+    assert max(map(len, full.splitlines())) < 120  # 1,500 levels deep, drawn as the last 20 after '...'
+    assert full.splitlines()[1500].split()[1].startswith('...|')
 
 
 def test_text_view_reads_any_micrograd_like_object():

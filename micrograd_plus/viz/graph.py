@@ -176,7 +176,13 @@ def _formatter(number_format: NumberFormat) -> Callable[[float], str]:
     except (TypeError, ValueError) as error:
         raise ValueError(f"number_format={number_format!r} is not a float format spec like '.4f', '.3g' or "
                          f"'.2e', nor a function float -> str ({error})") from None
+    if number_format.endswith('f'):  # '.4f' would write 1e300 out in 301 digits: switch to '.4g' up there
+        wide = number_format[:-1] + 'g'
+        return lambda x: format(x, wide) if abs(x) >= FIXED_UP_TO else format(x, number_format)
     return lambda x: format(x, number_format)
+
+
+FIXED_UP_TO = 1e16  # beyond this a fixed-point format prints digits that are not there
 
 
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')

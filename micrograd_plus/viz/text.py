@@ -12,6 +12,7 @@ from .graph import NumberFormat, _formatter, trace
 
 __all__ = ['text_view', 'TextView']
 
+MAX_INDENT = 20  # levels drawn; a deeper node's lead shows its last 20 levels after an ellipsis
 _BRANCHES = {False: ('├─ ', '└─ ', '│  ', '   '), True: ('|- ', '`- ', '|  ', '   ')}
 
 
@@ -38,6 +39,8 @@ def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat 
     truncated = False
     while stack:
         node, lead, inputs_lead = stack.pop()
+        if len(lead) > 3 * MAX_INDENT:  # a 10,000-term sum is 10,000 levels deep: keep rows on screen
+            lead = ('...' if ascii else '…') + lead[-3 * MAX_INDENT:]
         if max_rows is not None and len(rows) >= max_rows:
             truncated = True
             break
