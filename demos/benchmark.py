@@ -303,7 +303,7 @@ def main() -> None:
         {n: hessian.get('PyTorch' if n.startswith('PyTorch') else n) for n in names},
         {n: 'no higher order' for n in names if n.startswith('micrograd ')})
     memory = {n: bytes_per_node(e) for n, e in found.items()}
-    rows.insert(3, ['4. bytes per graph node (tracemalloc)'] +
+    rows.insert(3, ['4. bytes per graph node (tracemalloc, before backward)'] +
                 [f'{memory[n]:.0f} B' if memory[n] is not None else 'C++ heap, not measured' for n in names])
 
     print()
