@@ -95,28 +95,25 @@ def objective(p0, p1, p2):
     return (p0 - 1) * (p0 - 1) * p1 * p1 + (p1 + 2 * p2).tanh() * 3 + p2 * p2 * p2 * 0.1 + p0 * p2
 
 
-def run_ours(make_optimizer):
-    params = [Value(v) for v in START]
+def run(params, make_optimizer, read):
+    """STEPS optimizer steps on objective(); the parameters after each, read as floats."""
     optimizer = make_optimizer(params)
     trajectory = []
     for _ in range(STEPS):
         optimizer.zero_grad()
         objective(*params).backward()
         optimizer.step()
-        trajectory.append([p.data for p in params])
+        trajectory.append([read(p) for p in params])
     return trajectory
+
+
+def run_ours(make_optimizer):
+    return run([Value(v) for v in START], make_optimizer, lambda p: p.data)
 
 
 def run_torch(torch, make_optimizer):
     params = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in START]
-    optimizer = make_optimizer(params)
-    trajectory = []
-    for _ in range(STEPS):
-        optimizer.zero_grad()
-        objective(*params).backward()
-        optimizer.step()
-        trajectory.append([p.item() for p in params])
-    return trajectory
+    return run(params, make_optimizer, lambda p: p.item())
 
 
 @pytest.mark.parametrize('settings', [
