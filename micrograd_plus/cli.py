@@ -23,7 +23,9 @@ FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     'exp': Value.exp, 'log': Value.log, 'sqrt': Value.sqrt, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
     'relu': Value.relu, 'sin': Value.sin, 'cos': Value.cos, 'abs': Value.abs,
 }
-PARSE_DEPTH = 25_000  # Python's recursion limit while parsing: enough for a 20,000-term sum
+# Python's parser nests a+b+...+z as deep as it is long and its depth limit differs by version (3.10 has
+# none and crashes); every version from 3.10 to 3.13 reads 2,000 operators, so that is the promise.
+MAX_OPERATORS = 2_000
 _BINARY: dict[type, Callable[[Value, Value], Value]] = {
     ast.Add: Value.__add__, ast.Sub: Value.__sub__, ast.Mult: Value.__mul__, ast.Div: Value.__truediv__,
     ast.Pow: Value.__pow__,
@@ -50,8 +52,10 @@ class UsageError(Exception):
 
 def parse(expression: str) -> ast.expr:
     """The formula's syntax tree, checked against the whitelist (nothing outside it gets through)."""
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, PARSE_DEPTH))  # CPython builds a+b+...+z as a nest as deep as it is long
+    operators = sum(map(expression.count, '+-*/('))
+    if operators > MAX_OPERATORS:
+        raise UsageError(f'the expression has {operators:,} operators and parentheses, more than the '
+                         f'{MAX_OPERATORS:,} it can read: split it into smaller ones')
     try:
         tree = ast.parse(expression.strip(), mode='eval')
     except SyntaxError as error:
@@ -61,8 +65,6 @@ def parse(expression: str) -> ast.expr:
         raise UsageError(f'cannot read the expression: {error}'.splitlines()[0]) from None
     except (RecursionError, MemoryError):
         raise UsageError('the expression is nested too deeply to read: split it into smaller ones') from None
-    finally:
-        sys.setrecursionlimit(limit)
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and type(node.op) not in _BINARY:
             raise UsageError(f'operator {_operator_text(node.op)} is not supported: use + - * / **')
@@ -109,7 +111,7 @@ def variables(tree: ast.expr) -> list[str]:
 
 
 def _in_order(tree: ast.expr) -> list[ast.AST]:
-    """The nodes left to right, without recursion (a formula can be 10,000 terms long)."""
+    """The nodes left to right, without recursion (a formula can be MAX_OPERATORS deep)."""
     out, stack = [], [tree]
     while stack:
         node = stack.pop()
@@ -261,21 +263,32 @@ def _full(x: float) -> str:
     return repr(float(f'{x:.12g}'))
 
 
-_OPTIONS = ('-o', '-h', '--output', '--help')
+def _is_option(arg: str) -> bool:
+    """-o, -h, --, --output/--help or a prefix (--out=x.svg), and -ox.svg; not -x*2 or -o*2."""
+    if arg in ('-o', '-h', '--'):
+        return True
+    if arg.startswith('--'):
+        name = arg[2:].split('=', 1)[0]
+        return any(option.startswith(name) for option in ('output', 'help'))
+    return arg.startswith('-o') and arg.lower().endswith(tuple(_PICTURES))
 
 
-def _not_an_option(arg: str, previous: str) -> str:
-    """'-x*2' (or '-o*2', if o is a variable) is a formula, not an option: a leading space keeps argparse
-    off it (parse() strips it). A file name after -o is left as typed."""
-    if arg[:1] != '-' or previous in ('-o', '--output') or arg in _OPTIONS or arg.startswith('--output='):
-        return arg
-    return ' ' + arg
+def _protect_formulas(args: list[str]) -> list[str]:
+    """A leading space keeps argparse off a formula that starts with '-' (parse() strips it). The name
+    after -o and everything after -- are left as typed."""
+    protected, previous, verbatim = [], '', False
+    for arg in args:
+        if arg[:1] == '-' and not verbatim and previous not in ('-o', '--output') and not _is_option(arg):
+            arg = ' ' + arg
+        verbatim = verbatim or arg == '--'
+        protected.append(arg)
+        previous = arg
+    return protected
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 a usage error, 1 the output could not be written)."""
-    given = list(sys.argv[1:] if argv is None else argv)
-    argv = [_not_an_option(arg, previous) for arg, previous in zip(given, [''] + given)]
+    argv = _protect_formulas(list(sys.argv[1:] if argv is None else argv))
     try:
         arguments = _parser().parse_args(argv)
         return graph_command(arguments.expression, arguments.values, arguments.output)
