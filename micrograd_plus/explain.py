@@ -195,8 +195,10 @@ class ChainRule:
         """One chain-rule term: (dL/d(consumer), d consumer/d input as text, their numbers)."""
         try:
             local = consumer.local_grads()[position]
-        except TypeError:  # built by hand as Value(data, children, op): no rule, passes no gradient
-            return self.d(consumer), '0 (built by hand: no derivative rule)', consumer.grad, 0.0
+        except TypeError:  # built by hand as Value(data, children, op): its own _backward is the rule
+            local = _hand_written_local(consumer, position)
+            how = 'from its hand-written _backward' if local is not None else 'built by hand, with no _backward'
+            return self.d(consumer), f'{format_number(local or 0.0)} ({how})', consumer.grad, local or 0.0
         return self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local)
 
     def _local_text(self, consumer: Value, position: int) -> str:
@@ -240,6 +242,28 @@ def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float
             return args[0]
         return f"{tree.func.id}({', '.join(text for text, _ in args)})", ATOM
     raise ValueError(f'explain cannot write the rule {ast.unparse(tree)!r} as math; extend _render_rule')
+
+
+def _hand_written_local(node: Value, position: int) -> float | None:
+    """d node / d input for a node built the lecture's way, read off its own ``_backward``: run it with
+    node.grad = 1 and the inputs' grads at 0, then put every grad back. None if it has no ``_backward``.
+    An input listed twice gets the whole derivative at its first position."""
+    if node._backward is engine._passes_nothing_on:
+        return None
+    inputs = node._prev
+    if any(inputs[i] is inputs[position] for i in range(position)):
+        return 0.0
+    saved = [x.grad for x in inputs], node.grad
+    try:
+        for x in inputs:
+            x.grad = 0.0
+        node.grad = 1.0
+        node._backward()
+        return float(inputs[position].grad)
+    finally:
+        for x, grad in zip(inputs, saved[0]):
+            x.grad = grad
+        node.grad = saved[1]
 
 
 def explain(node: Value, root: Value | None = None) -> str:

@@ -218,3 +218,26 @@ def test_a_labelled_formula_keeps_together_only_where_grouping_matters():
     graph = ChainRule(n)
     assert graph.forward(s) == 'x1*w1 + x2*w2 = 0.0 + 6.0 = 6.0'
     assert graph.forward(n) == '(x1*w1 + x2*w2) + b = 6.0 + 4.0 = 10.0'
+
+
+def test_a_node_built_the_lectures_way_is_explained_through_its_own_backward():
+    def cube(x):
+        out = Value(x.data ** 3, (x,), 'cube')
+
+        def _backward():
+            x.grad += 3 * x.data ** 2 * out.grad
+        out._backward = _backward
+        return out
+
+    x = Value(2.0, label='x')
+    c = cube(x)
+    c.label = 'c'
+    y = c * 2
+    y.backward()
+    grads = (x.grad, c.grad)
+    assert explain(x, root=y).splitlines()[1] == (
+        'dL/dx = dL/dc * 12.0 (from its hand-written _backward) = 2.0 * 12.0 = 24.0')
+    assert (x.grad, c.grad) == grads  # reading the rule off _backward put every grad back
+    opaque = Value(1.0, (x,), 'custom')
+    opaque.backward()
+    assert 'built by hand, with no _backward' in explain(x, root=opaque)
