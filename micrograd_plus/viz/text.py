@@ -51,6 +51,7 @@ def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat 
         numbers[id(node)] = len(numbers) + 1
         rows.append((f'#{numbers[id(node)]}', lead + name, node._op, fmt(node.data), fmt(node.grad)))
         inputs = tuple(node._prev)
+        inputs_lead = inputs_lead[-3 * MAX_INDENT:]  # deeper levels are never drawn: do not carry them
         for i in reversed(range(len(inputs))):
             is_last = i == len(inputs) - 1
             stack.append((inputs[i], inputs_lead + (last if is_last else tee),
