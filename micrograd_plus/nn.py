@@ -15,7 +15,7 @@ import math
 import os
 import pathlib
 import secrets
-import shutil
+import stat
 from typing import Any, Iterator, Mapping, Sequence
 
 from .data import Seed, random_source
@@ -142,21 +142,28 @@ def _decode(x: Any) -> Any:
 def _write_atomically(path: pathlib.Path, text: str) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
 
-    The new file gets the old one's permissions, or the usual ones (0o666 less the umask) like open().
+    A symlink is followed (the link stays, its target gets the new text). The new file gets the old
+    one's permissions, set before any data goes in, or the usual ones (0o666 less the umask) like open().
     """
+    path = pathlib.Path(os.path.realpath(path))
     directory = path.parent
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, f'cannot save to {path}: it is a folder; give a file name such '
+                                f'as {path / "model.json"}', str(path))
     if not directory.is_dir():
-        raise FileNotFoundError(errno.ENOENT, f'cannot save {path.name}: there is no folder {directory}',
+        problem = 'is a file, not a folder' if directory.exists() else 'does not exist'
+        raise FileNotFoundError(errno.ENOENT, f'cannot save {path.name}: the folder {directory} {problem}',
                                 str(directory))
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
     temporary = directory / f'.{path.name}.{secrets.token_hex(6)}.tmp'
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else 0o600)
     try:
         with os.fdopen(fd, 'w', encoding='utf-8') as file:
+            if mode is not None:
+                os.chmod(temporary, mode)
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        if path.exists():
-            shutil.copymode(path, temporary)
         os.replace(temporary, path)
     except BaseException:
         try:

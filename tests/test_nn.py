@@ -2,6 +2,7 @@ import copy
 import json
 import math
 import os
+import stat
 import random
 import struct
 
@@ -353,9 +354,44 @@ def test_a_save_keeps_the_files_permissions_or_follows_the_umask(tmp_path):
     assert fresh.stat().st_mode & 0o777 == 0o640
 
 
-def test_saving_into_a_missing_folder_names_the_folder(tmp_path):
-    with pytest.raises(FileNotFoundError, match='there is no folder .*nowhere'):
-        MLP(2, [3, 1], rng=0).save(tmp_path / 'nowhere' / 'model.json')
+def test_a_private_file_is_never_readable_by_others_while_it_is_saved(tmp_path, monkeypatch):
+    private = tmp_path / 'private.json'
+    MLP(2, [3, 1], rng=0).save(private)
+    private.chmod(0o600)
+    modes = []
+    real_fsync = os.fsync
+
+    def spy(fd):
+        modes.extend(stat.S_IMODE(os.stat(p).st_mode) for p in tmp_path.glob('.private.json.*.tmp'))
+        return real_fsync(fd)
+    monkeypatch.setattr(os, 'fsync', spy)
+    MLP(2, [3, 1], rng=1).save(private)
+    assert modes and set(modes) == {0o600} and stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
+def test_saving_through_a_symlink_updates_its_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / 'weights.json'
+    MLP(2, [3, 1], rng=0).save(target)
+    link = tmp_path / 'latest.json'
+    link.symlink_to(target)
+    MLP(2, [3, 1], rng=1).save(link)
+    assert link.is_symlink()
+    loaded = MLP(2, [3, 1], rng=2)
+    loaded.load(target)
+    assert loaded.state_dict() == MLP(2, [3, 1], rng=1).state_dict()
+
+
+@pytest.mark.parametrize('where, error, match', [
+    ('nowhere/model.json', FileNotFoundError, 'the folder .*nowhere does not exist'),
+    ('a_file/model.json', FileNotFoundError, 'the folder .*a_file is a file, not a folder'),
+    ('a_folder', IsADirectoryError, 'a_folder: it is a folder; give a file name such as .*a_folder/model.json'),
+])
+def test_saving_to_a_place_that_cannot_hold_the_file_says_why(tmp_path, where, error, match):
+    (tmp_path / 'a_file').write_text('keep me')
+    (tmp_path / 'a_folder').mkdir()
+    with pytest.raises(error, match=match):
+        MLP(2, [3, 1], rng=0).save(tmp_path / where)
+    assert (tmp_path / 'a_file').read_text() == 'keep me' and not list(tmp_path.glob('**/*.tmp'))
 
 
 def test_numpy_numbers_in_data_save_as_plain_numbers(tmp_path):
