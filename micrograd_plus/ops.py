@@ -160,10 +160,10 @@ ADD = Op('+', 'x + y', ('1', '1'))
 SUB = Op('-', 'x - y', ('1', '-1'))
 MUL = Op('*', 'x * y', ('y', 'x'))
 DIV = Op('/', 'div(x, y)', ('div(1, y)', '-div(out, y)'))
-# At x == 0, where 0 * inf would give nan, both follow the limit (and PyTorch): d/dx 0**0 = 0 and
-# d/dy 0**y = 0.
+# At x == 0, where 0 * inf would give nan, both follow PyTorch: d/dx 0**0 = 0, and d/dy 0**y = 0 for
+# y >= 0 (the limit from x > 0) but -inf for y < 0 (log 0 * inf).
 POW = Op('**', 'pow(x, y)', ('0.0 if data(x) == 0 == data(y) else y * pow(x, y - 1)',
-                             '0.0 if data(x) == 0 else log(x) * out'))
+                             '0.0 if data(x) == 0 and data(y) >= 0 else log(x) * out'))
 
 NEG = Op('neg', '-x', ('-1',))
 EXP = Op('exp', 'exp(x)', ('out',))

@@ -112,3 +112,15 @@ def test_edge_derivatives_match_torch(x):
         t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
         tf(t).backward()
         assert v.grad == t.grad.item() or (v.grad != v.grad and t.grad.item() != t.grad.item())
+
+
+@pytest.mark.parametrize('y', [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0])
+def test_pow_at_base_zero_matches_torch_for_every_exponent(y):
+    a, b = Value(0.0), Value(y)
+    (a ** b).backward()
+    c = Value(0.0)
+    (c ** y).backward()
+    ta, tb, tc = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.0, y, 0.0))
+    (ta ** tb).backward()
+    (tc ** y).backward()
+    assert (a.grad, b.grad, c.grad) == (ta.grad.item(), tb.grad.item(), tc.grad.item())
