@@ -146,9 +146,10 @@ class Value:
     def __pow__(self, exponent: Any) -> Value:
         if isinstance(exponent, Value):  # x ** y: both are inputs
             return _binary_op(_Pow, ops.f_pow(self.data, exponent.data), self, exponent)
-        if not isinstance(exponent, numbers.Real):
+        try:
+            c = _number(exponent)  # x ** c keeps c as a number, like micrograd ('**2', one input); it rides in _b
+        except TypeError:
             return NotImplemented
-        c = _number(exponent)  # x ** c keeps c as a number, like micrograd ('**2', one input); it rides in _b
         return _binary_op(_PowConst, ops.f_pow(self.data, c), self, _leaf(c))
 
     def __pos__(self) -> Value:

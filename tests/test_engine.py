@@ -506,7 +506,8 @@ def test_numpy_scalars_on_either_side_give_a_value():
     np = pytest.importorskip('numpy')
     a = Value(3.0)
     for result in (np.float64(2.0) * a, a * np.float32(2.0), np.int64(2) + a, a - np.float64(1.0),
-                   np.float64(6.0) / a, Value(np.float32(1.5)) * 1, a + np.bool_(True), np.bool_(True) * a):
+                   np.float64(6.0) / a, Value(np.float32(1.5)) * 1, a + np.bool_(True), np.bool_(True) * a,
+                   a ** np.bool_(True), a ** np.float32(2.0)):
         assert isinstance(result, Value)
     assert isinstance(Value(np.float64(2.0)).data, float)
 
