@@ -176,8 +176,8 @@ def _formatter(number_format: NumberFormat) -> Callable[[float], str]:
     except (TypeError, ValueError) as error:
         raise ValueError(f"number_format={number_format!r} is not a float format spec like '.4f', '.3g' or "
                          f"'.2e', nor a function float -> str ({error})") from None
-    if number_format.endswith('f'):  # '.4f' would write 1e300 out in 301 digits: switch to '.4g' up there
-        wide = number_format[:-1] + 'g'
+    if number_format[-1:] in ('f', 'F'):  # '.4f' would write 1e300 out in 301 digits: '.4e' up there
+        wide = number_format[:-1] + ('e' if number_format[-1] == 'f' else 'E')
         return lambda x: format(x, wide) if abs(x) >= FIXED_UP_TO else format(x, number_format)
     return lambda x: format(x, number_format)
 
