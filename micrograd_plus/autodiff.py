@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 from . import engine
 from .engine import Value, topological_order
@@ -12,30 +13,43 @@ from .engine import Value, topological_order
 
 # ---------------------------------------------------------------- modes
 
-@contextlib.contextmanager
-def _mode(grad_enabled: bool | None = None, anomaly: bool | None = None) -> Iterator[None]:
-    """Set one flag and keep the other as it is *when entered* (also when used as a decorator)."""
-    previous = engine._set_mode(engine._grad_enabled if grad_enabled is None else grad_enabled,
-                                engine._anomaly if anomaly is None else anomaly)
-    try:
-        yield
-    finally:
-        engine._set_mode(*previous)
+class Mode(contextlib.ContextDecorator):
+    """A recording mode for a ``with`` block or a decorated function. It sets one flag and keeps the
+    other as it is when entered; one object can be reused and nested. Modes are process-wide, not
+    per thread."""
+
+    def __init__(self, grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
+        self.grad_enabled, self.anomaly = grad_enabled, anomaly
+        self._restore: list[tuple[bool, bool]] = []
+
+    def __enter__(self) -> None:
+        self._restore.append(engine._set_mode(
+            engine._grad_enabled if self.grad_enabled is None else self.grad_enabled,
+            engine._anomaly if self.anomaly is None else self.anomaly))
+
+    def __exit__(self, *error: Any) -> None:
+        engine._set_mode(*self._restore.pop())
+
+    def __call__(self, function: Callable) -> Callable:
+        if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function):
+            raise TypeError(f'{function.__qualname__} is a generator: a mode around it would cover only its '
+                            'creation. Use the mode as a `with` block inside it instead')
+        return super().__call__(function)
 
 
-def no_grad() -> contextlib.AbstractContextManager:
+def no_grad() -> Mode:
     """Ops inside record no parents: results are plain leaves (fast evaluation, nothing to free)."""
-    return _mode(grad_enabled=False)
+    return Mode(grad_enabled=False)
 
 
-def enable_grad() -> contextlib.AbstractContextManager:
+def enable_grad() -> Mode:
     """Record the graph again, e.g. inside a no_grad() block."""
-    return _mode(grad_enabled=True)
+    return Mode(grad_enabled=True)
 
 
-def detect_anomaly() -> contextlib.AbstractContextManager:
+def detect_anomaly() -> Mode:
     """Raise AnomalyError at the first nan/inf, forward or backward, naming the op and its inputs."""
-    return _mode(anomaly=True)
+    return Mode(anomaly=True)
 
 
 # ---------------------------------------------------------------- grad
@@ -54,7 +68,7 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     for x in wanted:
         if not isinstance(x, Value):
             raise TypeError(f'grad() inputs must be Values, got {type(x).__name__} {x!r}')
-    with _mode(grad_enabled=create_graph):
+    with Mode(grad_enabled=create_graph):
         grads = _accumulate(output, create_graph)
         zero = Value(0.0) if create_graph else 0.0
         result = [grads.get(x, zero) for x in wanted]

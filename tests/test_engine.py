@@ -334,6 +334,25 @@ def test_modes_used_as_decorators_keep_the_other_flag_as_it_is_when_called():
     assert evaluate(Value(1.0))._prev == ()
 
 
+def test_one_mode_object_can_be_reused_and_nested():
+    quiet = no_grad()
+    a = Value(2.0)
+    for _ in range(2):
+        with quiet:
+            with quiet:
+                assert (a * a)._prev == ()
+            assert (a * a)._prev == ()
+        assert (a * a)._prev == (a, a)
+
+
+def test_a_mode_refuses_to_decorate_a_generator_it_would_not_cover():
+    with pytest.raises(TypeError, match='is a generator.*`with` block inside it'):
+        @no_grad()
+        def squares(xs):
+            for x in xs:
+                yield x * x
+
+
 def test_detect_anomaly_covers_grad_too():
     x = Value(0.0, label='x')
     with detect_anomaly():
