@@ -19,7 +19,7 @@ import stat
 from typing import Any, Iterator, Mapping, Sequence
 
 from .data import Seed, random_source
-from .engine import Value, dot
+from .engine import Value, _number, dot
 
 ACTIVATIONS = ('relu', 'tanh', 'sigmoid', 'linear')
 INITS = ('uniform', 'xavier', 'he')
@@ -131,7 +131,7 @@ _NON_FINITE = {'nan': math.nan, 'inf': math.inf, '-inf': -math.inf}
 
 
 def _encode(x: float) -> float | str:
-    x = float(x)  # a numpy scalar put into .data by hand is written as a plain number
+    x = _number(x)  # a numpy scalar or a huge int put into .data by hand is written as a float
     return x if math.isfinite(x) else repr(x)
 
 

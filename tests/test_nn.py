@@ -398,10 +398,11 @@ def test_numpy_numbers_in_data_save_as_plain_numbers(tmp_path):
     np = pytest.importorskip('numpy')
     model = MLP(2, [1], rng=0)
     model.parameters()[0].data = np.float32(0.5)
+    model.parameters()[1].data = 10 ** 400  # an int too big for a float: saved as inf, as Value() makes it
     model.save(tmp_path / 'model.json')
     loaded = MLP(2, [1], rng=3)
     loaded.load(tmp_path / 'model.json')
-    assert loaded.parameters()[0].data == 0.5
+    assert loaded.parameters()[0].data == 0.5 and loaded.parameters()[1].data == math.inf
 
 
 def test_a_model_survives_deepcopy():
