@@ -78,6 +78,16 @@ def test_a_script_end_tag_in_a_label_cannot_break_out_of_the_data(tmp_path):
     assert any('</script>' in step['formula'] for step in json.loads(data)['steps'])
 
 
+def test_a_label_that_reads_like_a_placeholder_stays_a_label(tmp_path):
+    a = Value(1.0, label='%DATA% %SVG% %TITLE%')
+    b = a * 2
+    b.backward()
+    page = stepper(b, tmp_path / 'page.html').read_text(encoding='utf-8')
+    assert page.count('id="steps"') == 1 and page.count('<svg') == 1
+    data = re.search(r'<script type="application/json" id="steps">(.*?)</script>', page, re.S).group(1)
+    assert any('%DATA% %SVG% %TITLE%' in step['formula'] for step in json.loads(data)['steps'])
+
+
 class Chromium:
     """Headless Chromium with the DevTools protocol on a pipe; one page, one session."""
 
