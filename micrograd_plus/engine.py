@@ -6,7 +6,8 @@ Memory layout, chosen because a training step makes ~70,000 nodes:
   *which* op it is, is its class: one small class per entry of the table in ``ops.py``, so a node
   stores no op field and no closure;
 - nothing points from an input to its result, so graphs have no reference cycles: a graph is freed
-  by reference counting the moment its root goes, and the cyclic garbage collector finds nothing.
+  by reference counting the moment its root goes, and the cyclic garbage collector finds nothing
+  (except around a node built the lecture's way, whose ``_backward`` closure refers to the node).
 
 Speed: each op's forward method and float ``_backward`` are compiled from the table's expressions
 (see ``_compile``), so the chain rule for ``*`` runs as ``a.grad += g * y`` with no call in between.

@@ -11,7 +11,7 @@ class's ``.derivatives``) and printed with the input names substituted, so each 
 A Value does not know which nodes consumed it (no result -> input pointers, so graphs have no cycles),
 so the consumers are found by walking the graph of the output that ``backward()`` ran from: pass it as
 ``root``. Without ``root``, the output of the last ``backward()`` is used: the engine keeps a reference to it
-when its graph is lecture-sized (at most ``engine.REMEMBER_UP_TO`` inner nodes), never for a training step.
+when its graph is lecture-sized (at most ``engine.REMEMBER_UP_TO`` inner nodes: not micrograd's moons demo).
 """
 from __future__ import annotations
 
