@@ -11,7 +11,7 @@ import sys
 
 from micrograd_plus import Value
 from micrograd_plus.nn import MLP
-from micrograd_plus.viz import draw_dot, text_view
+from micrograd_plus.viz import NoRendererError, draw_dot, text_view
 from neuron import build_neuron  # the lecture's neuron, built once for all the demos
 
 
@@ -31,21 +31,22 @@ def main(output_dir: pathlib.Path = pathlib.Path(__file__).parent / 'output') ->
 
     o = build_neuron()
     o.backward()
-    written = [
-        # the lecture's picture, as micrograd draws it
-        draw_dot(o).render(output_dir / 'neuron', cleanup=True),
-        # the same graph coloured by gradient: where does o push each number?
-        draw_dot(o, color_by='grad').render(output_dir / 'neuron_grads', cleanup=True),
-    ]
-    model, loss = mlp_loss()
-    # each neuron's weights, bias, dot and ReLU boxed together, inside a box per layer
-    written.append(draw_dot(loss, color_by='role', parameters=model.parameters())
-                   .render(output_dir / 'mlp', cleanup=True))
-
     print('The lecture neuron after o.backward():\n')
     print(text_view(o))
+    model, loss = mlp_loss()
+    try:
+        written = [
+            # the lecture's picture, as micrograd draws it
+            draw_dot(o).render(output_dir / 'neuron', cleanup=True),
+            # the same graph coloured by gradient: where does o push each number?
+            draw_dot(o, color_by='grad').render(output_dir / 'neuron_grads', cleanup=True),
+            # each neuron's weights, bias, dot and ReLU boxed together, inside a box per layer
+            draw_dot(loss, color_by='role', parameters=model.parameters()).render(output_dir / 'mlp', cleanup=True),
+        ]
+    except NoRendererError as error:  # Python 3.10 without Graphviz: say what to install, go on
+        print(f'\nNo pictures: {error}')
+        return
     print('\nWrote:', *written, sep='\n  ')
-
 
 if __name__ == '__main__':
     main(pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).parent / 'output')

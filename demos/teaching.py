@@ -8,6 +8,7 @@ import sys
 from micrograd_plus import topological_order
 from micrograd_plus.explain import explain
 from micrograd_plus.stepper import stepper
+from micrograd_plus.viz import NoRendererError
 from neuron import build_neuron  # the lecture's neuron, built once for all the demos
 
 
@@ -16,8 +17,11 @@ def main(output_dir: pathlib.Path) -> None:
     o = build_neuron()
     o.backward()
     w1 = next(node for node in topological_order(o) if node.label == 'w1')
-    page = stepper(o, output_dir / 'neuron_stepper.html')
-    print(f'Backprop stepper page: {page} (open it; arrow keys step forward, then backward)\n')
+    try:
+        page = stepper(o, output_dir / 'neuron_stepper.html')
+        print(f'Backprop stepper page: {page} (open it; arrow keys step forward, then backward)\n')
+    except NoRendererError as error:  # Python 3.10 without Graphviz: say what to install, go on
+        print(f'No stepper page: {error}\n')
     print('Where does w1.grad come from? explain(w1, o):\n')
     print(explain(w1, o))
 

@@ -13,6 +13,7 @@ import argparse
 import ast
 import keyword
 import pathlib
+import re
 import sys
 from typing import Callable, Sequence
 
@@ -26,6 +27,7 @@ FUNCTIONS: dict[str, Callable[[Value], Value]] = {
 # Python's parser nests a+b+...+z as deep as it is long and its depth limit differs by version (3.10 has
 # none and crashes); every version from 3.10 to 3.13 reads 2,000 operators, so that is the promise.
 MAX_OPERATORS = 2_000
+MAX_DIGITS = 400  # the largest float, 1.8e308, has 309 digits before the point
 _BINARY: dict[type, Callable[[Value, Value], Value]] = {
     ast.Add: Value.__add__, ast.Sub: Value.__sub__, ast.Mult: Value.__mul__, ast.Div: Value.__truediv__,
     ast.Pow: Value.__pow__,
@@ -52,6 +54,10 @@ class UsageError(Exception):
 
 def parse(expression: str) -> ast.expr:
     """The formula's syntax tree, checked against the whitelist (nothing outside it gets through)."""
+    digits = max(map(len, re.findall(r'\d+', expression)), default=0)
+    if digits > MAX_DIGITS:  # Python refuses to read such an int (differently by version); a float is inf anyway
+        raise UsageError(f'a number in the expression has {digits:,} digits, more than the {MAX_DIGITS:,} a float '
+                         'can use: write it with an exponent, like 1e300')
     operators = sum(map(expression.count, '+-*/('))
     if operators > MAX_OPERATORS:
         raise UsageError(f'the expression has {operators:,} operators and parentheses, more than the '

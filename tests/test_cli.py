@@ -27,7 +27,7 @@ def test_prints_the_result_and_every_gradient_then_a_text_view(capsys):
     assert 'x1*w1 + x2*w2 + b' in out and 'tanh' in lines[9]  # the text view, nodes named by formula
 
 
-def test_writes_svg(capsys, tmp_path):
+def test_writes_svg(capsys, tmp_path, renderer):
     path = tmp_path / 'neuron.svg'
     code, out, _ = run(capsys, *NEURON, '-o', str(path))
     assert code == 0 and out.splitlines()[-1] == f'wrote {path} (the graph as SVG)'
@@ -35,7 +35,7 @@ def test_writes_svg(capsys, tmp_path):
     assert '<svg' in svg and 'grad -1.5000' in svg and 'x1*w1' in svg
 
 
-def test_writes_the_stepper_page_for_html(capsys, tmp_path):
+def test_writes_the_stepper_page_for_html(capsys, tmp_path, renderer):
     path = tmp_path / 'neuron.html'
     code, out, _ = run(capsys, *NEURON, '-o', str(path))
     assert code == 0 and 'backprop stepper page' in out
@@ -81,7 +81,7 @@ def test_an_expression_starting_with_minus_is_not_an_option(capsys):
     ['graph', 'x*2', 'x=1', '-o{path}'], ['graph', 'x*2', 'x=1', '--out', '{path}'],
     ['graph', 'x*2', 'x=1', '--output={path}'], ['graph', '-o', '{path}', 'x*2', 'x=1'],
 ], ids=['-oFILE', '--out FILE', '--output=FILE', '-o FILE first'])
-def test_every_way_of_writing_the_output_option(argv, capsys, tmp_path):
+def test_every_way_of_writing_the_output_option(argv, capsys, tmp_path, renderer):
     path = tmp_path / 'f.svg'
     code, out, err = run(capsys, *[arg.format(path=path) for arg in argv])
     assert (code, err) == (0, '') and path.read_text().lstrip().startswith('<')
@@ -134,7 +134,7 @@ ERRORS = {
     'walrus': (['graph', '(y := 2)'], "':=' not allowed"),
     'statement': (['graph', 'import os'], 'syntax error'),
     # Python >= 3.11 refuses a 5000-digit literal while parsing; older ones parse it and we refuse the float
-    'huge literal': (['graph', '1' * 5000 + '* x', 'x=1'], 'Exceeds the limit (4300 digits)|too large for a float'),
+    'huge literal': (['graph', '1' * 5000 + '* x', 'x=1'], 'has 5,000 digits, more than the 400 a float can use'),
     'deep nesting': (['graph', '(' * 300 + 'x' + ')' * 300, 'x=1'], 'syntax error'),
     'very long sum': (['graph', 'x+' * 2_001 + 'x', 'x=1'], '2,001 operators and parentheses, more than the 2,000'),
 }
@@ -150,7 +150,7 @@ def test_every_mistake_is_one_line_on_stderr_and_a_nonzero_exit(case, capsys):
     assert any(alternative in err for alternative in message.split('|'))
 
 
-def test_an_unwritable_output_is_one_line_and_exit_1(capsys, tmp_path):
+def test_an_unwritable_output_is_one_line_and_exit_1(capsys, tmp_path, renderer):
     code, _, err = run(capsys, 'graph', 'x', 'x=1', '-o', str(tmp_path / 'missing' / 'x.svg'))
     assert code == 1
     assert err == f'micrograd-plus: error: cannot write {tmp_path / "missing" / "x.svg"}: No such file or directory\n'

