@@ -57,8 +57,8 @@ class AnomalyError(FloatingPointError):
     """Raised under detect_anomaly() at the first non-finite value, forward or backward."""
 
 
-def _number(x: Any) -> float:
-    """x as a float, or a TypeError that says what is accepted."""
+def _number(x: Any, accepted: str = 'Value() takes a real number') -> float:
+    """x as a float, or a TypeError that says what is ``accepted``."""
     if x.__class__ is float:
         return x
     if isinstance(x, Value):
@@ -77,17 +77,31 @@ def _number(x: Any) -> float:
         hint = 'convert text with float() first'
     else:
         hint = 'pass an int, a float, or a numpy/torch scalar'
-    raise TypeError(f'Value() takes a real number, got {type(x).__name__} {x!r}: {hint}')
+    raise TypeError(f'{accepted}, got {type(x).__name__} {x!r}: {hint}')
+
+
+def _operand(x: Any) -> float | None:
+    """The number in an op's other operand, or None to let the other type try (a numpy array can).
+    Text, None and complex numbers cannot take part in any op with a Value: say so, and what can."""
+    try:
+        return _number(x, accepted='an op with a Value takes a real number or a Value')
+    except TypeError:
+        if x is None or isinstance(x, (str, bytes, numbers.Complex)):
+            raise
+        return None
 
 
 def _lift(x: Any) -> Value | None:
     """An operand as a Value: Values pass through, what Value() accepts becomes a constant leaf, else None."""
     if isinstance(x, Value):
         return x
-    try:
-        return _leaf(_number(x))
-    except TypeError:
-        return None
+    if x.__class__ is float or x.__class__ is int:  # the common case, e.g. 2 * v, first
+        try:
+            return _leaf(float(x))
+        except OverflowError:
+            pass
+    c = _operand(x)
+    return None if c is None else _leaf(c)
 
 
 def _leaf(data: float) -> Value:
@@ -147,9 +161,8 @@ class Value:
     def __pow__(self, exponent: Any) -> Value:
         if isinstance(exponent, Value):  # x ** y: both are inputs
             return _binary_op(_Pow, ops.f_pow(self.data, exponent.data), self, exponent)
-        try:
-            c = _number(exponent)  # x ** c keeps c as a number, like micrograd ('**2', one input); it rides in _b
-        except TypeError:
+        c = _operand(exponent)  # x ** c keeps c as a number, like micrograd ('**2', one input); it rides in _b
+        if c is None:
             return NotImplemented
         return _binary_op(_PowConst, ops.f_pow(self.data, c), self, _leaf(c))
 
@@ -351,9 +364,7 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value
     nodes = [bias, *itertools.chain.from_iterable(zip(weights, inputs))]
     for i, node in enumerate(nodes):
         if not isinstance(node, Value):
-            nodes[i] = _lift(node)
-            if nodes[i] is None:
-                raise TypeError(f'dot() takes Values or numbers, got {type(node).__name__} {node!r}')
+            nodes[i] = _leaf(_number(node, accepted='dot() takes Values or real numbers'))
     data = nodes[0].data
     for i in range(1, len(nodes), 2):  # left to right, exactly as the chain of + and * would add
         data += nodes[i].data * nodes[i + 1].data

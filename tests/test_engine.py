@@ -93,7 +93,7 @@ def test_dot_equals_the_chain_of_products_in_value_and_all_derivatives():
 def test_dot_rejects_mismatched_lengths_and_non_numbers():
     with pytest.raises(ValueError, match='as many weights as inputs'):
         dot([Value(1.0)], [1.0, 2.0])
-    with pytest.raises(TypeError, match='dot\\(\\) takes Values or numbers'):
+    with pytest.raises(TypeError, match='dot\\(\\) takes Values or real numbers, got str'):
         dot([Value(1.0)], ['x'])
 
 
@@ -443,13 +443,17 @@ def test_bad_input_raises_type_error_saying_what_is_accepted(bad, message):
     assert 'real number' in str(info.value) or 'Value' in str(info.value)
 
 
-@pytest.mark.parametrize('bad', ['a', None, 1j, [1]])
-def test_operators_with_non_numbers_raise_type_error(bad):
-    with pytest.raises(TypeError):
+@pytest.mark.parametrize('bad, message', [
+    ('a', 'an op with a Value takes a real number or a Value, got str .*float\\(\\) first'),
+    (None, 'an op with a Value takes a real number or a Value, got NoneType'),
+    (1j, 'real numbers only'), ([1], None),
+])
+def test_operators_with_non_numbers_raise_type_error(bad, message):
+    with pytest.raises(TypeError, match=message):
         Value(1.0) + bad
     with pytest.raises(TypeError):
-        bad * Value(1.0)
-    with pytest.raises(TypeError):
+        bad * Value(1.0)  # [1] * v is the list's own error
+    with pytest.raises(TypeError, match=message):
         Value(1.0) ** bad
 
 
