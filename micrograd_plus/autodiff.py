@@ -31,8 +31,10 @@ class Mode(contextlib.ContextDecorator):
         engine._set_mode(*self._restore.pop())
 
     def __call__(self, function: Callable) -> Callable:
-        if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function):
-            raise TypeError(f'{function.__qualname__} is a generator: a mode around it would cover only its '
+        if (inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)
+                or inspect.iscoroutinefunction(function)):
+            name = getattr(function, '__qualname__', repr(function))
+            raise TypeError(f'{name} is a generator or a coroutine: a mode around it would cover only its '
                             'creation. Use the mode as a `with` block inside it instead')
         return super().__call__(function)
 

@@ -28,6 +28,7 @@ FUNCTIONS: dict[str, Callable[[Value], Value]] = {
 # none and crashes); every version from 3.10 to 3.13 reads 2,000 operators, so that is the promise.
 MAX_OPERATORS = 2_000
 MAX_DIGITS = 400  # the largest float, 1.8e308, has 309 digits before the point
+MAX_LENGTH = 100_000  # characters; beyond the other limits, e.g. a million '.a' (Python 3.10's parser crashes)
 _BINARY: dict[type, Callable[[Value, Value], Value]] = {
     ast.Add: Value.__add__, ast.Sub: Value.__sub__, ast.Mult: Value.__mul__, ast.Div: Value.__truediv__,
     ast.Pow: Value.__pow__,
@@ -54,7 +55,10 @@ class UsageError(Exception):
 
 def parse(expression: str) -> ast.expr:
     """The formula's syntax tree, checked against the whitelist (nothing outside it gets through)."""
-    digits = max(map(len, re.findall(r'\d+', expression)), default=0)
+    if len(expression) > MAX_LENGTH:
+        raise UsageError(f'the expression is {len(expression):,} characters long, more than the {MAX_LENGTH:,} it '
+                         'can read: split it into smaller ones')
+    digits = max((len(run.replace('_', '')) for run in re.findall(r'\d[\d_]*', expression)), default=0)
     if digits > MAX_DIGITS:  # Python refuses to read such an int (differently by version); a float is inf anyway
         raise UsageError(f'a number in the expression has {digits:,} digits, more than the {MAX_DIGITS:,} a float '
                          'can use: write it with an exponent, like 1e300')
@@ -269,26 +273,37 @@ def _full(x: float) -> str:
     return repr(float(f'{x:.12g}'))
 
 
+_FILE_NAME = re.compile(r'[^*+()\s]*\.\w+')  # out.svg, /tmp/a.html, x.png: a suffix and no operator before it
+
+
+def _takes_a_file(arg: str) -> bool:
+    """-o, --output, or an abbreviation argparse accepts (--out)."""
+    return arg == '-o' or (len(arg) > 2 and arg.startswith('--') and 'output'.startswith(arg[2:]))
+
+
 def _is_option(arg: str) -> bool:
-    """-o, -h, --, --output/--help or a prefix (--out=x.svg), and -ox.svg; not -x*2 or -o*2."""
-    if arg in ('-o', '-h', '--'):
+    """-h, --, -o, --output/--help or a prefix (--out=x.svg), and -ox.svg; not -x*2 or -o*2."""
+    if arg in ('-h', '--') or _takes_a_file(arg):
         return True
     if arg.startswith('--'):
         name = arg[2:].split('=', 1)[0]
-        return any(option.startswith(name) for option in ('output', 'help'))
-    return arg.startswith('-o') and arg.lower().endswith(tuple(_PICTURES))
+        return bool(name) and any(option.startswith(name) for option in ('output', 'help'))
+    return arg.startswith('-o') and _FILE_NAME.fullmatch(arg[2:]) is not None
 
 
 def _protect_formulas(args: list[str]) -> list[str]:
     """A leading space keeps argparse off a formula that starts with '-' (parse() strips it). The name
-    after -o and everything after -- are left as typed."""
-    protected, previous, verbatim = [], '', False
+    after -o is joined to it (--output=NAME), so it may start with '-'; after -- all is left as typed."""
+    protected: list[str] = []
+    verbatim = False
     for arg in args:
-        if arg[:1] == '-' and not verbatim and previous not in ('-o', '--output') and not _is_option(arg):
+        if protected and not verbatim and _takes_a_file(protected[-1]):
+            protected[-1] = f'--output={arg}'
+            continue
+        if arg[:1] == '-' and not verbatim and not _is_option(arg):
             arg = ' ' + arg
         verbatim = verbatim or arg == '--'
         protected.append(arg)
-        previous = arg
     return protected
 
 

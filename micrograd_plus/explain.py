@@ -196,9 +196,8 @@ class ChainRule:
         try:
             local = consumer.local_grads()[position]
         except TypeError:  # built by hand as Value(data, children, op): its own _backward is the rule
-            local = _hand_written_local(consumer, position)
-            how = 'from its hand-written _backward' if local is not None else 'built by hand, with no _backward'
-            return self.d(consumer), f'{format_number(local or 0.0)} ({how})', consumer.grad, local or 0.0
+            local, how = _hand_written_term(consumer, position)
+            return self.d(consumer), f'{format_number(local)} ({how})', consumer.grad, local
         return self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local)
 
     def _local_text(self, consumer: Value, position: int) -> str:
@@ -244,22 +243,27 @@ def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float
     raise ValueError(f'explain cannot write the rule {ast.unparse(tree)!r} as math; extend _render_rule')
 
 
-def _hand_written_local(node: Value, position: int) -> float | None:
-    """d node / d input for a node built the lecture's way, read off its own ``_backward``: run it with
-    node.grad = 1 and the inputs' grads at 0, then put every grad back. None if it has no ``_backward``.
-    An input listed twice gets the whole derivative at its first position."""
+def _hand_written_term(node: Value, position: int) -> tuple[float, str]:
+    """d node / d input for a node built the lecture's way, read off its own ``_backward``, and how.
+
+    The closure runs once with node.grad = 1 and the inputs' grads at 0; then those grads are put back
+    (a grad the closure changes on a node it does not list in ``_prev`` is not). An input listed twice
+    gets the whole derivative at its first position.
+    """
     if node._backward is engine._passes_nothing_on:
-        return None
+        return 0.0, 'built by hand, with no _backward'
     inputs = node._prev
     if any(inputs[i] is inputs[position] for i in range(position)):
-        return 0.0
+        return 0.0, 'the same input again: counted once, in its other term'
     saved = [x.grad for x in inputs], node.grad
     try:
         for x in inputs:
             x.grad = 0.0
         node.grad = 1.0
         node._backward()
-        return float(inputs[position].grad)
+        return float(inputs[position].grad), 'from its hand-written _backward'
+    except Exception as error:  # the student's closure is broken: say so, keep explaining
+        return 0.0, f'its _backward failed: {type(error).__name__}: {error}'
     finally:
         for x, grad in zip(inputs, saved[0]):
             x.grad = grad

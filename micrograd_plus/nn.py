@@ -150,9 +150,11 @@ def _write_atomically(path: pathlib.Path, text: str) -> None:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, f'cannot save to {path}: it is a folder; give a file name such '
                                 f'as {path / "model.json"}', str(path))
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f'cannot save {path.name}: {directory} is a file, not a folder',
+                                 str(directory))
     if not directory.is_dir():
-        problem = 'is a file, not a folder' if directory.exists() else 'does not exist'
-        raise FileNotFoundError(errno.ENOENT, f'cannot save {path.name}: the folder {directory} {problem}',
+        raise FileNotFoundError(errno.ENOENT, f'cannot save {path.name}: the folder {directory} does not exist',
                                 str(directory))
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
     temporary = directory / f'.{path.name}.{secrets.token_hex(6)}.tmp'
@@ -167,8 +169,9 @@ def _write_atomically(path: pathlib.Path, text: str) -> None:
         os.replace(temporary, path)
     except BaseException:
         try:
+            os.chmod(temporary, 0o600)  # Windows cannot delete a read-only file
             os.unlink(temporary)
-        except FileNotFoundError:
+        except OSError:
             pass
         raise
     try:  # make the rename itself durable (POSIX only; harmless to skip elsewhere)

@@ -80,10 +80,12 @@ def test_an_expression_starting_with_minus_is_not_an_option(capsys):
 @pytest.mark.parametrize('argv', [
     ['graph', 'x*2', 'x=1', '-o{path}'], ['graph', 'x*2', 'x=1', '--out', '{path}'],
     ['graph', 'x*2', 'x=1', '--output={path}'], ['graph', '-o', '{path}', 'x*2', 'x=1'],
-], ids=['-oFILE', '--out FILE', '--output=FILE', '-o FILE first'])
-def test_every_way_of_writing_the_output_option(argv, capsys, tmp_path, renderer):
-    path = tmp_path / 'f.svg'
-    code, out, err = run(capsys, *[arg.format(path=path) for arg in argv])
+    ['graph', 'x*2', 'x=1', '-o', '{dash_path}'], ['graph', 'x*2', 'x=1', '--out', '{dash_path}'],
+], ids=['-oFILE', '--out FILE', '--output=FILE', '-o FILE first', '-o -FILE', '--out -FILE'])
+def test_every_way_of_writing_the_output_option(argv, capsys, tmp_path, renderer, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / ('-f.svg' if any('dash_path' in arg for arg in argv) else 'f.svg')
+    code, out, err = run(capsys, *[arg.format(path=path, dash_path='-f.svg') for arg in argv])
     assert (code, err) == (0, '') and path.read_text().lstrip().startswith('<')
 
 
@@ -136,6 +138,9 @@ ERRORS = {
     # Python >= 3.11 refuses a 5000-digit literal while parsing; older ones parse it and we refuse the float
     'huge literal': (['graph', '1' * 5000 + '* x', 'x=1'], 'has 5,000 digits, more than the 400 a float can use'),
     'deep nesting': (['graph', '(' * 300 + 'x' + ')' * 300, 'x=1'], 'syntax error'),
+    'picture type': (['graph', 'x', 'x=1', '-oout.png'], '.png'),
+    'underscored digits': (['graph', '1_' * 450 + '1 * x', 'x=1'], 'has 451 digits'),
+    'very long': (['graph', 'x' + '.a' * 60_000, 'x=1'], '120,001 characters long'),
     'very long sum': (['graph', 'x+' * 2_001 + 'x', 'x=1'], '2,001 operators and parentheses, more than the 2,000'),
 }
 

@@ -351,6 +351,10 @@ def test_a_mode_refuses_to_decorate_a_generator_it_would_not_cover():
         def squares(xs):
             for x in xs:
                 yield x * x
+    with pytest.raises(TypeError, match='or a coroutine'):
+        @no_grad()
+        async def square(x):
+            return x * x
 
 
 def test_detect_anomaly_covers_grad_too():

@@ -241,3 +241,19 @@ def test_a_node_built_the_lectures_way_is_explained_through_its_own_backward():
     opaque = Value(1.0, (x,), 'custom')
     opaque.backward()
     assert 'built by hand, with no _backward' in explain(x, root=opaque)
+
+
+def test_hand_built_nodes_with_a_repeated_input_or_a_broken_backward():
+    a = Value(2.0, label='a')
+    square = Value(4.0, (a, a), 'square')
+    square._backward = lambda: setattr(a, 'grad', a.grad + 2 * a.data * square.grad)
+    square.backward()
+    text = explain(a, root=square)
+    assert '4.0 (from its hand-written _backward)' in text and 'the same input again' in text
+    assert 'note:' not in text and a.grad == 4.0
+
+    def broken():
+        raise ZeroDivisionError('oops')
+    square._backward = broken
+    assert 'its _backward failed: ZeroDivisionError: oops' in explain(a, root=square)
+    assert (a.grad, square.grad) == (4.0, 1.0)

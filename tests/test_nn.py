@@ -383,7 +383,7 @@ def test_saving_through_a_symlink_updates_its_target_and_keeps_the_link(tmp_path
 
 @pytest.mark.parametrize('where, error, match', [
     ('nowhere/model.json', FileNotFoundError, 'the folder .*nowhere does not exist'),
-    ('a_file/model.json', FileNotFoundError, 'the folder .*a_file is a file, not a folder'),
+    ('a_file/model.json', NotADirectoryError, 'a_file is a file, not a folder'),
     ('a_folder', IsADirectoryError, 'a_folder: it is a folder; give a file name such as .*a_folder/model.json'),
 ])
 def test_saving_to_a_place_that_cannot_hold_the_file_says_why(tmp_path, where, error, match):
