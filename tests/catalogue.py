@@ -62,6 +62,16 @@ def leaf(x):
     return Value(x)
 
 
+def cube(x):
+    """x**3 written the lecture's way: a hand-built node and an assigned _backward closure."""
+    out = Value(x.data ** 3, (x,), 'cube')
+
+    def _backward():
+        x.grad += 3 * x.data ** 2 * out.grad
+    out._backward = _backward
+    return out
+
+
 def lecture_neuron():
     """The micrograd lecture's neuron o = tanh(x1*w1 + x2*w2 + b), every node labelled; by name."""
     x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')

@@ -10,7 +10,8 @@ from micrograd_plus import (AnomalyError, Value, central_difference, detect_anom
                             no_grad, topological_order)
 from micrograd_plus.engine import dot
 
-from catalogue import BINARY, UNARY, away_from_kinks, close, lecture_neuron, numeric_first, numeric_second
+from catalogue import (BINARY, UNARY, away_from_kinks, close, cube, lecture_neuron, numeric_first,
+                       numeric_second)
 
 
 def floats(lo, hi):
@@ -494,14 +495,6 @@ def test_hand_built_node_with_positional_children_and_op():
 
 def test_an_op_written_the_lectures_way_backprops():
     """The lecture defines ops by building Value(data, (inputs,), op) and assigning out._backward."""
-    def cube(x):
-        out = Value(x.data ** 3, (x,), 'cube')
-
-        def _backward():
-            x.grad += 3 * x.data ** 2 * out.grad
-        out._backward = _backward
-        return out
-
     x = Value(2.0)
     y = cube(x) * 2 + 1
     y.backward()

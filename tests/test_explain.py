@@ -7,6 +7,8 @@ from micrograd_plus import Value, engine
 from micrograd_plus.engine import dot
 from micrograd_plus.explain import ChainRule, explain, format_number
 
+from catalogue import cube
+
 
 def lecture_neuron(label_inner: bool = True):
     """o = tanh(x1*w1 + x2*w2 + b), as the micrograd lecture builds it; returns (o, leaves)."""
@@ -221,14 +223,6 @@ def test_a_labelled_formula_keeps_together_only_where_grouping_matters():
 
 
 def test_a_node_built_the_lectures_way_is_explained_through_its_own_backward():
-    def cube(x):
-        out = Value(x.data ** 3, (x,), 'cube')
-
-        def _backward():
-            x.grad += 3 * x.data ** 2 * out.grad
-        out._backward = _backward
-        return out
-
     x = Value(2.0, label='x')
     c = cube(x)
     c.label = 'c'
