@@ -141,6 +141,7 @@ def test_show_grad_false_and_number_formats():
     y.backward()  # '.4f' would print 301 digits, most of them not really there
     assert '{ huge | data 1.2346e+300 | grad 2.0000 }' in draw_dot(y).source
     assert '2.4691e+300' in text_view(y) and '2.47E+300' in text_view(y, number_format='.2F')
+    assert '2.5e+302%' in text_view(y, number_format='.1%') and '200.0%' in text_view(y, number_format='.1%')
     with pytest.raises(ValueError, match="number_format='.4q' is not a float format spec"):
         draw_dot(o, number_format='.4q')
 

@@ -179,6 +179,9 @@ def _formatter(number_format: NumberFormat) -> Callable[[float], str]:
     if number_format[-1:] in ('f', 'F'):  # '.4f' would write 1e300 out in 301 digits: '.4e' up there
         wide = number_format[:-1] + ('e' if number_format[-1] == 'f' else 'E')
         return lambda x: format(x, wide) if abs(x) >= FIXED_UP_TO else format(x, number_format)
+    if number_format[-1:] == '%':  # '.1%' is fixed-point too, of 100 * x
+        wide = number_format[:-1] + 'e'
+        return lambda x: format(100 * x, wide) + '%' if abs(x) >= FIXED_UP_TO / 100 else format(x, number_format)
     return lambda x: format(x, number_format)
 
 
