@@ -72,14 +72,20 @@ def cube(x):
     return out
 
 
-def lecture_neuron():
-    """The micrograd lecture's neuron o = tanh(x1*w1 + x2*w2 + b), every node labelled; by name."""
+LECTURE_LABELS = {'x1w1': 'x1*w1', 'x2w2': 'x2*w2', 'x1w1x2w2': 'x1*w1 + x2*w2', 'n': 'n', 'o': 'o'}
+
+
+def lecture_neuron(labelled=tuple(LECTURE_LABELS)):
+    """The micrograd lecture's neuron o = tanh(x1*w1 + x2*w2 + b), by name. Leaves are labelled; an
+    inner node is labelled (as in LECTURE_LABELS) only when its name is in ``labelled``."""
     x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
     w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
     b = Value(6.8813735870195432, label='b')
-    x1w1 = x1 * w1; x1w1.label = 'x1*w1'
-    x2w2 = x2 * w2; x2w2.label = 'x2*w2'
-    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
-    n = x1w1x2w2 + b; n.label = 'n'
-    o = n.tanh(); o.label = 'o'
-    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n, o=o)
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1x2w2 = x1w1 + x2w2
+    n = x1w1x2w2 + b
+    o = n.tanh()
+    nodes = dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n, o=o)
+    for name in labelled:
+        nodes[name].label = LECTURE_LABELS[name]
+    return nodes

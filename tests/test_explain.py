@@ -7,21 +7,14 @@ from micrograd_plus import Value, engine
 from micrograd_plus.engine import dot
 from micrograd_plus.explain import ChainRule, explain, format_number
 
+import catalogue
 from catalogue import cube
 
 
 def lecture_neuron(label_inner: bool = True):
-    """o = tanh(x1*w1 + x2*w2 + b), as the micrograd lecture builds it; returns (o, leaves)."""
-    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
-    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
-    b = Value(6.8813735870195432, label='b')
-    x1w1, x2w2 = x1 * w1, x2 * w2
-    n = x1w1 + x2w2 + b
-    if label_inner:
-        x1w1.label, x2w2.label, n.label = 'x1*w1', 'x2*w2', 'n'
-    o = n.tanh()
-    o.label = 'o'
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n)
+    """The lecture neuron, (o, its nodes by name); with label_inner, x1*w1, x2*w2 and n are labelled."""
+    nodes = catalogue.lecture_neuron(('x1w1', 'x2w2', 'n', 'o') if label_inner else ('o',))
+    return nodes['o'], nodes
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from micrograd_plus import Value
 from micrograd_plus.explain import ChainRule
 from micrograd_plus.stepper import stepper, steps
 
+import catalogue
+
 CHROMIUM = next(filter(None, map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome'))), None)
 # .ci/run sets this: there the browser tests must run, so a missing browser fails them instead of skipping
 REQUIRED = os.environ.get('MICROGRAD_PLUS_REQUIRE_BROWSER') == '1'
@@ -27,15 +29,10 @@ needs_browser = pytest.mark.skipif(
 
 
 def lecture_neuron():
-    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
-    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
-    b = Value(6.8813735870195432, label='b')
-    n = x1 * w1 + x2 * w2 + b
-    n.label = 'n'
-    o = n.tanh()
-    o.label = 'o'
-    o.backward()
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n)
+    """The lecture neuron after backward, only n and o labelled: (o, its nodes by name)."""
+    nodes = catalogue.lecture_neuron(('n', 'o'))
+    nodes['o'].backward()
+    return nodes['o'], nodes
 
 
 def test_steps_are_the_forward_pass_then_the_backward_pass_with_explains_text():
