@@ -44,13 +44,8 @@ def _set_mode(grad_enabled: bool, anomaly: bool) -> tuple[bool, bool]:
 # nodes that consumed `node` without being told the root. A bigger graph (a training step) is never
 # kept alive by this record: it is freed the moment its last user lets go, as always.
 REMEMBER_UP_TO = 1000  # inner nodes
-_last_backward: Any = None
+_last_backward: Any = None  # the output of the last backward() over a lecture-sized graph, else None
 _last_backward_size = 0  # inner nodes of the last backward(), so explain() can say why it kept nothing
-
-
-def _last_root() -> Any:
-    """The output of the last backward() over a lecture-sized graph, else None (read by explain)."""
-    return _last_backward
 
 
 class AnomalyError(FloatingPointError):

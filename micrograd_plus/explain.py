@@ -279,7 +279,7 @@ def explain(node: Value, root: Value | None = None) -> str:
         raise TypeError(f'explain() takes a Value, got {type(node).__name__} {node!r}')
     if root is not None and not isinstance(root, Value):
         raise TypeError(f'explain(node, root): root must be a Value, got {type(root).__name__} {root!r}')
-    last = engine._last_root()
+    last = engine._last_backward
     given = root is not None
     if not given:
         if last is None and engine._last_backward_size > engine.REMEMBER_UP_TO:

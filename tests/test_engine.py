@@ -241,13 +241,13 @@ def test_backward_remembers_only_a_lecture_sized_root_for_explain():
     from micrograd_plus import engine
     small = lecture_neuron()['o']
     small.backward()
-    assert engine._last_root() is small
+    assert engine._last_backward is small
     x = Value(1.0)
     big = x
     for _ in range(engine.REMEMBER_UP_TO + 1):
         big = big * 1.0
     big.backward()
-    assert engine._last_root() is None  # a training-sized graph is never kept alive by the record
+    assert engine._last_backward is None  # a training-sized graph is never kept alive by the record
 
 
 # ---------------------------------------------------------------- grad()

@@ -133,11 +133,11 @@ def test_a_root_other_than_the_last_backward_is_not_called_its_start(neuron):
 
 def test_without_root_it_uses_the_engines_record_of_the_last_backward(neuron, monkeypatch):
     o, v = neuron
-    monkeypatch.setattr(engine, '_last_root', lambda: o, raising=False)  # the shape of a weakref.ref
+    monkeypatch.setattr(engine, '_last_backward', o)
     assert explain(v['w1']) == explain(v['w1'], o)
     with pytest.raises(ValueError, match='last backward'):
         explain(Value(1.0))
-    monkeypatch.setattr(engine, '_last_root', lambda: None)  # no backward yet, or its output was freed
+    monkeypatch.setattr(engine, '_last_backward', None)  # no backward yet
     assert 'backward() has not run yet' in explain(v['w1'])
 
 
