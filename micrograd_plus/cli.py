@@ -18,7 +18,7 @@ import sys
 from typing import Callable, Sequence
 
 from .engine import Value
-from .explain import MAX_NAME, ChainRule
+from .explain import MAX_NAME, ChainRule, format_number
 
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     'exp': Value.exp, 'log': Value.log, 'sqrt': Value.sqrt, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
@@ -239,9 +239,9 @@ def graph_command(expression: str, assignments: Sequence[str], output: pathlib.P
 
     width = max((len(name) for name in leaves), default=0)
     print(f'f = {expression.strip()}')
-    print(f'f = {_full(result.data)}')
+    print(f'f = {format_number(result.data, 12)}')  # 0.707106781187, -1.5 (not -1.4999999999999996)
     for name, leaf in leaves.items():
-        print(f'df/d{name:<{width}} = {_full(leaf.grad)}')
+        print(f'df/d{name:<{width}} = {format_number(leaf.grad, 12)}')
     if output is None:
         from .viz import text_view
         print()
@@ -266,11 +266,6 @@ def _name_inner_nodes(root: Value) -> None:
         if node._prev and not node.label:
             name = graph.name(node)
             node.label = name if len(name) <= MAX_NAME else ''
-
-
-def _full(x: float) -> str:
-    """12 significant digits: 0.707106781187 and -1.5 (not -1.4999999999999996)."""
-    return repr(float(f'{x:.12g}'))
 
 
 _FILE_NAME = re.compile(r'[^*+()\s]*\.\w+')  # out.svg, /tmp/a.html, x.png: a suffix and no operator before it
