@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 READY  := $(VENV)/.ready
 
-.PHONY: test demo bench clean
+.PHONY: test lint demo bench generate clean
 
 $(READY): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,18 @@ $(READY): pyproject.toml
 	  || echo "torch not available here: the PyTorch comparisons will be skipped"
 	@touch $@
 
-test: $(READY)
+test: lint
 	$(PY) -m pytest
+
+# Style is part of the tests: lint, types, and the generated op code in step with ops.py
+lint: $(READY)
+	$(PY) -m ruff check micrograd_plus tests demos
+	$(PY) -m mypy
+	$(PY) micrograd_plus/codegen.py --check
+
+# After editing the derivative table (micrograd_plus/ops.py): rewrite the op code in engine.py
+generate:
+	$(PYTHON) micrograd_plus/codegen.py
 
 demo: $(READY)
 	$(PY) demos/demo.py

@@ -18,7 +18,8 @@ import statistics
 import sys
 import time
 import tracemalloc
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import micrograd_plus
 from micrograd_plus import Value, grad

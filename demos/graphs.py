@@ -12,6 +12,7 @@ import sys
 from micrograd_plus import Value
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz import NoRendererError, draw_dot, text_view
+
 from neuron import build_neuron  # the lecture's neuron, built once for all the demos
 
 

@@ -5,10 +5,9 @@ Run: python demos/teaching.py [output_dir]   (then open neuron_stepper.html in a
 import pathlib
 import sys
 
-from micrograd_plus import topological_order
-from micrograd_plus.explain import explain
-from micrograd_plus.stepper import stepper
+from micrograd_plus import explain, stepper, topological_order
 from micrograd_plus.viz import NoRendererError
+
 from neuron import build_neuron  # the lecture's neuron, built once for all the demos
 
 

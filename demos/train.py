@@ -13,19 +13,19 @@ from __future__ import annotations
 import pathlib
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import matplotlib
 
 matplotlib.use('Agg')  # files only: no window, works on machines without a display
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
 
-from micrograd_plus.autodiff import no_grad  # noqa: E402
-from micrograd_plus.data import make_moons, make_spiral  # noqa: E402
-from micrograd_plus.losses import cross_entropy, hinge, l2_penalty  # noqa: E402
-from micrograd_plus.nn import MLP  # noqa: E402
-from micrograd_plus.optim import SGD, Adam  # noqa: E402
+from micrograd_plus.autodiff import no_grad
+from micrograd_plus.data import make_moons, make_spiral
+from micrograd_plus.losses import cross_entropy, hinge, l2_penalty
+from micrograd_plus.nn import MLP
+from micrograd_plus.optim import SGD, Adam
 
 DEFAULT_OUTPUT = pathlib.Path(__file__).resolve().parent / 'output'
 COLORS = ['#3b6fb6', '#d9534f', '#3f9e4d']  # one per class, readable for most colour-blind viewers too

@@ -4,13 +4,20 @@ The engine needs only the standard library; the graph pictures (draw_dot, trace,
 load graphviz the first time one of them is used.
 """
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import data, losses, nn, optim
 from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
 from .engine import AnomalyError, Value, dot, topological_order
-from .explain import explain
-from .stepper import stepper
+from .teach.explain import explain
+from .teach.stepper import stepper
+
+if TYPE_CHECKING:  # loaded on first use (Graphviz takes as long to import as the rest of the library)
+    from . import viz as viz
+    from .viz import draw_dot as draw_dot
+    from .viz import text_view as text_view
+    from .viz import to_svg as to_svg
+    from .viz import trace as trace
 
 __version__ = '0.1.0'
 

@@ -1,4 +1,4 @@
-"""`python -m micrograd_plus ...`: the classroom command line (see cli.py)."""
-from .cli import main
+"""`python -m micrograd_plus ...`: the classroom command line (see teach/cli.py)."""
+from .teach.cli import main
 
 raise SystemExit(main())

@@ -4,33 +4,38 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, TypeVar
 
-from . import engine
-from .engine import Value, topological_order
-
+from .engine import AnomalyError, ModeState, Value, current_mode, describe, reset_mode, set_mode, topological_order
 
 # ---------------------------------------------------------------- modes
 
+_F = TypeVar('_F', bound=Callable[..., Any])
+
+
 class Mode(contextlib.ContextDecorator):
     """A recording mode for a ``with`` block or a decorated function. It sets one flag and keeps the
-    other as it is when entered; one object can be reused and nested. Modes are process-wide, not
-    per thread."""
+    other as it is when entered; one object can be reused and nested. Like PyTorch's grad mode, a mode
+    holds in the thread (and the async task) that entered it: other threads keep recording."""
 
     def __init__(self, grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
         self.grad_enabled, self.anomaly = grad_enabled, anomaly
-        self._restore: list[tuple[bool, bool]] = []
+        self._undo = threading.local()  # each thread's own stack of switches to undo: one object serves all
 
     def __enter__(self) -> None:
-        self._restore.append(engine._set_mode(
-            engine._grad_enabled if self.grad_enabled is None else self.grad_enabled,
-            engine._anomaly if self.anomaly is None else self.anomaly))
+        mode = current_mode()
+        state = ModeState(mode.grad_enabled if self.grad_enabled is None else self.grad_enabled,
+                          mode.anomaly if self.anomaly is None else self.anomaly)
+        stack = self._undo.__dict__.setdefault('stack', [])
+        stack.append(set_mode(state))
 
     def __exit__(self, *error: Any) -> None:
-        engine._set_mode(*self._restore.pop())
+        reset_mode(self._undo.stack.pop())
 
-    def __call__(self, function: Callable) -> Callable:
+    def __call__(self, function: _F) -> _F:
         if (inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)
                 or inspect.iscoroutinefunction(function)):
             name = getattr(function, '__qualname__', repr(function))
@@ -64,7 +69,7 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     gets 0. Returns one gradient for a single Value, else a list in the order of ``inputs``.
     """
     single = isinstance(inputs, Value)
-    wanted = [inputs] if single else list(inputs)
+    wanted = [inputs] if isinstance(inputs, Value) else list(inputs)
     if not isinstance(output, Value):
         raise TypeError(f'grad() needs a Value as output, got {type(output).__name__}')
     for x in wanted:
@@ -77,22 +82,24 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     return result[0] if single else result
 
 
-def _accumulate(output: Value, as_values: bool) -> dict:
+def _accumulate(output: Value, as_values: bool) -> dict[Value, Any]:
     """Reverse accumulation into a dict keyed by node (Values hash by identity)."""
-    grads: dict = {output: Value(1.0) if as_values else 1.0}
+    grads: dict[Value, Any] = {output: Value(1.0) if as_values else 1.0}
+    anomaly = current_mode().anomaly
     for node in reversed(topological_order(output)):
         g = grads.get(node)
         if g is None or node._is_leaf:
             continue
         for parent, local in zip(node._prev, node.local_grads(as_values)):
+            if local is None:  # the rule selects zero: nothing passes, not even 0 * nan
+                continue
             # skip multiplying by a literal 1 (the + rule): keeps second-order graphs small and readable
             term = g if local.__class__ in (int, float) and local == 1 else g * local
             previous = grads.get(parent)
             grads[parent] = term = term if previous is None else previous + term
-            if engine._anomaly and not math.isfinite(float(term)):
-                raise engine.AnomalyError(
-                    f'detect_anomaly: grad() through op {node._op!r} (output {engine._describe(node)}) gave '
-                    f'{float(term)!r} for input {engine._describe(parent)}')
+            if anomaly and not math.isfinite(float(term)):
+                raise AnomalyError(f'detect_anomaly: grad() through op {node._op!r} (output {describe(node)}) '
+                                   f'gave {float(term)!r} for input {describe(parent)}')
     return grads
 
 
@@ -104,7 +111,7 @@ def _evaluate(f: Callable[..., Any], args: Sequence[float]) -> float:
     return out.data if isinstance(out, Value) else float(out)
 
 
-def central_difference(f: Callable[..., Any], *args: float, arg: int = 0, eps: float = 1e-6) -> float:
+def central_difference(f: Callable[..., Any], *args: float | Value, arg: int = 0, eps: float = 1e-6) -> float:
     """(f(x + eps) - f(x - eps)) / (2 eps) in argument ``arg``: the derivative by numbers alone.
 
     ``f`` takes and returns Values (or numbers); ``args`` are floats or Values (their data is used).
@@ -168,7 +175,7 @@ def gradcheck(f: Callable[..., Value], *values: Any, second_order: bool = False,
         for i, name_i in enumerate(names):
             second = grad(analytic[i], xs) if isinstance(analytic[i], Value) else [0.0] * len(xs)
             for j, name_j in enumerate(names):
-                def first_i(*vs: Value, _i: int = i) -> Value:
+                def first_i(*vs: Value, _i: int = i) -> Any:
                     with enable_grad():
                         return grad(f(*vs), list(vs))[_i]
                 add(f'd2/d{name_i}d{name_j}', float(second[j]),

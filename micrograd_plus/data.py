@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Sequence, Union
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
 
-Seed = Union[int, random.Random, None]
+Seed = int | random.Random | ModuleType | None  # ModuleType: the ``random`` module itself
 Dataset = tuple[list[list[float]], list[int]]
 
 
@@ -120,12 +122,16 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 
     _check_count(n_samples)
     _check_noise(cluster_std)
     rng = random_source(seed)
-    if isinstance(centers, int) and not isinstance(centers, bool):
+    if isinstance(centers, bool):
+        raise TypeError(f'centers must be a count or a list of points, got {centers!r}')
+    if isinstance(centers, int):
         if centers < 1:
             raise ValueError(f'centers must be >= 1, got {centers}')
         lo, hi = center_box
-        centers = [[rng.uniform(lo, hi), rng.uniform(lo, hi)] for _ in range(centers)]
-    centers = [[float(c) for c in center] for center in centers]
+        points = [[rng.uniform(lo, hi), rng.uniform(lo, hi)] for _ in range(centers)]
+    else:
+        points = [[float(c) for c in center] for center in centers]
+    centers = points
     if not centers:
         raise ValueError('make_blobs needs at least one center')
     labels = [i % len(centers) for i in range(n_samples)]
@@ -134,7 +140,7 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 
 
 
 def train_test_split(X: Sequence[Any], y: Sequence[Any], test_fraction: float = 0.25, seed: Seed = None,
-                     shuffle: bool = True) -> tuple[list, list, list, list]:
+                     shuffle: bool = True) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
     """``(X_train, X_test, y_train, y_test)``: a shuffled split with ``test_fraction`` of the points held out."""
     if len(X) != len(y):
         raise ValueError(f'X and y must have the same length, got {len(X)} points and {len(y)} labels')

@@ -3,57 +3,111 @@
 Memory layout, chosen because a training step makes ~70,000 nodes:
 - a leaf holds ``data``, ``grad``, ``label`` in slots (no ``__dict__``);
 - an op node adds its inputs as two slots ``_a``, ``_b`` (``_b`` holds a tuple for an n-ary op);
-  *which* op it is, is its class: one small class per entry of the table in ``ops.py``, so a node
+  *which* op it is, is its class: one small class per row of the table in ``ops.py``, so a node
   stores no op field and no closure;
 - nothing points from an input to its result, so graphs have no reference cycles: a graph is freed
   by reference counting the moment its root goes, and the cyclic garbage collector finds nothing
   (except around a node built the lecture's way, whose ``_backward`` closure refers to the node).
 
-Speed: each op's forward method and float ``_backward`` are compiled from the table's expressions
-(see ``_compile``), so the chain rule for ``*`` runs as ``a.grad += g * y`` with no call in between.
+Speed: each op's method and float ``_backward`` are straight-line code generated from the table (the
+blocks marked below), so the chain rule for ``*`` runs as ``a.grad += g * y`` with no call in between.
 """
 from __future__ import annotations
 
+import contextvars
 import itertools
-import linecache
 import math
 import numbers
-import re
-from typing import Any, Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, SupportsFloat, Union
 
 from . import ops
+from .ops import f_abs, f_cos, f_div, f_exp, f_log, f_pow, f_relu, f_sigmoid, f_sign, f_sin, f_sqrt, f_tanh
+
+Operand = Union['Value', SupportsFloat]  # what an op takes beside a Value: numbers, numpy and torch scalars
 
 _new = object.__new__
 
-# Switched by no_grad() and detect_anomaly() (autodiff.py); `_plain` is the one flag the hot path reads.
-_grad_enabled = True
-_anomaly = False
+
+# ---------------------------------------------------------------- modes, per thread and per async task
+
+class ModeState(NamedTuple):
+    """What ops do in the current thread or async task (no_grad() and detect_anomaly() set it)."""
+    grad_enabled: bool = True   # record each result's inputs
+    anomaly: bool = False       # raise AnomalyError at the first nan or inf
+
+
+_DEFAULT = ModeState()
+_mode: contextvars.ContextVar[ModeState] = contextvars.ContextVar('micrograd_plus_mode', default=_DEFAULT)
+# The one flag every op reads: true while no thread or task anywhere has a mode on. Only then does an op
+# skip asking for its own thread's mode, so the fast path costs what it did before modes were per thread.
 _plain = True
+_modes_on = 0
+_modes_lock = threading.Lock()
 
 
-def _set_mode(grad_enabled: bool, anomaly: bool) -> tuple[bool, bool]:
-    """Set the recording mode; returns the previous (grad_enabled, anomaly) to restore later."""
-    global _grad_enabled, _anomaly, _plain
-    previous = (_grad_enabled, _anomaly)
-    _grad_enabled, _anomaly = bool(grad_enabled), bool(anomaly)
-    _plain = _grad_enabled and not _anomaly
-    return previous
+def current_mode() -> ModeState:
+    """The mode of the calling thread or async task."""
+    return _mode.get()
 
 
-# backward() remembers its output when the graph is lecture-sized, so that explain(node) can find the
-# nodes that consumed `node` without being told the root. A bigger graph (a training step) is never
-# kept alive by this record: it is freed the moment its last user lets go, as always.
-REMEMBER_UP_TO = 1000  # inner nodes
-_last_backward: Any = None  # the output of the last backward() over a lecture-sized graph, else None
-_last_backward_size = 0  # inner nodes of the last backward(), so explain() can say why it kept nothing
+def set_mode(state: ModeState) -> tuple[contextvars.Token[ModeState], bool]:
+    """Switch the calling thread's (or task's) mode; pass what it returns to reset_mode() to undo it."""
+    global _plain, _modes_on
+    token = _mode.set(ModeState(bool(state.grad_enabled), bool(state.anomaly)))
+    counted = state != _DEFAULT
+    if counted:
+        with _modes_lock:
+            _modes_on += 1
+            _plain = False
+    return token, counted
+
+
+def reset_mode(switch: tuple[contextvars.Token[ModeState], bool]) -> None:
+    """Undo one set_mode() of this thread or task."""
+    global _plain, _modes_on
+    token, counted = switch
+    _mode.reset(token)
+    if counted:
+        with _modes_lock:
+            _modes_on -= 1
+            _plain = _modes_on == 0
 
 
 class AnomalyError(FloatingPointError):
     """Raised under detect_anomaly() at the first non-finite value, forward or backward."""
 
 
-def _number(x: Any, accepted: str = 'Value() takes a real number') -> float:
-    """x as a float, or a TypeError that says what is ``accepted``."""
+# ---------------------------------------------------------------- what backward() remembers for explain()
+
+class BackwardRecord:
+    """The output of the last backward(), kept so that explain(node) can find the nodes that consumed
+    ``node`` without being told the root: only while its graph is lecture-sized, so a training step's
+    graph is never kept alive by this record (it is freed the moment its last user lets go, as always)."""
+    KEEP_UP_TO = 1000      # inner nodes
+    KEEP_EDGES_UP_TO = 10_000  # inputs of those nodes: one dot() over a million inputs is not lecture-sized
+
+    def __init__(self) -> None:
+        self.output: Value | None = None  # the output of the last backward() when kept, else None
+        self.inner_nodes = 0  # how big its graph was, so explain() can say why it kept nothing
+        self.edges = 0
+
+    def remember(self, output: Value, inner: list[Value]) -> None:
+        """Called by backward() with its walk: keep ``output`` if its graph is lecture-sized."""
+        self.inner_nodes = len(inner)
+        self.edges = sum(len(node._prev) for node in inner) if len(inner) <= self.KEEP_UP_TO else -1
+        small = 0 <= self.edges <= self.KEEP_EDGES_UP_TO
+        self.output = output if small else None
+
+
+LAST_BACKWARD = BackwardRecord()
+
+
+# ---------------------------------------------------------------- numbers in
+
+def as_number(x: Any, accepted: str = 'Value() takes a real number') -> float:
+    """x as a float, or a TypeError that starts with what is ``accepted`` and says what to do."""
     if x.__class__ is float:
         return x
     if isinstance(x, Value):
@@ -63,7 +117,7 @@ def _number(x: Any, accepted: str = 'Value() takes a real number') -> float:
         try:
             return float(x)
         except OverflowError:  # a huge int or Fraction: IEEE rounds it to an infinity, Python raises
-            return math.inf if x > 0 else -math.inf
+            return math.inf if x > 0 else -math.inf  # type: ignore[operator]  # a real number has a sign
         except (TypeError, ValueError):
             pass
     if isinstance(x, numbers.Complex):
@@ -79,7 +133,7 @@ def _operand(x: Any) -> float | None:
     """The number in an op's other operand, or None to let the other type try (a numpy array can).
     Text, None and complex numbers cannot take part in any op with a Value: say so, and what can."""
     try:
-        return _number(x, accepted='an op with a Value takes a real number or a Value')
+        return as_number(x, accepted='an op with a Value takes a real number or a Value')
     except TypeError:
         if x is None or isinstance(x, (str, bytes, numbers.Complex)):
             raise
@@ -87,9 +141,7 @@ def _operand(x: Any) -> float | None:
 
 
 def _lift(x: Any) -> Value | None:
-    """An operand as a Value: Values pass through, what Value() accepts becomes a constant leaf, else None."""
-    if isinstance(x, Value):
-        return x
+    """An operand as a Value: what Value() accepts becomes a constant leaf, else None."""
     if x.__class__ is float or x.__class__ is int:  # the common case, e.g. 2 * v, first
         try:
             return _leaf(float(x))
@@ -107,34 +159,40 @@ def _leaf(data: float) -> Value:
     return out
 
 
+def format_exponent(c: float) -> str:
+    """The exponent in micrograd's ``_op`` of ``x ** c``: '2' for 2.0, '0.5', '1e+20'."""
+    return str(int(c)) if c.is_integer() and abs(c) < 1e16 else str(c)
+
+
+# ---------------------------------------------------------------- the node
+
 class Value:
     """A scalar in a computation graph: ``data``, the ``grad`` of the last backward, and a ``label``.
 
     Compatible with karpathy/micrograd and the lecture: ``Value(data, _children, _op, label)``,
     ``._prev`` (inputs in argument order), ``._op`` (micrograd's strings), ``._backward()`` per node.
-    Operators and math methods (``+ - * / ** exp log sqrt tanh sigmoid relu sin cos abs``) are
-    installed from the derivative table below the class.
     """
     __slots__ = ('data', 'grad', 'label')
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators and give a Value
+    data: float
+    grad: float
+    label: str
     _op: str = ''
-    _prev: tuple = ()
+    rule: ClassVar[ops.Op | None] = None  # the row of ops.py this node's class was generated from
     _a: Any = None  # a leaf has no inputs (op nodes have these as slots)
     _b: Any = None
-    _is_leaf = True
+    _is_leaf: ClassVar[bool] = True
 
     def __new__(cls, data: Any, _children: Iterable[Value] = (), _op: str = '', label: str = '') -> Value:
         if cls is Value and (_children or _op):
-            cls = _HandBuilt
+            return _hand_built(data, tuple(_children), _op, label)
         self = _new(cls)
-        self.data = data if data.__class__ is float else _number(data)
+        self.data = data if data.__class__ is float else as_number(data)
         self.grad = 0.0
         self.label = label
-        if cls is _HandBuilt:
-            self._a, self._b, self._op, self._backward = None, tuple(_children), _op, _passes_nothing_on
         return self
 
-    def __getnewargs__(self) -> tuple:  # copy, deepcopy and pickle rebuild through __new__
+    def __getnewargs__(self) -> tuple[float]:  # copy, deepcopy and pickle rebuild through __new__
         return (self.data,)
 
     def __repr__(self) -> str:
@@ -144,22 +202,26 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    def _backward(self) -> None:
-        """Pass this node's grad on to its inputs (the chain rule for this node alone). A leaf has none."""
-
-    def local_grads(self, as_values: bool = False) -> tuple:
-        """d self / d input for each input in ``_prev``: floats, or Values (for higher order)."""
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The inputs, in argument order (micrograd's name). A leaf has none."""
         return ()
 
-    # ------------------------------------------------------------ ops not in the table
+    if TYPE_CHECKING:  # the lecture assigns a closure to a hand-built node's _backward: an attribute, to mypy
+        _backward: Callable[[], None]
+    else:
+        def _backward(self) -> None:
+            """Pass this node's grad on to its inputs (the chain rule for this node alone). A leaf has none."""
 
-    def __pow__(self, exponent: Any) -> Value:
-        if isinstance(exponent, Value):  # x ** y: both are inputs
-            return _binary_op(_Pow, ops.f_pow(self.data, exponent.data), self, exponent)
-        c = _operand(exponent)  # x ** c keeps c as a number, like micrograd ('**2', one input); it rides in _b
-        if c is None:
-            return NotImplemented
-        return _binary_op(_PowConst, ops.f_pow(self.data, c), self, _leaf(c))
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        """d self / d input for each input in ``_prev``, as floats or as Values (for higher order).
+        None where the rule selects zero: that input gets nothing, not 0 * (a grad that may be nan)."""
+        return ()
+
+    def rule_inputs(self, as_values: bool = False) -> tuple[Any, Any, Any]:
+        """(x, y, out) as this node's rule in ops.py reads them: numbers, or the nodes themselves for a rule
+        that builds a graph. y is None for one input, the constant c for x ** c. A leaf has no rule."""
+        raise TypeError(f'{self!r} is a leaf: it was computed by no op, so no rule reads its inputs')
 
     def __pos__(self) -> Value:
         return self
@@ -169,23 +231,23 @@ class Value:
 
     # ------------------------------------------------------------ comparisons compare data
 
-    def __lt__(self, other: Any) -> bool:
-        return self.data < (other.data if isinstance(other, Value) else other)
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < (other.data if isinstance(other, Value) else other)  # type: ignore[operator]
 
-    def __le__(self, other: Any) -> bool:
-        return self.data <= (other.data if isinstance(other, Value) else other)
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= (other.data if isinstance(other, Value) else other)  # type: ignore[operator]
 
-    def __gt__(self, other: Any) -> bool:
-        return self.data > (other.data if isinstance(other, Value) else other)
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > (other.data if isinstance(other, Value) else other)  # type: ignore[operator]
 
-    def __ge__(self, other: Any) -> bool:
-        return self.data >= (other.data if isinstance(other, Value) else other)
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= (other.data if isinstance(other, Value) else other)  # type: ignore[operator]
 
     # ------------------------------------------------------------ graph
 
     def explain(self, root: Value | None = None) -> str:
         """How this node got its value and its gradient, with numbers (micrograd_plus.explain)."""
-        from .explain import explain  # a teaching tool on top of the engine, loaded when first asked for
+        from .teach.explain import explain  # a teaching tool on top of the engine, loaded when first asked for
         return explain(self, root)
 
     def detach(self) -> Value:
@@ -200,20 +262,338 @@ class Value:
         The root is seeded with 1.0. Grads of non-leaf nodes are recomputed from zero, so calling
         this twice is correct; leaf grads accumulate (as in PyTorch) until you reset them.
         """
-        global _last_backward, _last_backward_size
         if self._is_leaf:
             self.grad += 1.0
-            _last_backward, _last_backward_size = self, 0
+            LAST_BACKWARD.remember(self, [])
             return
         order = _inner_nodes_in_order(self)  # also resets their grads to 0
-        _last_backward_size = len(order)
-        _last_backward = self if len(order) <= REMEMBER_UP_TO else None
+        LAST_BACKWARD.remember(self, order)
         self.grad = 1.0
-        if _anomaly:
+        if not _plain and _mode.get().anomaly:
             _backward_checked(order)
             return
         for node in reversed(order):
             node._backward()
+
+    # ---- begin generated operators: edit ops.py and run `make generate`, not this ----
+    def __add__(self, other: Operand) -> Value:
+        """x + y"""
+        b = other if isinstance(other, Value) else _lift(other)
+        if b is None:
+            return NotImplemented
+        data = self.data + b.data
+        if _plain:
+            out = _new(_Add)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = b
+            return out
+        return _record(_Add, data, self, b)
+
+    def __radd__(self, other: Operand) -> Value:
+        """x + y, for a number x"""
+        a = other if isinstance(other, Value) else _lift(other)
+        if a is None:
+            return NotImplemented
+        data = a.data + self.data
+        if _plain:
+            out = _new(_Add)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = a
+            out._b = self
+            return out
+        return _record(_Add, data, a, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        """x - y"""
+        b = other if isinstance(other, Value) else _lift(other)
+        if b is None:
+            return NotImplemented
+        data = self.data - b.data
+        if _plain:
+            out = _new(_Sub)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = b
+            return out
+        return _record(_Sub, data, self, b)
+
+    def __rsub__(self, other: Operand) -> Value:
+        """x - y, for a number x"""
+        a = other if isinstance(other, Value) else _lift(other)
+        if a is None:
+            return NotImplemented
+        data = a.data - self.data
+        if _plain:
+            out = _new(_Sub)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = a
+            out._b = self
+            return out
+        return _record(_Sub, data, a, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        """x * y"""
+        b = other if isinstance(other, Value) else _lift(other)
+        if b is None:
+            return NotImplemented
+        data = self.data * b.data
+        if _plain:
+            out = _new(_Mul)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = b
+            return out
+        return _record(_Mul, data, self, b)
+
+    def __rmul__(self, other: Operand) -> Value:
+        """x * y, for a number x"""
+        a = other if isinstance(other, Value) else _lift(other)
+        if a is None:
+            return NotImplemented
+        data = a.data * self.data
+        if _plain:
+            out = _new(_Mul)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = a
+            out._b = self
+            return out
+        return _record(_Mul, data, a, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        """x / y"""
+        b = other if isinstance(other, Value) else _lift(other)
+        if b is None:
+            return NotImplemented
+        data = f_div(self.data, b.data)
+        if _plain:
+            out = _new(_Div)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = b
+            return out
+        return _record(_Div, data, self, b)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        """x / y, for a number x"""
+        a = other if isinstance(other, Value) else _lift(other)
+        if a is None:
+            return NotImplemented
+        data = f_div(a.data, self.data)
+        if _plain:
+            out = _new(_Div)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = a
+            out._b = self
+            return out
+        return _record(_Div, data, a, self)
+
+    def __pow__(self, other: Operand) -> Value:
+        """x ** y; for a number y, micrograd's '**2' node, whose only input is x"""
+        out: _Pow | _PowConst
+        if isinstance(other, Value):
+            data = f_pow(self.data, other.data)
+            if _plain:
+                out = _new(_Pow)
+                out.data = data
+                out.grad = 0.0
+                out.label = ''
+                out._a = self
+                out._b = other
+                return out
+            return _record(_Pow, data, self, other)
+        c = _operand(other)
+        if c is None:
+            return NotImplemented
+        data = f_pow(self.data, c)
+        if _plain:
+            out = _new(_PowConst)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            out._c = c
+            return out
+        return _record(_PowConst, data, self, None, c)
+
+    def __rpow__(self, other: Operand) -> Value:
+        """x ** y, for a number x"""
+        a = other if isinstance(other, Value) else _lift(other)
+        if a is None:
+            return NotImplemented
+        data = f_pow(a.data, self.data)
+        if _plain:
+            out = _new(_Pow)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = a
+            out._b = self
+            return out
+        return _record(_Pow, data, a, self)
+
+    def __neg__(self) -> Value:
+        """-x"""
+        data = -self.data
+        if _plain:
+            out = _new(_Neg)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Neg, data, self, None)
+
+    def __abs__(self) -> Value:
+        """abs(x)"""
+        data = f_abs(self.data)
+        if _plain:
+            out = _new(_Abs)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Abs, data, self, None)
+
+    def exp(self) -> Value:
+        """exp(x)"""
+        data = f_exp(self.data)
+        if _plain:
+            out = _new(_Exp)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Exp, data, self, None)
+
+    def log(self) -> Value:
+        """log(x)"""
+        data = f_log(self.data)
+        if _plain:
+            out = _new(_Log)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Log, data, self, None)
+
+    def sqrt(self) -> Value:
+        """sqrt(x)"""
+        data = f_sqrt(self.data)
+        if _plain:
+            out = _new(_Sqrt)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Sqrt, data, self, None)
+
+    def tanh(self) -> Value:
+        """tanh(x)"""
+        data = f_tanh(self.data)
+        if _plain:
+            out = _new(_Tanh)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Tanh, data, self, None)
+
+    def sigmoid(self) -> Value:
+        """sigmoid(x)"""
+        data = f_sigmoid(self.data)
+        if _plain:
+            out = _new(_Sigmoid)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Sigmoid, data, self, None)
+
+    def relu(self) -> Value:
+        """relu(x)"""
+        data = f_relu(self.data)
+        if _plain:
+            out = _new(_Relu)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Relu, data, self, None)
+
+    def sin(self) -> Value:
+        """sin(x)"""
+        data = f_sin(self.data)
+        if _plain:
+            out = _new(_Sin)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Sin, data, self, None)
+
+    def cos(self) -> Value:
+        """cos(x)"""
+        data = f_cos(self.data)
+        if _plain:
+            out = _new(_Cos)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Cos, data, self, None)
+    # ---- end generated operators ----
+
+
+def _hand_built(data: Any, inputs: tuple[Value, ...], op: str, label: str) -> Value:
+    """``Value(data, _children, _op)``, an op written the lecture's way: under no_grad() it records no inputs."""
+    grad_enabled = _plain or _mode.get().grad_enabled
+    out = _new(_HandBuilt if grad_enabled else _HandBuiltConstant)
+    out.data = data if data.__class__ is float else as_number(data)
+    out.grad = 0.0
+    out.label = label
+    out._a = None  # type: ignore[assignment]  # n-ary: the inputs are the tuple in _b
+    out._b, out._op, out._backward = inputs if grad_enabled else (), op, _passes_nothing_on
+    if not _plain and _mode.get().anomaly and not math.isfinite(out.data):
+        raise AnomalyError(f'detect_anomaly: hand-built op {op!r} gave {out.data!r} from input(s) '
+                           f"{', '.join(describe(p) for p in inputs)}")
+    return out
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -290,28 +670,25 @@ def _inner_nodes_in_order(root: Value) -> list[Value]:
 class _UnaryNode(Value):
     __slots__ = ('_a', '_b')
     _is_leaf = False
+    _a: Value
+    _b: Any
 
     @property
-    def _prev(self) -> tuple:
+    def _prev(self) -> tuple[Value, ...]:
         return (self._a,)
+
+    def rule_inputs(self, as_values: bool = False) -> tuple[Any, Any, Any]:
+        if as_values:
+            return self._a, self._b, self
+        return self._a.data, None if self._b is None else self._b.data, self.data
 
 
 class _BinaryNode(_UnaryNode):
     __slots__ = ()
 
     @property
-    def _prev(self) -> tuple:
+    def _prev(self) -> tuple[Value, ...]:
         return (self._a, self._b)
-
-
-class _PowConstNode(_UnaryNode):
-    """``x ** c`` for a number c. c is a constant leaf kept in ``_b`` but is not an input."""
-    __slots__ = ()
-
-    @property
-    def _op(self) -> str:
-        c = self._b.data
-        return f'**{int(c) if c.is_integer() and abs(c) < 1e16 else c}'
 
 
 class _NaryNode(_UnaryNode):
@@ -319,36 +696,39 @@ class _NaryNode(_UnaryNode):
     __slots__ = ()
 
     @property
-    def _prev(self) -> tuple:
-        return self._b
+    def _prev(self) -> tuple[Value, ...]:
+        return self._b  # type: ignore[no-any-return]
 
 
 def _passes_nothing_on() -> None:
     """The _backward of a hand-built node until one is given, like micrograd's ``lambda: None``."""
 
 
+def is_hand_built(node: Value) -> bool:
+    """Made the lecture's way, as ``Value(data, _children, _op)``: its own ``_backward`` is its rule."""
+    return isinstance(node, _HandBuilt)
+
+
+def hand_built_backward_given(node: Value) -> bool:
+    """Whether a ``_backward`` was assigned to a hand-built node (micrograd's default passes nothing on)."""
+    return isinstance(node, _HandBuilt) and node._backward is not _passes_nothing_on
+
+
 class _HandBuilt(_NaryNode):
     """A node made by hand as ``Value(data, _children, _op)``, as the lecture writes ops: it is drawn
     like any other, and ``backward()`` runs the ``_backward`` closure you assign to it."""
-    __slots__ = ('_op', '_backward')
+    __slots__ = ('_backward', '_op')
 
-    def local_grads(self, as_values: bool = False) -> tuple:
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         raise TypeError(f'{self!r} was built by hand as Value(data, _children, {self._op!r}): grad() needs the '
                         'op in the derivative table (ops.py); backward() runs the _backward you give the node')
 
 
-class _Dot(_NaryNode):
-    """bias + w1*x1 + w2*x2 + ...: a neuron's weighted sum as one node (inputs: bias, w1, x1, ...).
-
-    Its float ``_backward`` is compiled below from the table's ``+`` rule (for the bias) and ``*``
-    rule (for each pair), so dot has no derivative of its own to get wrong.
-    """
+class _HandBuiltConstant(_HandBuilt):
+    """A hand-built node made under no_grad(): like every result there, a leaf that records no inputs.
+    Its ``_backward`` can still be assigned, as the lecture's code does, and backward() never calls it."""
     __slots__ = ()
-    _op = 'dot'
-
-    def local_grads(self, as_values: bool = False) -> tuple:
-        inputs = self._b
-        return tuple(ops.dot_grads(inputs if as_values else [n.data for n in inputs], self))
+    _is_leaf = True
 
 
 def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
@@ -359,195 +739,391 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value
     nodes = [bias, *itertools.chain.from_iterable(zip(weights, inputs))]
     for i, node in enumerate(nodes):
         if not isinstance(node, Value):
-            nodes[i] = _leaf(_number(node, accepted='dot() takes Values or real numbers'))
+            nodes[i] = _leaf(as_number(node, accepted='dot() takes Values or real numbers'))
     data = nodes[0].data
     for i in range(1, len(nodes), 2):  # left to right, exactly as the chain of + and * would add
         data += nodes[i].data * nodes[i + 1].data
     inputs_ = tuple(nodes)
     if _plain:
         out = _new(_Dot)
-        out.data, out.grad, out.label, out._a, out._b = data, 0.0, '', None, inputs_
+        out.data, out.grad, out.label, out._b = data, 0.0, '', inputs_
+        out._a = None  # type: ignore[assignment]  # n-ary: the inputs are the tuple in _b
         return out
-    return _record_checked(_Dot, data, inputs_)
+    return _record(_Dot, data, None, inputs_)
 
 
-# ---------------------------------------------------------------- compiling the derivative table
+# ---- begin generated nodes: edit ops.py and run `make generate`, not this ----
+class _Add(_BinaryNode):
+    """x + y"""
+    __slots__ = ()
+    _op = '+'
+    rule = ops.ADD
 
-# One template for every op's method: binary ops lift a number operand first; unary ones have no b.
-_FORWARD = '''
-def make(cls, {math}):
-    def method(self{other}):{lift}
-        a, b = {a_b}
-        x, y = a.data, {y}
-        data = {forward}
-        if _plain:
-            out = _new(cls)
-            out.data = data
-            out.grad = 0.0
-            out.label = ''
-            out._a = a
-            out._b = b
-            return out
-        return _record_checked(cls, data, {inputs})
-    method.__name__ = method.__qualname__ = '{method}'
-    return method
-'''
-_LIFT_OTHER = '''
-        if not isinstance(other, Value):
-            other = _lift(other)
-            if other is None:
-                return NotImplemented'''
-
-_BACKWARD = '''
-def make(cls, {math}):
-    def _backward(self):
-        """{name}: {chain}"""
+    def _backward(self) -> None:
+        """d/dx = 1
+        d/dy = 1
+        """
         g = self.grad
-{reads}
-{updates}
-    return _backward
-'''
+        a = self._a
+        b = self._b
+        a.grad += g
+        b.grad += g
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        return (1, 1)
 
 
-_BACKWARD_DOT = '''
-def make(cls, {math}):
-    def _backward(self):
-        """dot = bias + w1*x1 + w2*x2 + ...: the rule of + for the bias, of * for each pair"""
+class _Sub(_BinaryNode):
+    """x - y"""
+    __slots__ = ()
+    _op = '-'
+    rule = ops.SUB
+
+    def _backward(self) -> None:
+        """d/dx = 1
+        d/dy = -1
+        """
+        g = self.grad
+        a = self._a
+        b = self._b
+        a.grad += g
+        b.grad -= g
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        return (1, -1)
+
+
+class _Mul(_BinaryNode):
+    """x * y"""
+    __slots__ = ()
+    _op = '*'
+    rule = ops.MUL
+
+    def _backward(self) -> None:
+        """d/dx = y
+        d/dy = x
+        """
+        g = self.grad
+        a = self._a
+        b = self._b
+        x = a.data
+        y = b.data
+        a.grad += g * y
+        b.grad += g * x
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        x, y, _ = self.rule_inputs(as_values)
+        return (y, x)
+
+
+class _Div(_BinaryNode):
+    """x / y"""
+    __slots__ = ()
+    _op = '/'
+    rule = ops.DIV
+
+    def _backward(self) -> None:
+        """d/dx = 1 / y
+        d/dy = -out / y
+        """
+        g = self.grad
+        a = self._a
+        b = self._b
+        y = b.data
+        out = self.data
+        a.grad += f_div(g, y)
+        b.grad += g * f_div(-out, y)
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        _, y, out = self.rule_inputs(as_values)
+        return (ops.div(1, y), ops.div(-out, y))
+
+
+class _Pow(_BinaryNode):
+    """x ** y"""
+    __slots__ = ()
+    _op = '**'
+    rule = ops.POW
+
+    def _backward(self) -> None:
+        """d/dx = zero_if(data(y) == 0, y * x ** (y - 1))
+        d/dy = zero_if(data(x) == 0 and data(y) >= 0, log(x) * out)
+        """
+        g = self.grad
+        a = self._a
+        b = self._b
+        x = a.data
+        y = b.data
+        out = self.data
+        if y != 0:
+            a.grad += g * (y * f_pow(x, y - 1))
+        if not (x == 0 and y >= 0):
+            b.grad += g * (f_log(x) * out)
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        x, y, out = self.rule_inputs(as_values)
+        return (ops.guarded(y * ops.pow(x, y - 1), as_values) if ops.data(y) == 0 else y * ops.pow(x, y - 1),
+                ops.guarded(ops.log(x) * out, as_values) if ops.data(x) == 0 and ops.data(y) >= 0 else ops.log(x) * out)
+
+
+class _Neg(_UnaryNode):
+    """-x"""
+    __slots__ = ()
+    _op = 'neg'
+    rule = ops.NEG
+
+    def _backward(self) -> None:
+        """d/dx = -1"""
+        g = self.grad
+        a = self._a
+        a.grad -= g
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        return (-1,)
+
+
+class _Abs(_UnaryNode):
+    """abs(x)"""
+    __slots__ = ()
+    _op = 'abs'
+    rule = ops.ABS
+
+    def _backward(self) -> None:
+        """d/dx = sign(x)"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        a.grad += g * f_sign(x)
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        return (ops.sign(x),)
+
+
+class _Exp(_UnaryNode):
+    """exp(x)"""
+    __slots__ = ()
+    _op = 'exp'
+    rule = ops.EXP
+
+    def _backward(self) -> None:
+        """d/dx = out"""
+        g = self.grad
+        a = self._a
+        out = self.data
+        a.grad += g * out
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        _, _, out = self.rule_inputs(as_values)
+        return (out,)
+
+
+class _Log(_UnaryNode):
+    """log(x)"""
+    __slots__ = ()
+    _op = 'log'
+    rule = ops.LOG
+
+    def _backward(self) -> None:
+        """d/dx = 1 / x"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        a.grad += f_div(g, x)
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        return (ops.div(1, x),)
+
+
+class _Sqrt(_UnaryNode):
+    """sqrt(x)"""
+    __slots__ = ()
+    _op = 'sqrt'
+    rule = ops.SQRT
+
+    def _backward(self) -> None:
+        """d/dx = 1 / (2 * out)"""
+        g = self.grad
+        a = self._a
+        out = self.data
+        a.grad += f_div(g, 2 * out)
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        _, _, out = self.rule_inputs(as_values)
+        return (ops.div(1, 2 * out),)
+
+
+class _Tanh(_UnaryNode):
+    """tanh(x)"""
+    __slots__ = ()
+    _op = 'tanh'
+    rule = ops.TANH
+
+    def _backward(self) -> None:
+        """d/dx = 1 - out * out"""
+        g = self.grad
+        a = self._a
+        out = self.data
+        a.grad += g * (1 - out * out)
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        _, _, out = self.rule_inputs(as_values)
+        return (1 - out * out,)
+
+
+class _Sigmoid(_UnaryNode):
+    """sigmoid(x)"""
+    __slots__ = ()
+    _op = 'sigmoid'
+    rule = ops.SIGMOID
+
+    def _backward(self) -> None:
+        """d/dx = out * (1 - out)"""
+        g = self.grad
+        a = self._a
+        out = self.data
+        a.grad += g * (out * (1 - out))
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        _, _, out = self.rule_inputs(as_values)
+        return (out * (1 - out),)
+
+
+class _Relu(_UnaryNode):
+    """relu(x)"""
+    __slots__ = ()
+    _op = 'ReLU'
+    rule = ops.RELU
+
+    def _backward(self) -> None:
+        """d/dx = 1 if data(x) > 0 else 0"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        if x > 0:
+            a.grad += g
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        return (1 if ops.data(x) > 0 else None,)
+
+
+class _Sin(_UnaryNode):
+    """sin(x)"""
+    __slots__ = ()
+    _op = 'sin'
+    rule = ops.SIN
+
+    def _backward(self) -> None:
+        """d/dx = cos(x)"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        a.grad += g * f_cos(x)
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        return (ops.cos(x),)
+
+
+class _Cos(_UnaryNode):
+    """cos(x)"""
+    __slots__ = ()
+    _op = 'cos'
+    rule = ops.COS
+
+    def _backward(self) -> None:
+        """d/dx = -sin(x)"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        a.grad += g * (-f_sin(x))
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        return (-ops.sin(x),)
+
+
+class _PowConst(_UnaryNode):
+    """x ** c for a number c: ** with a constant exponent; its ``_op`` is micrograd's '**2'"""
+    __slots__ = ('_c',)
+    _c: float
+    rule = ops.POW
+
+    @property
+    def _op(self) -> str:  # type: ignore[override]
+        return '**' + format_exponent(self._c)
+
+    def rule_inputs(self, as_values: bool = False) -> tuple[Any, Any, Any]:
+        x, _, out = super().rule_inputs(as_values)
+        return x, self._c, out
+
+    def _backward(self) -> None:
+        """d/dx = zero_if(data(y) == 0, y * x ** (y - 1)), with y = c"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        y = self._c
+        if y != 0:
+            a.grad += g * (y * f_pow(x, y - 1))
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        x, y, _ = self.rule_inputs(as_values)
+        return (ops.guarded(y * ops.pow(x, y - 1), as_values) if ops.data(y) == 0 else y * ops.pow(x, y - 1),)
+
+
+class _Dot(_NaryNode):
+    """bias + w1*x1 + w2*x2 + ...: a neuron's weighted sum as one node (inputs: bias, w1, x1, ...).
+
+    Its chain rule is the table's + rule for the bias and its * rule for each pair, so dot has no
+    derivative of its own to get wrong."""
+    __slots__ = ()
+    _op = 'dot'
+
+    def _backward(self) -> None:
+        """d/dbias = 1, and for each pair w*x, the rule of *: d/dw = x, d/dx = w"""
         g = self.grad
         inputs = self._b
         a = inputs[0]
-{bias}
+        a.grad += g
         for i in range(1, len(inputs), 2):
             a = inputs[i]
             b = inputs[i + 1]
-{pair}
-    return _backward
-'''
+            x = a.data
+            y = b.data
+            a.grad += g * y
+            b.grad += g * x
+
+    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+        inputs = self._b
+        return tuple(ops.dot_grads(inputs if as_values else [node.data for node in inputs], self))
+# ---- end generated nodes ----
 
 
-def _uses(expression: str, name: str) -> bool:
-    return re.search(rf'\b{name}\b', expression) is not None
+# ---------------------------------------------------------------- the slow path: no_grad(), detect_anomaly()
 
-
-def _compile(template: str, filename: str, **fields: str) -> Callable[..., Any]:
-    """Fill a template, compile it (registering the source, so tracebacks and inspect show it)."""
-    source = template.format(**fields)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    scratch: dict[str, Any] = {}
-    exec(compile(source, filename, 'exec'), globals(), scratch)
-    return scratch['make']
-
-
-def _chain_rule(op: ops.Op, nodes: tuple[str, ...], indent: str) -> str:
-    """Source lines for one op's chain rule: read the numbers its derivatives use, then add
-    g * (local derivative) to each input's grad (``a`` is input x, ``b`` is input y)."""
-    reads = {'x': 'x = a.data', 'y': 'y = b.data', 'c': 'c = self._b.data', 'out': 'out = self.data'}
-    used = ' '.join(op.grads)
-    lines = [line for name, line in reads.items() if _uses(used, name)]
-    for node, local in zip(nodes, op.grads):
-        lines.append(f'{node}.grad += g' if local == '1' else
-                     f'{node}.grad -= g' if local == '-1' else f'{node}.grad += g * ({local})')
-    return '\n'.join(indent + line for line in lines)
-
-
-_NAMES = {'+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '**': 'pow', '**c': 'pow_const'}
-
-
-def _node_class(op: ops.Op, base: type) -> type:
-    """A node class for one table entry, with its compiled float backward and value-mode rule."""
-    cls = type(f'Value[{op.name}]', (base,), {'__slots__': (), '__module__': __name__})
-    cls.__qualname__ = f'_node_class_{_NAMES.get(op.name, op.name)}'  # how pickle finds the class again
-    globals()[cls.__qualname__] = cls
-    if base is not _PowConstNode:
-        cls._op = op.name
-    nodes = ('a', 'b')[:op.arity] if base is not _PowConstNode else ('a',)
-    reads = '\n'.join(f'        {node} = self._{node}' for node in nodes)
-    chain = '; '.join(f'd/d{v} = {g}' for v, g in zip('xy', op.grads))
-    make = _compile(_BACKWARD, f'<micrograd_plus backward of {op.name!r}>', math=', '.join(ops.FLOAT_MATH),
-                    name=op.name, chain=chain, reads=reads, updates=_chain_rule(op, nodes, ' ' * 8))
-    cls._backward = make(cls, *ops.FLOAT_MATH.values())
-    rule = f'lambda x, y, c, out: ({", ".join(op.grads)},)'
-    cls._float_rule = staticmethod(eval(rule, dict(ops.FLOAT_MATH)))
-    cls._value_rule = staticmethod(eval(rule, dict(ops.VALUE_MATH)))
-    cls.derivatives = op.grads
-    return cls
-
-
-def _local_grads(self: Value, as_values: bool = False) -> tuple:
-    a, b = self._a, self._b
-    c = b.data if isinstance(self, _PowConst) else None
-    if as_values:
-        return self._value_rule(a, b, c, self)
-    return self._float_rule(a.data, b.data if b is not None else None, c, self.data)
-
-
-_UnaryNode.local_grads = _local_grads
-
-
-def _install_forward(op: ops.Op, cls: type, method: str | None, reflected: str | None = None) -> None:
-    """Put the op's method on Value (``reflected``: the ``other OP self`` form, e.g. ``__radd__``)."""
-    binary = dict(other=', other', lift=_LIFT_OTHER, y='b.data', inputs='(a, b)')
-    forms = [(reflected, dict(binary, a_b='other, self'))] if reflected else []
-    if method:
-        forms.append((method, dict(binary, a_b='self, other') if op.arity == 2 else
-                      dict(other='', lift='', a_b='self, None', y='None', inputs='(a,)')))
-    for name, fields in forms:
-        make = _compile(_FORWARD, f'<micrograd_plus {name} ({op.name})>', math=', '.join(ops.FLOAT_MATH),
-                        method=name, forward=op.forward, **fields)
-        setattr(Value, name, make(cls, *ops.FLOAT_MATH.values()))
-
-
-_Add = _node_class(ops.ADD, _BinaryNode)
-_Sub = _node_class(ops.SUB, _BinaryNode)
-_Mul = _node_class(ops.MUL, _BinaryNode)
-_Div = _node_class(ops.DIV, _BinaryNode)
-_Pow = _node_class(ops.POW, _BinaryNode)
-_PowConst = _node_class(ops.POW_CONST, _PowConstNode)
-_Dot._backward = _compile(_BACKWARD_DOT, '<micrograd_plus backward of dot>', math=', '.join(ops.FLOAT_MATH),
-                          bias=_chain_rule(ops.ADD, ('a',), ' ' * 8),
-                          pair=_chain_rule(ops.MUL, ('a', 'b'), ' ' * 12))(_Dot, *ops.FLOAT_MATH.values())
-_install_forward(ops.ADD, _Add, '__add__', '__radd__')
-_install_forward(ops.SUB, _Sub, '__sub__', '__rsub__')
-_install_forward(ops.MUL, _Mul, '__mul__', '__rmul__')
-_install_forward(ops.DIV, _Div, '__truediv__', '__rtruediv__')
-_install_forward(ops.POW, _Pow, None, '__rpow__')  # base ** self; __pow__ is written by hand above
-for _op, _method in ((ops.NEG, '__neg__'), (ops.ABS, '__abs__'), (ops.EXP, 'exp'), (ops.LOG, 'log'),
-                     (ops.SQRT, 'sqrt'), (ops.TANH, 'tanh'), (ops.SIGMOID, 'sigmoid'), (ops.RELU, 'relu'),
-                     (ops.SIN, 'sin'), (ops.COS, 'cos')):
-    _install_forward(_op, _node_class(_op, _UnaryNode), _method)
-del _op, _method
-
-# ---------------------------------------------------------------- no_grad / detect_anomaly paths
-
-def _binary_op(cls: type, data: float, a: Value, b: Value) -> Value:
-    """Record a two-input node (the generated methods inline this same code)."""
-    if _plain:
-        out = _new(cls)
-        out.data, out.grad, out.label, out._a, out._b = data, 0.0, '', a, b
-        return out
-    return _record_checked(cls, data, (a, b))
-
-
-def _describe(node: Value) -> str:
+def describe(node: Value) -> str:
+    """A node for an error message: its label (if any) and its number."""
     name = f"'{node.label}' " if node.label else ''
     return f'{name}{node.data!r}'
 
 
-def _record_checked(cls: type, data: float, inputs: tuple) -> Value:
-    """The slow path of every op: under no_grad() record nothing, under detect_anomaly() check."""
-    if _anomaly and not math.isfinite(data):
+def _record(cls: type[Value], data: float, a: Value | None, b: Any, c: float | None = None) -> Value:
+    """An op's result when some thread has a mode on: under no_grad() a plain leaf, under
+    detect_anomaly() checked for nan and inf first."""
+    grad_enabled, anomaly = _mode.get()
+    if anomaly and not math.isfinite(data):
         op = '**' if cls is _PowConst else cls._op
-        shown = inputs[:1] if cls is _PowConst else inputs
+        shown = b if a is None else (a,) if b is None else (a, b)
         raise AnomalyError(f"detect_anomaly: op {op!r} gave {data!r} from input(s) "
-                           f"{', '.join(_describe(p) for p in shown)}")
-    if not _grad_enabled:
+                           f"{', '.join(describe(p) for p in shown)}")
+    if not grad_enabled:
         return _leaf(data)
     out = _new(cls)
-    out.data, out.grad, out.label = data, 0.0, ''
-    if cls is _Dot:
-        out._a, out._b = None, inputs
-    else:
-        out._a, out._b = inputs[0], inputs[1] if len(inputs) == 2 else None
+    out.data, out.grad, out.label, out._a, out._b = data, 0.0, '', a, b
+    if c is not None:
+        out._c = c  # type: ignore[attr-defined]
     return out
 
 
@@ -557,5 +1133,5 @@ def _backward_checked(order: list[Value]) -> None:
         for parent in node._prev:
             if not math.isfinite(parent.grad):
                 raise AnomalyError(
-                    f'detect_anomaly: backward of op {node._op!r} (output {_describe(node)}) gave '
-                    f'grad {parent.grad!r} to input {_describe(parent)}')
+                    f'detect_anomaly: backward of op {node._op!r} (output {describe(node)}) gave '
+                    f'grad {parent.grad!r} to input {describe(parent)}')

@@ -6,16 +6,17 @@ Each takes predictions and targets for a batch and returns one Value, averaged o
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .engine import Value, dot
 
 
-def _as_list(x: Any) -> list:
+def _as_list(x: Any) -> list[Any]:
     return [x] if isinstance(x, (Value, int, float)) else list(x)
 
 
-def _pairs(predictions: Any, targets: Any, loss: str) -> tuple[list, list]:
+def _pairs(predictions: Any, targets: Any, loss: str) -> tuple[list[Any], list[Any]]:
     predictions, targets = _as_list(predictions), _as_list(targets)
     if len(predictions) != len(targets):
         raise ValueError(f'{loss}() got {len(predictions)} predictions but {len(targets)} targets; '
@@ -26,7 +27,7 @@ def _pairs(predictions: Any, targets: Any, loss: str) -> tuple[list, list]:
 
 
 def _reduce(losses: list[Value], reduction: str) -> Value:
-    total = sum(losses)
+    total = sum(losses[1:], losses[0])
     if reduction == 'mean':
         return total * (1.0 / len(losses))
     if reduction == 'sum':
@@ -109,7 +110,7 @@ def cross_entropy(scores: Any, targets: Any, reduction: str = 'mean') -> Value:
     losses = []
     for sample, target in zip(batch, targets):
         sample = _as_list(sample)
-        if isinstance(target, bool) or not isinstance(target, numbers.Integral) or not 0 <= target < len(sample):
+        if isinstance(target, bool) or not isinstance(target, numbers.Integral) or not 0 <= int(target) < len(sample):
             raise ValueError(f'cross_entropy() needs each target to be a class index 0..{len(sample) - 1} '
                              f'(one per list of {len(sample)} scores), got {target!r}')
         shifted, log_total = _shifted_log_sum_exp(sample)
@@ -128,5 +129,5 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     if len(predictions) != len(targets) or not predictions:
         raise ValueError(f'accuracy() needs equally many, and some, predictions and targets; '
                          f'got {len(predictions)} and {len(targets)}')
-    return sum(p == t for p, t in zip(predictions, targets)) / len(targets)
+    return sum(bool(p == t) for p, t in zip(predictions, targets)) / len(targets)
 

@@ -1,18 +1,33 @@
-"""The derivative table: every op once, its float forward beside its local derivatives.
+"""The derivative table: every op once, its forward beside its local derivatives, written as math.
 
-Rules are written with operators and the functions below (``div``, ``log``, ``cos``...), which accept
-floats *or* Values. The same rule therefore runs on floats (the fast first-order ``backward``) and on
-Values (a backward that builds a graph, so gradients can be differentiated again).
+A rule is a Python expression in the op's inputs ``x`` (and ``y``) and its result ``out``, using
+``+ - * / **``, comparisons, ``A if test else B`` and the functions below (``exp``, ``log``...). The
+engine's code is generated from this table (``python -m micrograd_plus.codegen``, checked in to
+``engine.py``), in two forms:
 
-Float forwards follow IEEE like PyTorch: ``exp(1000)`` is ``inf``, ``log(0)`` is ``-inf``, ``1/0`` is
-``inf``, ``sqrt(-1)`` is ``nan``; nothing raises OverflowError or ZeroDivisionError.
+- the float ``_backward`` of each node class, the fast first-order pass (``a.grad += g * y``);
+- ``local_grads(as_values=True)``, the same rules evaluated on Values, which builds a graph, so
+  gradients can be differentiated again (second, third... derivatives).
+
+Zeros that PyTorch selects with ``where()`` rather than multiplies are written so here too: the input
+then gets nothing at all, so a nan arriving from upstream does not turn ``0 * nan`` into nan.
+
+- ``E if test else 0``: the derivative *is* 0 there (relu below 0).
+- ``zero_if(test, E)``: E is the derivative everywhere, but where ``test`` holds its formula
+  would compute 0 * inf = nan (``d/dx x**y = y * x**(y-1)`` at y = 0): first order takes 0 there,
+  like PyTorch, and a graph for higher order keeps E wherever E is finite, so a Hessian stays
+  exact (PyTorch's is not: its d2/dxdy of x**y at y = 0 is 0 one way round and 1/x the other).
+
+Float functions follow IEEE like PyTorch: ``exp(1000)`` is ``inf``, ``log(0)`` is ``-inf``, ``1/0``
+is ``inf``, ``sqrt(-1)`` is ``nan``; nothing raises OverflowError or ZeroDivisionError.
 
 This module knows nothing of graphs: a Value is anything with the methods named below.
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 inf = math.inf
 nan = math.nan
@@ -24,25 +39,33 @@ def _is_odd_integer(y: float) -> bool:
     return y == y and abs(y) != inf and y % 2 == 1
 
 
+def _is_integer(y: float) -> bool:
+    return abs(y) != inf and y == math.floor(y)
+
+
 def f_div(x: float, y: float) -> float:
+    """x / y, with x/0 = +-inf by the signs and 0/0 = nan (IEEE), where Python raises."""
     try:
         return x / y
-    except ZeroDivisionError:  # IEEE: x/0 is +-inf by the signs, 0/0 is nan
+    except ZeroDivisionError:
         if x != x or x == 0:
             return nan
         return math.copysign(inf, x) * math.copysign(1.0, y)
 
 
 def f_pow(x: float, y: float) -> float:
+    """x ** y as C's pow(): 0 ** -1 = inf, overflow = +-inf, a negative base to a fraction = nan."""
     try:
         result = x ** y
     except ZeroDivisionError:  # 0 ** negative
         return math.copysign(inf, x) if _is_odd_integer(y) else inf
     except OverflowError:
+        if x < 0 and not _is_integer(y):  # (-10) ** 400.5 is not a real number, however large
+            return nan
         return -inf if x < 0 and _is_odd_integer(y) else inf
-    if result.__class__ is complex:  # negative base, fractional exponent: real pow is undefined
+    if isinstance(result, complex):  # negative base, fractional exponent: real pow is undefined
         return nan
-    return result
+    return float(result)
 
 
 def f_exp(x: float) -> float:
@@ -81,59 +104,69 @@ def f_cos(x: float) -> float:
     return math.cos(x) if abs(x) != inf else nan
 
 
-def f_step(x: float) -> float:
-    """Derivative of relu: 1 where x > 0, else 0 (0 at the kink, like PyTorch)."""
-    return 1.0 if x > 0 else 0.0
-
-
 def f_sign(x: float) -> float:
-    """Derivative of |x|: 0 at 0, like PyTorch."""
+    """The derivative of |x|: -1, 0 or 1 (0 at 0, like PyTorch)."""
     return float((x > 0) - (x < 0))
 
 
-# ---------------------------------------------------------------- the same functions on Values
+f_tanh = math.tanh  # never overflows: tanh(1000) is 1.0
+f_abs = abs
+
+
+# ---------------------------------------------------------------- the same functions on floats or Values
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, (float, int))
+
+
+def data(x: Any) -> float:
+    """The number in x: tests in rules compare numbers (a Value has no ``==`` of its own)."""
+    return float(x) if _is_number(x) else float(x.data)
+
+
+def div(x: Any, y: Any) -> Any:
+    return f_div(x, y) if _is_number(x) and _is_number(y) else x / y
+
+
+def pow(x: Any, y: Any) -> Any:  # noqa: A001  (the rules' name for **)
+    return f_pow(x, y) if _is_number(x) and _is_number(y) else x ** y
+
+
+def zero_if(test: bool, value: Any) -> Any:
+    """``value``, or 0 where ``test`` holds (a rule's guard, see the module docstring)."""
+    return 0.0 if test else value
+
+
+def guarded(value: Any, as_values: bool) -> Any:
+    """A derivative where its ``zero_if`` test holds: None on numbers (first order passes nothing on, as
+    PyTorch); on Values, kept where its number is finite, so that derivatives of it stay exact."""
+    return value if as_values and math.isfinite(data(value)) else None
+
+
+def sign(x: Any) -> float:
+    """A constant wherever it is defined, so its own derivative is 0: a number even for a Value."""
+    return f_sign(data(x))
 
 
 def _either(float_fn: Callable[[float], float], method: str) -> Callable[[Any], Any]:
     """A function that runs float_fn on numbers and the Value method of that name on Values."""
     def function(x: Any) -> Any:
         return float_fn(x) if _is_number(x) else getattr(x, method)()
-    function.__name__ = method
+    function.__name__ = function.__qualname__ = method
     return function
 
 
-def _v_div(x: Any, y: Any) -> Any:
-    return f_div(x, y) if _is_number(x) and _is_number(y) else x / y
+exp = _either(f_exp, 'exp')
+log = _either(f_log, 'log')
+sqrt = _either(f_sqrt, 'sqrt')
+tanh = _either(f_tanh, 'tanh')
+sigmoid = _either(f_sigmoid, 'sigmoid')
+relu = _either(f_relu, 'relu')
+sin = _either(f_sin, 'sin')
+cos = _either(f_cos, 'cos')
+abs = _either(f_abs, '__abs__')  # noqa: A001  (the rules' name for |x|)
 
-
-def _v_pow(x: Any, y: Any) -> Any:
-    return f_pow(x, y) if _is_number(x) and _is_number(y) else x ** y
-
-
-def _v_data(x: Any) -> float:
-    return x if _is_number(x) else x.data
-
-
-def _v_abs(x: Any) -> Any:
-    return abs(x)
-
-
-# The names a rule may use. FLOAT_MATH runs the fast first-order backward; VALUE_MATH builds graphs.
-FLOAT_MATH: dict[str, Callable[..., Any]] = {
-    'div': f_div, 'pow': f_pow, 'exp': f_exp, 'log': f_log, 'sqrt': f_sqrt, 'tanh': math.tanh,
-    'sigmoid': f_sigmoid, 'relu': f_relu, 'sin': f_sin, 'cos': f_cos, 'abs': abs,
-    'step': f_step, 'sign': f_sign, 'data': float,
-}
-VALUE_MATH: dict[str, Callable[..., Any]] = {
-    'div': _v_div, 'pow': _v_pow, 'exp': _either(f_exp, 'exp'), 'log': _either(f_log, 'log'),
-    'sqrt': _either(f_sqrt, 'sqrt'), 'tanh': _either(math.tanh, 'tanh'),
-    'sigmoid': _either(f_sigmoid, 'sigmoid'), 'relu': _either(f_relu, 'relu'),
-    'sin': _either(f_sin, 'sin'), 'cos': _either(f_cos, 'cos'), 'abs': _v_abs,
-    'step': lambda x: f_step(_v_data(x)), 'sign': lambda x: f_sign(_v_data(x)), 'data': _v_data,
-}
+FUNCTIONS = ('exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'abs', 'sign', 'data', 'zero_if')
 
 
 # ---------------------------------------------------------------- the table
@@ -141,55 +174,55 @@ VALUE_MATH: dict[str, Callable[..., Any]] = {
 class Op(NamedTuple):
     """One differentiable operation, written as math.
 
-    ``forward`` is an expression in the inputs ``x`` (and ``y``; ``c`` for a constant exponent).
-    ``grads`` holds d out / d input for each input, as expressions that may also use ``out``, the
-    op's result (``tanh' = 1 - out*out``). In graph mode ``out`` is the result node itself, so
-    derivatives of derivatives stay exact. Names come from FLOAT_MATH / VALUE_MATH.
+    ``forward`` is an expression in the inputs ``x`` (and ``y``); ``grads`` holds d out / d input for
+    each input, which may also use ``out``, the op's result (``tanh' = 1 - out*out``). In graph mode
+    ``out`` is the result node itself, so derivatives of derivatives stay exact. ``method`` (and
+    ``reflected``, the ``number OP value`` form) is the Value method that builds the node.
     """
     name: str                # micrograd's ``_op`` string
     forward: str
     grads: tuple[str, ...]   # one per input
+    method: str | None = None
+    reflected: str | None = None
 
     @property
     def arity(self) -> int:
         return len(self.grads)
 
 
-#        name  forward      (d/dx, d/dy)
-ADD = Op('+', 'x + y', ('1', '1'))
-SUB = Op('-', 'x - y', ('1', '-1'))
-MUL = Op('*', 'x * y', ('y', 'x'))
-DIV = Op('/', 'div(x, y)', ('div(1, y)', '-div(out, y)'))
-# At x == 0, where 0 * inf would give nan, both follow PyTorch: d/dx 0**0 = 0, and d/dy 0**y = 0 for
-# y >= 0 (the limit from x > 0) but -inf for y < 0 (log 0 * inf).
-POW = Op('**', 'pow(x, y)', ('0.0 if data(x) == 0 == data(y) else y * pow(x, y - 1)',
-                             '0.0 if data(x) == 0 and data(y) >= 0 else log(x) * out'))
+#          name       forward       d/dx, d/dy                                    Value methods
+ADD = Op('+', 'x + y', ('1', '1'), '__add__', '__radd__')
+SUB = Op('-', 'x - y', ('1', '-1'), '__sub__', '__rsub__')
+MUL = Op('*', 'x * y', ('y', 'x'), '__mul__', '__rmul__')
+DIV = Op('/', 'x / y', ('1 / y', '-out / y'), '__truediv__', '__rtruediv__')
+# Both guards are PyTorch's: d/dx x**0 = 0 (0 * x**-1 would be nan at x = 0, or for a tiny x), and
+# d/dy 0**y = 0 for y >= 0 (the limit from x > 0; log 0 * 0**y would be nan). x ** c for a number c
+# is this same row with y a constant (micrograd's '**2' node, whose only input is x).
+POW = Op('**', 'x ** y', ('zero_if(data(y) == 0, y * x ** (y - 1))',
+                          'zero_if(data(x) == 0 and data(y) >= 0, log(x) * out)'), '__pow__', '__rpow__')
 
-NEG = Op('neg', '-x', ('-1',))
-EXP = Op('exp', 'exp(x)', ('out',))
-LOG = Op('log', 'log(x)', ('div(1, x)',))
-SQRT = Op('sqrt', 'sqrt(x)', ('div(0.5, out)',))
-TANH = Op('tanh', 'tanh(x)', ('1 - out * out',))
-SIGMOID = Op('sigmoid', 'sigmoid(x)', ('out * (1 - out)',))
-RELU = Op('ReLU', 'relu(x)', ('step(x)',))
-SIN = Op('sin', 'sin(x)', ('cos(x)',))
-COS = Op('cos', 'cos(x)', ('-sin(x)',))
-ABS = Op('abs', 'abs(x)', ('sign(x)',))
-# x ** c for a plain number c: micrograd's '**2' node, whose only parent is x
-POW_CONST = Op('**c', 'pow(x, c)', ('0.0 if c == 0 else c * pow(x, c - 1)',))
+NEG = Op('neg', '-x', ('-1',), '__neg__')
+ABS = Op('abs', 'abs(x)', ('sign(x)',), '__abs__')
+EXP = Op('exp', 'exp(x)', ('out',), 'exp')
+LOG = Op('log', 'log(x)', ('1 / x',), 'log')
+SQRT = Op('sqrt', 'sqrt(x)', ('1 / (2 * out)',), 'sqrt')
+TANH = Op('tanh', 'tanh(x)', ('1 - out * out',), 'tanh')
+SIGMOID = Op('sigmoid', 'sigmoid(x)', ('out * (1 - out)',), 'sigmoid')
+RELU = Op('ReLU', 'relu(x)', ('1 if data(x) > 0 else 0',), 'relu')  # 0 at the kink, like PyTorch
+SIN = Op('sin', 'sin(x)', ('cos(x)',), 'sin')
+COS = Op('cos', 'cos(x)', ('-sin(x)',), 'cos')
 
-UNARY_OPS = (NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, ABS)
-BINARY_OPS = (ADD, SUB, MUL, DIV, POW)
+TABLE = (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS)
 
 
 # ---------------------------------------------------------------- n-ary: the neuron's weighted sum
 
 # dot = bias + w1*x1 + w2*x2 + ... over inputs laid out as (bias, w1, x1, w2, x2, ...). It has no
-# entry of its own: its float backward is compiled from ADD (for the bias) and MUL (for each pair).
+# row of its own: its float backward is generated from ADD (for the bias) and MUL (for each pair).
 
-def dot_grads(inputs: Sequence[Any], out: Any) -> list:
+def dot_grads(inputs: Sequence[Any], out: Any) -> list[Any]:
     """d/dbias = 1 (ADD's rule), d/dw_i = x_i and d/dx_i = w_i (MUL's rule), on floats or Values."""
-    grads: list = [1.0]
+    grads: list[Any] = [1.0]
     for i in range(1, len(inputs), 2):
         grads += (inputs[i + 1], inputs[i])
     return grads

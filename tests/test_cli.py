@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from micrograd_plus.cli import main
+from micrograd_plus.teach.cli import main
 
 NEURON = ['graph', 'tanh(x1*w1 + x2*w2 + b)', 'x1=2', 'x2=0', 'w1=-3', 'w2=1', 'b=6.8813735870195432']
 

@@ -4,8 +4,15 @@ from collections import Counter
 
 import pytest
 
-from micrograd_plus.data import (make_blobs, make_circles, make_moons, make_spiral, make_xor, random_source,
-                                 train_test_split)
+from micrograd_plus.data import (
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spiral,
+    make_xor,
+    random_source,
+    train_test_split,
+)
 
 MAKERS = {
     'moons': lambda **kw: make_moons(101, noise=0.1, **kw),

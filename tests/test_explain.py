@@ -5,7 +5,7 @@ import pytest
 
 from micrograd_plus import Value, engine
 from micrograd_plus.engine import dot
-from micrograd_plus.explain import ChainRule, explain, format_number
+from micrograd_plus.teach.explain import Explainer, explain, format_number
 
 import catalogue
 from catalogue import cube
@@ -54,7 +54,7 @@ def test_forward_formula_shows_names_then_numbers(neuron):
 
 def test_local_derivative_comes_from_the_table_with_names_put_in(neuron):
     o, v = neuron
-    assert type(o).derivatives == ('1 - out * out',)  # the rule as ops.py writes it ...
+    assert type(o).rule.grads == ('1 - out * out',)  # the rule as ops.py writes it ...
     assert explain(v['n'], o).splitlines()[1] == 'dL/dn = dL/do * (1 - o*o) = 1.0 * 0.5 = 0.5'  # ... as read
 
 
@@ -133,11 +133,12 @@ def test_a_root_other_than_the_last_backward_is_not_called_its_start(neuron):
 
 def test_without_root_it_uses_the_engines_record_of_the_last_backward(neuron, monkeypatch):
     o, v = neuron
-    monkeypatch.setattr(engine, '_last_backward', o)
+    monkeypatch.setattr(engine.LAST_BACKWARD, 'output', o)
     assert explain(v['w1']) == explain(v['w1'], o)
     with pytest.raises(ValueError, match='last backward'):
         explain(Value(1.0))
-    monkeypatch.setattr(engine, '_last_backward', None)  # no backward yet
+    monkeypatch.setattr(engine.LAST_BACKWARD, 'output', None)  # no backward yet
+    monkeypatch.setattr(engine.LAST_BACKWARD, 'inner_nodes', 0)
     assert 'backward() has not run yet' in explain(v['w1'])
 
 
@@ -153,7 +154,7 @@ def test_an_accumulated_leaf_grad_is_pointed_out():
 
 def test_names_keep_the_grouping_of_the_graph():
     a, b, c = (Value(float(i), label=name) for i, name in enumerate('abc', 1))
-    names = ChainRule((a - (b - c)) * ((a - b) - c) + (-(a + b)) ** 2 + a ** (b ** c) + (a ** b) ** c)
+    names = Explainer((a - (b - c)) * ((a - b) - c) + (-(a + b)) ** 2 + a ** (b ** c) + (a ** b) ** c)
     inner = [names.name(node) for node in names.order if node._prev]
     for expected in ('a - (b - c)', 'a - b - c', '-(a + b)', '(-(a + b))**2', 'a**b**c', '(a**b)**c',
                      '(a - (b - c))*(a - b - c)'):
@@ -166,7 +167,7 @@ def test_long_formulas_get_short_names():
     for _ in range(30):
         y = y.tanh()
     y.backward()
-    graph = ChainRule(y)
+    graph = Explainer(y)
     assert all(len(graph.name(node)) <= 40 for node in graph.order)
     assert graph.name(y) == 'tanh(tanh(v28))'  # v28: the 28th node in topological order
     assert explain(x, y).splitlines()[1].startswith('dL/dx = dL/d(tanh(x)) * (1 - tanh(x)*tanh(x)) = ')
@@ -193,7 +194,7 @@ def test_every_op_is_explained_and_its_numbers_add_up(x_value):
     x, y = Value(x_value, label='x'), Value(0.7, label='y')
     total = sum(every_op(x, y))
     total.backward()
-    graph = ChainRule(total)
+    graph = Explainer(total)
     for node in graph.order:
         text = graph.backward(node)
         assert 'note:' not in text, text  # the terms shown sum to the grad the engine computed
@@ -210,7 +211,7 @@ def test_a_labelled_formula_keeps_together_only_where_grouping_matters():
     s = x1w1 + x2w2
     s.label = 'x1*w1 + x2*w2'
     n = s + b
-    graph = ChainRule(n)
+    graph = Explainer(n)
     assert graph.forward(s) == 'x1*w1 + x2*w2 = 0.0 + 6.0 = 6.0'
     assert graph.forward(n) == '(x1*w1 + x2*w2) + b = 6.0 + 4.0 = 10.0'
 

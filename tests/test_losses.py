@@ -6,8 +6,18 @@ from hypothesis import strategies as st
 
 from micrograd_plus.autodiff import grad, gradcheck
 from micrograd_plus.engine import Value
-from micrograd_plus.losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy, hinge, l2_penalty,
-                                   log_softmax, max_margin, mse, softmax, softplus)
+from micrograd_plus.losses import (
+    accuracy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    l2_penalty,
+    log_softmax,
+    max_margin,
+    mse,
+    softmax,
+    softplus,
+)
 
 
 def finite(lo=-30.0, hi=30.0):

@@ -2,8 +2,8 @@ import copy
 import json
 import math
 import os
-import stat
 import random
+import stat
 import struct
 
 import pytest

@@ -14,8 +14,8 @@ import time
 import pytest
 
 from micrograd_plus import Value
-from micrograd_plus.explain import ChainRule
-from micrograd_plus.stepper import stepper, steps
+from micrograd_plus.teach.explain import Explainer
+from micrograd_plus.teach.stepper import stepper, steps
 
 import catalogue
 
@@ -37,7 +37,7 @@ def lecture_neuron():
 
 def test_steps_are_the_forward_pass_then_the_backward_pass_with_explains_text():
     o, v = lecture_neuron()
-    graph = ChainRule(o)
+    graph = Explainer(o)
     result = steps(o)
     assert [s['phase'] for s in result] == ['forward'] * len(graph.order) + ['backward'] * len(graph.order)
     assert [s['node'] for s in result] == [str(id(n)) for n in graph.order + graph.order[::-1]]
@@ -63,7 +63,7 @@ def test_the_page_is_self_contained(tmp_path, renderer):
     # the only addresses are XML namespace names, which are never fetched
     assert set(re.findall(r'https?://[^\s"\')]+', page)) <= {'http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink'}
     data = re.search(r'<script type="application/json" id="steps">(.*?)</script>', page, re.S).group(1)
-    assert len(json.loads(data)['steps']) == 2 * len(ChainRule(o).order)
+    assert len(json.loads(data)['steps']) == 2 * len(Explainer(o).order)
 
 
 def test_a_script_end_tag_in_a_label_cannot_break_out_of_the_data(tmp_path, renderer):
@@ -192,7 +192,7 @@ def page(tmp_path, renderer):
 @needs_browser
 def test_stepping_moves_the_highlight_and_fills_in_the_grad(page):
     browser, o, v = page
-    order = ChainRule(o).order
+    order = Explainer(o).order
     total = 2 * len(order)
     assert browser.highlighted() is None  # step 0: nothing computed yet, every number hidden
     assert browser.js('[...document.querySelectorAll("g.node text")].filter(t => /^grad \\S/.test(t.textContent)).'
@@ -232,11 +232,11 @@ def test_buttons_step_too_and_the_address_opens_a_step(page, tmp_path):
     browser.click('#last')
     assert browser.highlighted()['grad'] != 'grad ?'
     browser.click('#prev')
-    assert browser.highlighted()['counter'] == f'{2 * len(ChainRule(o).order) - 1} / {2 * len(ChainRule(o).order)}'
+    assert browser.highlighted()['counter'] == f'{2 * len(Explainer(o).order) - 1} / {2 * len(Explainer(o).order)}'
     browser.click('#first')
     assert browser.highlighted() is None
 
-    order = ChainRule(o).order
+    order = Explainer(o).order
     backward_root = len(order) + 1  # the first backward step: dL/do = 1
     browser.send('Page.navigate', url=(tmp_path / 'neuron.html').as_uri() + f'#step={backward_root}')
     browser.wait_for(f'document.getElementById("counter").textContent.startsWith("{backward_root} /")')

@@ -1,4 +1,5 @@
 """Graph drawing: DOT source, rendering with and without `dot`, Jupyter display, limits, text view."""
+import pathlib
 import re
 import stat
 import sys
@@ -8,12 +9,22 @@ import xml.etree.ElementTree as ET
 import graphviz
 import pytest
 
-import catalogue
 from micrograd_plus import Value
 from micrograd_plus.engine import dot
-from micrograd_plus.viz import (Digraph, GraphTooLargeError, NoRendererError, available_renderer, draw_dot,
-                                neighbourhood, text_view, to_svg, trace)
+from micrograd_plus.viz import (
+    Digraph,
+    GraphTooLargeError,
+    NoRendererError,
+    available_renderer,
+    draw_dot,
+    neighbourhood,
+    text_view,
+    to_svg,
+    trace,
+)
 from micrograd_plus.viz.graph import grad_color, neuron_clusters, node_roles
+
+import catalogue
 
 SVG = '{http://www.w3.org/2000/svg}'
 
@@ -381,7 +392,7 @@ def test_prefers_dot_when_it_is_on_path(tmp_path, monkeypatch):
     assert 'fake dot -Kdot -Tsvg' in draw_dot(o)._repr_mimebundle_()['image/svg+xml']
     assert '{ o | data 0.7071 | grad 1.0000 }' in log.read_text()
     written = draw_dot(o).render(tmp_path / 'neuron')
-    assert 'fake dot' in open(written).read()
+    assert 'fake dot' in pathlib.Path(written).read_text()
     assert 'fake dot -Kdot -Tpng' in draw_dot(o).pipe(format='png').decode()  # every format goes to dot
 
 

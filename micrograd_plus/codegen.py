@@ -1,0 +1,417 @@
+"""Writes the engine's op code from the derivative table (``ops.py``) into ``engine.py``.
+
+    python micrograd_plus/codegen.py            rewrite the generated blocks of engine.py (make generate)
+    python micrograd_plus/codegen.py --check    exit 1 if they differ from what the table gives
+
+Run as a file, it loads ops.py alone, not the package, so it works even while engine.py is broken.
+
+Like PyTorch's ``derivatives.yaml``, the table is the one place a derivative is written, and the code
+that runs is generated from it once, at development time, into a file you can read, grep, debug and
+type-check; nothing is compiled when the library is imported. A test fails when the checked-in code
+and the table disagree.
+
+Two blocks are generated, each between marker lines:
+
+- ``operators``, inside ``class Value``: one method per op (``__mul__``, ``tanh``...) that computes the
+  forward number and records the result node;
+- ``nodes``, after it: one node class per op, with its float ``_backward`` (the fast first-order chain
+  rule, ``a.grad += g * y``) and ``local_grads`` (the same rule on Values, for grad() to any order).
+"""
+from __future__ import annotations
+
+import ast
+import importlib.util
+import pathlib
+import re
+import sys
+from collections.abc import Iterator
+
+if __package__:
+    from . import ops
+else:  # run as a file: ops.py needs nothing from the package
+    _spec = importlib.util.spec_from_file_location('micrograd_plus_ops', pathlib.Path(__file__).with_name('ops.py'))
+    assert _spec is not None and _spec.loader is not None
+    ops = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(ops)
+Op = ops.Op
+
+ENGINE = pathlib.Path(__file__).with_name('engine.py')
+BEGIN = '# ---- begin generated {name}: edit ops.py and run `make generate`, not this ----'
+END = '# ---- end generated {name} ----'
+
+CLASS_NAMES = {'+': '_Add', '-': '_Sub', '*': '_Mul', '/': '_Div', '**': '_Pow', 'neg': '_Neg', 'abs': '_Abs',
+               'ReLU': '_Relu'}
+BACKWARD_NAMES = '`g` is this node\'s grad, `a`, `b` its input nodes, `x`, `y`, `out` their numbers and its own'
+
+
+def class_name(op: Op) -> str:
+    """The node class of an op: ``_Mul`` for ``*``, ``_Tanh`` for ``tanh``."""
+    return CLASS_NAMES.get(op.name, '_' + op.name.capitalize())
+
+
+# ---------------------------------------------------------------- rules as code
+
+def _is_zero(tree: ast.expr) -> bool:
+    return isinstance(tree, ast.Constant) and tree.value == 0
+
+
+def _guard(tree: ast.expr) -> tuple[ast.expr, ast.expr] | None:
+    """(test, E) of ``zero_if(test, E)``, else None."""
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == 'zero_if':
+        test, value = tree.args
+        return test, value
+    return None
+
+
+class _OnFloats(ast.NodeTransformer):
+    """A rule as float code: IEEE-safe ``f_div``/``f_pow``, ``f_exp``..., ``data(x)`` is just ``x``."""
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else ''
+        if name == 'data':
+            return node.args[0]
+        if name == 'zero_if':  # as a value (not at the top of a rule): 0 where the test holds
+            test, value = node.args
+            return ast.IfExp(test, ast.Constant(0.0), value)
+        if name not in ops.FUNCTIONS:
+            called = name or ast.unparse(node.func)
+            raise ValueError(f'a rule calls {called}(); rules may call {", ".join(ops.FUNCTIONS)}')
+        return ast.Call(ast.Name(f'f_{name}', ast.Load()), node.args, [])
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, (ast.Div, ast.Pow)):
+            function = 'f_div' if isinstance(node.op, ast.Div) else 'f_pow'
+            return ast.Call(ast.Name(function, ast.Load()), [node.left, node.right], [])
+        return node
+
+
+class _OnValues(ast.NodeTransformer):
+    """A rule as code on floats or Values (``ops.exp`` dispatches); a selected zero becomes None."""
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        assert isinstance(node.func, ast.Name)
+        if node.func.id == 'zero_if':  # E where the test fails; where it holds, E only if finite
+            test, value = node.args
+            kept = ast.Call(ast.Attribute(ast.Name('ops', ast.Load()), 'guarded', ast.Load()),
+                            [value, ast.Name('as_values', ast.Load())], [])
+            return ast.IfExp(test, kept, value)
+        return ast.Call(ast.Attribute(ast.Name('ops', ast.Load()), node.func.id, ast.Load()), node.args, [])
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, (ast.Div, ast.Pow)):
+            function = 'div' if isinstance(node.op, ast.Div) else 'pow'
+            return ast.Call(ast.Attribute(ast.Name('ops', ast.Load()), function, ast.Load()),
+                            [node.left, node.right], [])
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.expr:
+        self.generic_visit(node)
+        for branch in ('body', 'orelse'):
+            if _is_zero(getattr(node, branch)):
+                setattr(node, branch, ast.Constant(None))
+        return node
+
+
+def parse_rule(rule: str) -> ast.expr:
+    return ast.parse(rule, mode='eval').body
+
+
+def float_code(rule: str) -> str:
+    return ast.unparse(_OnFloats().visit(parse_rule(rule)))
+
+
+def value_code(rule: str) -> str:
+    return ast.unparse(_OnValues().visit(parse_rule(rule)))
+
+
+def names_used(rules: tuple[str, ...] | list[str]) -> set[str]:
+    return {node.id for rule in rules for node in ast.walk(parse_rule(rule)) if isinstance(node, ast.Name)}
+
+
+def chain_rule(node: str, rule: str) -> list[str]:
+    """Lines adding g * (d out / d input) to the grad of ``node``. A selected zero adds nothing at all
+    (PyTorch's where()), 1 and -1 add g itself, and ``1 / e`` divides g (1/e may overflow where g/e does not)."""
+    tree = parse_rule(rule)
+    guard = _guard(tree)
+    if guard is not None:
+        return [f'if {_negated(guard[0])}:'] + ['    ' + line for line in chain_rule(node, ast.unparse(guard[1]))]
+    if isinstance(tree, ast.IfExp) and (_is_zero(tree.body) or _is_zero(tree.orelse)):
+        kept = tree.orelse if _is_zero(tree.body) else tree.body
+        condition = f'if {_negated(tree.test)}:' if _is_zero(tree.body) else f'if {float_code(ast.unparse(tree.test))}:'
+        return [condition] + ['    ' + line for line in chain_rule(node, ast.unparse(kept))]
+    if isinstance(tree, ast.Constant) and tree.value == 1:
+        return [f'{node}.grad += g']
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub) and isinstance(tree.operand, ast.Constant) \
+            and tree.operand.value == 1:
+        return [f'{node}.grad -= g']
+    if isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Div) and isinstance(tree.left, ast.Constant) \
+            and tree.left.value == 1:
+        return [f'{node}.grad += f_div(g, {float_code(ast.unparse(tree.right))})']
+    code = _OnFloats().visit(tree)
+    text = ast.unparse(code)
+    if not isinstance(code, (ast.Name, ast.Call, ast.Attribute, ast.Constant)):
+        text = f'({text})'
+    return [f'{node}.grad += g * {text}']
+
+
+def _negated(test: ast.expr) -> str:
+    """``not (test)`` as float code; ``a == b`` becomes ``a != b`` (the same for every float, nan included)."""
+    test = _OnFloats().visit(test)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        return ast.unparse(ast.Compare(test.left, [ast.NotEq()], test.comparators))
+    return f'not ({ast.unparse(test)})'
+
+
+def _reads(rules: tuple[str, ...] | list[str], sources: dict[str, str]) -> list[str]:
+    used = names_used(rules)
+    return [f'{name} = {source}' for name, source in sources.items() if name in used]
+
+
+def _docstring(lines: list[str], indent: str) -> list[str]:
+    """A docstring of one line, or of several with the closing quotes on their own line."""
+    if len(lines) == 1:
+        return [f'{indent}"""{lines[0]}"""']
+    return [f'{indent}"""{lines[0]}'] + [indent + line for line in lines[1:]] + [f'{indent}"""']
+
+
+def _math(op: Op, names: tuple[str, ...], where: str = '') -> list[str]:
+    return [f'd/d{name} = {rule}{where}' for name, rule in zip(names, op.grads)]
+
+
+def _local_grads(operands: str, rules: tuple[str, ...], indent: str = '        ') -> list[str]:
+    """The body of local_grads: read the operands the rules use, return one rule per input."""
+    codes = [value_code(rule) for rule in rules]
+    returned = f'({codes[0]},)' if len(codes) == 1 else f'({", ".join(codes)})'
+    if len(indent + returned) > 100:  # one rule a line
+        returned = '(' + f',\n{indent}        '.join(codes) + (',)' if len(codes) == 1 else ')')
+    names = _unused(operands, rules)
+    reads = [f'{names} = self.rule_inputs(as_values)'] if names.strip('_, ') else []
+    return [indent + line for line in reads + [f'return {returned}']]
+
+
+# ---------------------------------------------------------------- the operators block (methods of Value)
+
+def _forward(op: Op, **numbers: str) -> str:
+    """The op's forward expression as float code, on the given numbers (``self.data``, ``b.data``)."""
+    tree = _OnFloats().visit(parse_rule(op.forward))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in numbers:
+            node.id = numbers[node.id]
+    return ast.unparse(tree)
+
+
+def _record(cls: str, inputs: tuple[str, str], indent: str, constant: str | None = None) -> list[str]:
+    """Make the result node: inline on the fast path (no call), through _record otherwise."""
+    a, b = inputs
+    lines = ['if _plain:', f'    out = _new({cls})', '    out.data = data', '    out.grad = 0.0',
+             "    out.label = ''", f'    out._a = {a}', f'    out._b = {b}']
+    if constant:
+        lines.append(f'    out._c = {constant}')
+    lines += ['    return out', f'return _record({cls}, data, {a}, {b}{", " + constant if constant else ""})']
+    return [indent + line for line in lines]
+
+
+def _binary_method(op: Op, method: str, reflected: bool) -> list[str]:
+    a, b = ('other', 'self') if reflected else ('self', 'other')
+    lift = 'a' if reflected else 'b'
+    lines = [f'def {method}(self, other: Operand) -> Value:',
+             f'    """{op.forward}{", for a number x" if reflected else ""}"""',
+             f'    {lift} = other if isinstance(other, Value) else _lift(other)',
+             f'    if {lift} is None:',
+             '        return NotImplemented']
+    a, b = ('a', 'self') if reflected else ('self', 'b')
+    lines.append(f'    data = {_forward(op, x=f"{a}.data", y=f"{b}.data")}')
+    return lines + _record(class_name(op), (a, b), '    ')
+
+
+def _pow_method(op: Op) -> list[str]:
+    """x ** y for a Value y (two inputs), or x ** c for a number c (micrograd's '**2': one input)."""
+    return [f'def {op.method}(self, other: Operand) -> Value:',
+            f'    """{op.forward}; for a number y, micrograd\'s \'**2\' node, whose only input is x"""',
+            '    out: _Pow | _PowConst',
+            '    if isinstance(other, Value):',
+            f'        data = {_forward(op, x="self.data", y="other.data")}',
+            *_record(class_name(op), ('self', 'other'), '        '),
+            '    c = _operand(other)',
+            '    if c is None:',
+            '        return NotImplemented',
+            f'    data = {_forward(op, x="self.data", y="c")}',
+            *_record('_PowConst', ('self', 'None'), '    ', constant='c')]
+
+
+def _unary_method(op: Op) -> list[str]:
+    return [f'def {op.method}(self) -> Value:',
+            f'    """{op.forward}"""',
+            f'    data = {_forward(op, x="self.data")}',
+            *_record(class_name(op), ('self', 'None'), '    ')]
+
+
+def operators_block(table: tuple[Op, ...] = ops.TABLE) -> list[str]:
+    methods: list[list[str]] = []
+    for op in table:
+        if op is ops.POW:
+            methods.append(_pow_method(op))
+        elif op.arity == 2:
+            methods.append(_binary_method(op, op.method or '', reflected=False))
+        else:
+            methods.append(_unary_method(op))
+        if op.reflected:
+            methods.append(_binary_method(op, op.reflected, reflected=True))
+    return _joined(methods, '    ')
+
+
+# ---------------------------------------------------------------- the nodes block (one class per op)
+
+def _node_class(op: Op) -> list[str]:
+    names = ('x', 'y')[:op.arity]
+    base = '_BinaryNode' if op.arity == 2 else '_UnaryNode'
+    inputs = ('a', 'b')[:op.arity]
+    sources = {'x': 'a.data', 'y': 'b.data', 'out': 'self.data'}
+    updates = [line for node, rule in zip(inputs, op.grads) for line in chain_rule(node, rule)]
+    operands = 'x, y, out' if op.arity == 2 else 'x, _, out'
+    return [f'class {class_name(op)}({base}):',
+            f'    """{op.forward}"""',
+            '    __slots__ = ()',
+            f'    _op = {op.name!r}',
+            f'    rule = ops.{_table_name(op)}',
+            '',
+            '    def _backward(self) -> None:',
+            *_docstring(_math(op, names), '        '),
+            '        g = self.grad',
+            *[f'        {node} = self._{node}' for node in inputs],
+            *['        ' + line for line in _reads(op.grads, sources)],
+            *['        ' + line for line in updates],
+            '',
+            '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
+            *_local_grads(operands, op.grads)]
+
+
+def _unused(operands: str, rules: tuple[str, ...]) -> str:
+    """``x, y, out`` with the names the rules do not use written ``_``."""
+    used = names_used(rules)
+    return ', '.join(name if name in used else '_' for name in operands.split(', '))
+
+
+def _pow_const_class(op: Op) -> list[str]:
+    """x ** c: POW's rule for d/dx, with y the constant c (kept in a slot of its own, not a node)."""
+    rule = op.grads[0]
+    sources = {'x': 'a.data', 'y': 'self._c', 'out': 'self.data'}
+    return ['class _PowConst(_UnaryNode):',
+            f'    """x ** c for a number c: {op.name} with a constant exponent; its ``_op`` is micrograd\'s \'**2\'"""',
+            "    __slots__ = ('_c',)",
+            '    _c: float',
+            f'    rule = ops.{_table_name(op)}',
+            '',
+            '    @property',
+            '    def _op(self) -> str:  # type: ignore[override]',
+            "        return '**' + format_exponent(self._c)",
+            '',
+            '    def rule_inputs(self, as_values: bool = False) -> tuple[Any, Any, Any]:',
+            '        x, _, out = super().rule_inputs(as_values)',
+            '        return x, self._c, out',
+            '',
+            '    def _backward(self) -> None:',
+            *_docstring(_math(op, ('x',), where=', with y = c'), '        '),
+            '        g = self.grad',
+            '        a = self._a',
+            *['        ' + line for line in _reads((rule,), sources)],
+            *['        ' + line for line in chain_rule('a', rule)],
+            '',
+            '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
+            *_local_grads('x, y, out', (rule,))]
+
+
+def _dot_class() -> list[str]:
+    bias = chain_rule('a', ops.ADD.grads[0])
+    pair = [line for node, rule in zip('ab', ops.MUL.grads) for line in chain_rule(node, rule)]
+    return ['class _Dot(_NaryNode):',
+            '    """bias + w1*x1 + w2*x2 + ...: a neuron\'s weighted sum as one node (inputs: bias, w1, x1, ...).',
+            '',
+            '    Its chain rule is the table\'s + rule for the bias and its * rule for each pair, so dot has no',
+            '    derivative of its own to get wrong."""',
+            '    __slots__ = ()',
+            "    _op = 'dot'",
+            '',
+            '    def _backward(self) -> None:',
+            f'        """d/dbias = {ops.ADD.grads[0]}, and for each pair w*x, the rule of *: d/dw = x, d/dx = w"""',
+            '        g = self.grad',
+            '        inputs = self._b',
+            '        a = inputs[0]',
+            *['        ' + line for line in bias],
+            '        for i in range(1, len(inputs), 2):',
+            '            a = inputs[i]',
+            '            b = inputs[i + 1]',
+            *['            ' + line for line in _reads(ops.MUL.grads, {'x': 'a.data', 'y': 'b.data'})],
+            *['            ' + line for line in pair],
+            '',
+            '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
+            '        inputs = self._b',
+            '        return tuple(ops.dot_grads(inputs if as_values else [node.data for node in inputs], self))']
+
+
+def _table_name(op: Op) -> str:
+    for name, value in vars(ops).items():
+        if value is op:
+            return name
+    raise ValueError(f'{op!r} is not a row of ops.py')
+
+
+def nodes_block(table: tuple[Op, ...] = ops.TABLE) -> list[str]:
+    classes = [_node_class(op) for op in table] + [_pow_const_class(ops.POW), _dot_class()]
+    return _joined(classes, '', blank=2)
+
+
+def _joined(pieces: list[list[str]], indent: str, blank: int = 1) -> list[str]:
+    lines: list[str] = []
+    for piece in pieces:
+        if lines:
+            lines += [''] * blank
+        lines += [indent + line if line else '' for line in piece]
+    return lines
+
+
+# ---------------------------------------------------------------- the file
+
+def _blocks() -> Iterator[tuple[str, list[str]]]:
+    yield 'operators', operators_block()
+    yield 'nodes', nodes_block()
+
+
+def generated(source: str) -> str:
+    """``source`` (engine.py's text) with every generated block rewritten from the table."""
+    for name, lines in _blocks():
+        begin, end = BEGIN.format(name=name), END.format(name=name)
+        pattern = re.compile(rf'^([ \t]*){re.escape(begin)}\n.*?^[ \t]*{re.escape(end)}\n', re.S | re.M)
+        match = pattern.search(source)
+        if match is None:
+            raise ValueError(f'{ENGINE.name} has no block between "{begin}" and "{end}"')
+        indent = match.group(1)
+        block = '\n'.join([indent + begin, *lines, indent + end]) + '\n'
+        source = source[:match.start()] + block + source[match.end():]
+    return source
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    current = ENGINE.read_text(encoding='utf-8')
+    fresh = generated(current)
+    if '--check' in argv:
+        if fresh != current:
+            print(f'{ENGINE} is out of date with ops.py: run make generate', file=sys.stderr)
+            return 1
+        print(f'{ENGINE.name} matches ops.py')
+        return 0
+    if fresh != current:
+        ENGINE.write_text(fresh, encoding='utf-8')
+        print(f'rewrote the generated blocks of {ENGINE}')
+    else:
+        print(f'{ENGINE.name} already matches ops.py')
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

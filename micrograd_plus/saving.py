@@ -1,0 +1,151 @@
+"""Saving parameters to a JSON file and reading them back: every float exact, writes atomic, errors clear.
+
+The file is ``{"format": "micrograd_plus.parameters", "version": 1, "model": repr, "parameters": {...}}``
+with the parameters by dotted name. JSON has no nan or inf: they are written as the strings "nan",
+"inf", "-inf"; every finite float is written by repr, which Python reads back to the identical float.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import pathlib
+import secrets
+import stat
+from collections.abc import Mapping
+from typing import Any
+
+from .engine import as_number
+
+FILE_FORMAT = 'micrograd_plus.parameters'
+FILE_VERSION = 1
+
+
+class ParameterFileError(ValueError):
+    """A parameter file that is corrupt or does not match the model; the model was left untouched."""
+
+
+def document(model: str, state: Mapping[str, float]) -> str:
+    """The text of a parameter file for ``state``, saved from the model whose repr is ``model``."""
+    content = {'format': FILE_FORMAT, 'version': FILE_VERSION, 'model': model,
+               'parameters': {name: encode(value) for name, value in state.items()}}
+    return json.dumps(content, indent=1, allow_nan=False) + '\n'
+
+
+def checked_values(names: list[str], state: Any) -> list[float]:
+    """The values in ``state`` for ``names``, in that order, or a ValueError naming every problem."""
+    if not isinstance(state, Mapping):
+        raise ValueError(f'a state dict maps parameter names to numbers, got {type(state).__name__}')
+    missing = [n for n in names if n not in state]
+    unexpected = [n for n in state if n not in set(names)]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f'missing {len(missing)} parameter(s): {_some(missing)}')
+        if unexpected:
+            parts.append(f'{len(unexpected)} unexpected parameter(s): {_some(unexpected)}')
+        raise ValueError(f"The parameter names do not match ({'; '.join(parts)}). "
+                         'Build the model with the same architecture as the one that was saved.')
+    values = []
+    for name in names:
+        value = state[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f'parameter {name!r} must be a number, got {type(value).__name__} {value!r}')
+        try:
+            values.append(float(value))
+        except OverflowError:
+            bits = int(value).bit_length()
+            raise ValueError(f'parameter {name!r} is a {bits}-bit integer, too large for a float') from None
+    return values
+
+
+def _some(names: list[str], limit: int = 5) -> str:
+    shown = ', '.join(repr(n) for n in names[:limit])
+    return shown + (f', ... ({len(names) - limit} more)' if len(names) > limit else '')
+
+
+_NON_FINITE = {'nan': math.nan, 'inf': math.inf, '-inf': -math.inf}
+
+
+def encode(x: float) -> float | str:
+    x = as_number(x)  # a numpy scalar or a huge int put into .data by hand is written as a float
+    return x if math.isfinite(x) else repr(x)
+
+
+def decode(x: Any) -> Any:
+    return _NON_FINITE.get(x, x) if isinstance(x, str) else x
+
+
+def write_atomically(path: pathlib.Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
+
+    A symlink is followed (the link stays, its target gets the new text). The new file gets the old
+    one's permissions, set before any data goes in, or the usual ones (0o666 less the umask) like open().
+    """
+    path = pathlib.Path(os.path.realpath(path))
+    directory = path.parent
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, f'cannot save to {path}: it is a folder; give a file name such '
+                                f'as {path / "model.json"}', str(path))
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f'cannot save {path.name}: {directory} is a file, not a folder',
+                                 str(directory))
+    if not directory.is_dir():
+        raise FileNotFoundError(errno.ENOENT, f'cannot save {path.name}: the folder {directory} does not exist',
+                                str(directory))
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
+    temporary = directory / f'.{path.name}.{secrets.token_hex(6)}.tmp'
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else 0o600)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as file:
+            if mode is not None:
+                os.chmod(temporary, mode)
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.chmod(temporary, 0o600)  # Windows cannot delete a read-only file
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable (POSIX only; harmless to skip elsewhere)
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def read_parameter_file(path: pathlib.Path) -> dict[str, Any]:
+    """The checked contents of a parameter file (parameters decoded to floats), or ParameterFileError."""
+    def fail(problem: str) -> ParameterFileError:
+        return ParameterFileError(f'{path} is not a usable micrograd_plus parameter file: {problem}. '
+                                  'Save the model again with model.save(path).')
+    try:
+        text = path.read_text(encoding='utf-8')
+    except UnicodeDecodeError:
+        raise fail('it is not UTF-8 text') from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = 'it is empty' if not text.strip() else f'its JSON is corrupt or cut off ({error})'
+        raise fail(where) from None
+    except (ValueError, RecursionError) as error:  # a number of 5,000 digits, brackets nested 100,000 deep
+        raise fail(f'its JSON cannot be read ({str(error).splitlines()[0]})') from None
+    if not isinstance(document, dict) or document.get('format') != FILE_FORMAT:
+        raise fail(f"it has no \"format\": \"{FILE_FORMAT}\" field")
+    if document.get('version') != FILE_VERSION:
+        raise fail(f"its version is {document.get('version')!r}; this micrograd_plus reads version {FILE_VERSION}")
+    parameters = document.get('parameters')
+    if not isinstance(parameters, dict):
+        raise fail('its "parameters" field is missing or not an object')
+    return {'model': document.get('model', 'an unknown model'),
+            'parameters': {name: decode(value) for name, value in parameters.items()}}

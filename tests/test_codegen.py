@@ -1,0 +1,104 @@
+"""The engine's op code is generated from the derivative table, checked in, and in step with it."""
+import ast
+import importlib
+import inspect
+import math
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import micrograd_plus
+from micrograd_plus import Value, codegen, engine, grad, ops, topological_order
+
+PACKAGE = pathlib.Path(micrograd_plus.__file__).parent
+
+
+def test_the_checked_in_op_code_is_what_the_table_generates():
+    source = codegen.ENGINE.read_text(encoding='utf-8')
+    assert codegen.generated(source) == source, 'engine.py is stale: run make generate'
+
+
+def test_a_changed_rule_makes_the_check_fail(monkeypatch):
+    changed = ops.TANH._replace(grads=('1 - out',))
+    monkeypatch.setattr(ops, 'TABLE', tuple(changed if op is ops.TANH else op for op in ops.TABLE))
+    monkeypatch.setattr(ops, 'TANH', changed)
+    monkeypatch.setattr(codegen, '_blocks', lambda: iter([('nodes', codegen.nodes_block(ops.TABLE))]))
+    source = codegen.ENGINE.read_text(encoding='utf-8')
+    assert codegen.generated(source) != source
+
+
+def test_the_check_runs_as_a_command_even_without_the_package():
+    result = subprocess.run([sys.executable, str(PACKAGE / 'codegen.py'), '--check'], capture_output=True, text=True)
+    assert result.returncode == 0 and 'matches ops.py' in result.stdout
+
+
+def test_every_op_and_its_chain_rule_is_plain_code_in_a_file():
+    for op in ops.TABLE:
+        cls = getattr(engine, codegen.class_name(op))
+        assert (cls.rule is op and cls._op == op.name) or op is ops.POW
+        assert inspect.getsourcefile(cls._backward) == str(codegen.ENGINE)
+        for method in filter(None, (op.method, op.reflected)):
+            assert inspect.getsourcefile(getattr(Value, method)) == str(codegen.ENGINE)
+    assert 'a.grad += g * y' in inspect.getsource(engine._Mul._backward)
+
+
+def test_nothing_is_compiled_at_import():
+    for path in PACKAGE.rglob('*.py'):
+        tree = ast.parse(path.read_text(encoding='utf-8'))
+        calls = {node.func.id for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        assert not calls & {'exec', 'eval', 'compile'}, path
+
+
+def test_submodules_are_importable_by_name_and_keep_their_contents():
+    for name in ('micrograd_plus.teach.explain', 'micrograd_plus.teach.stepper', 'micrograd_plus.teach.cli',
+                 'micrograd_plus.viz.walk', 'micrograd_plus.saving', 'micrograd_plus.codegen'):
+        module = importlib.import_module(name)
+        assert module.__name__ == name
+    import micrograd_plus.teach.explain
+    assert micrograd_plus.teach.explain.Explainer and callable(micrograd_plus.explain)
+    import micrograd_plus.viz.walk
+    assert callable(micrograd_plus.viz.trace) and callable(micrograd_plus.trace)
+
+
+def test_the_public_names_are_unchanged():
+    assert set(micrograd_plus.__all__) >= {
+        'Value', 'AnomalyError', 'dot', 'topological_order', 'grad', 'gradcheck', 'central_difference', 'no_grad',
+        'enable_grad', 'detect_anomaly', 'explain', 'stepper', 'nn', 'losses', 'optim', 'data', 'draw_dot', 'trace',
+        'to_svg', 'text_view', 'viz'}
+    for name in micrograd_plus.__all__:
+        assert getattr(micrograd_plus, name) is not None
+
+
+# ---------------------------------------------------------------- x ** c: one rule, no phantom node
+
+def test_x_to_a_number_has_one_input_and_no_phantom_constant():
+    x = Value(3.0)
+    y = x ** 2
+    assert topological_order(y) == [x, y] and y._prev == (x,) and y._op == '**2'
+    assert micrograd_plus.trace(y)[0] == topological_order(y)
+
+
+def test_x_to_a_number_and_to_a_value_share_one_rule():
+    for x in (1e-320, 0.0, 2.5, -2.0):
+        for y in (0.0, 1.0, 2.0, -1.0, 0.5):
+            a, b = Value(x), Value(x)
+            (a ** y).backward()
+            (b ** Value(y)).backward()
+            assert a.grad == b.grad or (math.isnan(a.grad) and math.isnan(b.grad)), (x, y, a.grad, b.grad)
+
+
+def test_a_subnormal_to_the_zero_has_derivative_zero_both_ways():
+    for power in (lambda x: x ** 0, lambda x: x ** Value(0.0)):
+        x = Value(1e-320)
+        power(x).backward()
+        assert x.grad == 0.0
+
+
+def test_the_hessian_of_x_to_the_y_is_exact_and_symmetric_at_y_zero():
+    x, y = Value(2.0), Value(0.0)
+    gx, gy = grad(x ** y, [x, y], create_graph=True)
+    assert gx.data == 0.0
+    assert grad(gx, y) == pytest.approx(0.5) and grad(gy, x) == pytest.approx(0.5)  # d2/dxdy = 1/x both ways
