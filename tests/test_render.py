@@ -6,6 +6,7 @@ import stat
 import struct
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import xml.etree.ElementTree as ET
 
@@ -68,7 +69,8 @@ def out(tmp_path):
 
 def test_graphviz_pure_is_found_next_to_python_with_nothing_on_path(empty_path):
     found = find_graphviz_pure()
-    assert found is not None and os.path.dirname(found) == os.path.dirname(sys.executable)
+    beside_python = {os.path.dirname(sys.executable), sysconfig.get_path('scripts')}
+    assert found is not None and os.path.dirname(found) in beside_python
     assert available_renderer() == available_renderer('png') == 'graphviz-pure'
 
 
@@ -235,7 +237,8 @@ FAKE_DOT = '''\
     """A stand-in for Graphviz's dot: logs its arguments and input, answers with a marked SVG."""
     import os, sys
     source = sys.stdin.read()
-    sys.stdout.write('<svg xmlns="http://www.w3.org/2000/svg"><!-- fake dot {{}} --></svg>'.format(' '.join(sys.argv[1:])))
+    args = ' '.join(sys.argv[1:])
+    sys.stdout.write('<svg xmlns="http://www.w3.org/2000/svg"><!-- fake dot {{}} --></svg>'.format(args))
     open(os.environ['FAKE_DOT_LOG'], 'a').write(source)
 '''
 
