@@ -340,5 +340,6 @@ def to_svg(root: Any, **options: Any) -> str:
     ``op_id(value)``.
     """
     options.pop('format', None)
-    svg: str = draw_dot(root, format='svg', **options).pipe(format='svg', encoding='utf-8')
+    svg = draw_dot(root, format='svg', **options).pipe(format='svg', encoding='utf-8')
+    assert isinstance(svg, str)  # pipe() gives text when asked for an encoding
     return svg
