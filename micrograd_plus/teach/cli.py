@@ -14,6 +14,7 @@ import ast
 import keyword
 import pathlib
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -321,6 +322,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f'micrograd-plus: error: cannot write {error.filename or "the output"}: {error.strerror or error}',
               file=sys.stderr)
         return 1
-    except (ValueError, ImportError) as error:  # the graph is too big to draw, no renderer...
+    except (ValueError, ImportError, RuntimeError, subprocess.SubprocessError) as error:  # too big to draw, no renderer
         print(f'micrograd-plus: error: {error}'.splitlines()[0], file=sys.stderr)
         return 1

@@ -202,8 +202,8 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
              graph_attr: dict[str, str] | None = None) -> Digraph:
     """The computation graph of ``root`` as a graphviz.Digraph, drawn like micrograd's lecture.
 
-    It shows inline in Jupyter and ``.render()``s to a file, with Graphviz's ``dot`` when it is on
-    PATH and in-process (SVG) otherwise. Options for teaching:
+    It shows inline in Jupyter and ``.render()``s to a file (SVG and PNG with graphviz-pure, which
+    ``pip install micrograd_plus`` brings; other formats with Graphviz's ``dot``). Options for teaching:
 
     - ``show_grad``: False hides the grad field (e.g. before ``backward()``).
     - ``number_format``: a format spec (``'.4f'``, ``'.3g'``) or a function float -> str.
