@@ -287,7 +287,10 @@ def _node_class(op: Op) -> list[str]:
             *['        ' + line for line in updates],
             '',
             '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
-            *_local_grads(operands, op.grads)]
+            *_local_grads(operands, op.grads),
+            '',
+            '    def _forward_again(self) -> float:',
+            f'        return {_forward(op, x="self._a.data", y="self._b.data")}']
 
 
 def _unused(operands: str, rules: tuple[str, ...]) -> str:
@@ -314,6 +317,12 @@ def _pow_const_class(op: Op) -> list[str]:
             '        x, _, out = super().rule_inputs(as_values)',
             '        return x, self._c, out',
             '',
+            '    def _extra(self) -> tuple[Any, ...]:',
+            '        return (self._c,)',
+            '',
+            '    def _restore_extra(self, *extra: Any) -> None:',
+            '        (self._c,) = extra',
+            '',
             '    def _backward(self) -> None:',
             *_docstring(_math(op, ('x',), where=', with y = c'), '        '),
             '        g = self.grad',
@@ -322,7 +331,10 @@ def _pow_const_class(op: Op) -> list[str]:
             *['        ' + line for line in chain_rule('a', rule)],
             '',
             '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
-            *_local_grads('x, y, out', (rule,))]
+            *_local_grads('x, y, out', (rule,)),
+            '',
+            '    def _forward_again(self) -> float:',
+            f'        return {_forward(op, x="self._a.data", y="self._c")}']
 
 
 def _dot_class() -> list[str]:
@@ -350,7 +362,14 @@ def _dot_class() -> list[str]:
             '',
             '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
             '        inputs = self._b',
-            '        return tuple(ops.dot_grads(inputs if as_values else [node.data for node in inputs], self))']
+            '        return tuple(ops.dot_grads(inputs if as_values else [node.data for node in inputs], self))',
+            '',
+            '    def _forward_again(self) -> float:',
+            '        inputs = self._b',
+            '        data: float = inputs[0].data',
+            '        for i in range(1, len(inputs), 2):',
+            '            data += inputs[i].data * inputs[i + 1].data',
+            '        return data']
 
 
 def _table_name(op: Op) -> str:

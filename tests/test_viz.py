@@ -347,3 +347,33 @@ def test_text_view_reads_any_micrograd_like_object():
     assert [line.split()[:3] for line in text_view(root).splitlines()[1:]] == [['#1', 'out', '**2'],
                                                                               ['#2', '└─', 'leaf']]
     assert '{ out | data 4.0000 | grad 0.0000 }' in draw_dot(root).source
+
+
+# ---------------------------------------------------------------- drawings that stay quick to lay out
+
+def test_a_leaf_used_many_times_is_drawn_beside_each_use_and_the_legend_says_so():
+    x = Value(1.0, label='x')
+    y = x
+    for _ in range(50):
+        y = y + x
+    graph = draw_dot(y, max_nodes=None)
+    assert graph.source.count('{ x | data') == 51  # one copy per use
+    assert 'drawn again at each use (dashed): x, each used by more than 8 ops' in graph.source
+    assert draw_dot(y, max_nodes=None, max_uses=None).source.count('{ x | data') == 1
+
+
+def test_a_recurrence_unrolled_75_steps_is_drawn_with_its_layout_work_bounded(renderer):
+    w, b, h = Value(0.5, label='w'), Value(0.1, label='b'), Value(1.0, label='h0')
+    for _ in range(75):
+        h = h * w + h * b
+    graph = draw_dot(h, max_nodes=None)
+    assert 'nslimit=2' in graph.source and 'nslimit1=2' in graph.source  # without them: minutes of layout
+    assert graph.pipe(format='svg').startswith(b'<?xml')
+    assert 'nslimit=9' in draw_dot(h, max_nodes=None, graph_attr={'nslimit': '9'}).source  # the user's choice wins
+
+
+def test_an_op_name_with_a_colon_draws_one_op_node_not_a_port():
+    x = Value(2.0, label='x')
+    y = Value(3.0, (x,), 'a:b')
+    source = draw_dot(y).source
+    assert '"a":b' not in source and source.count('->') == 2
