@@ -749,3 +749,71 @@ def test_detect_anomaly_catches_data_changed_after_the_graph_was_built():
     y = (x * 3).tanh()
     with detect_anomaly():
         y.backward()  # rebuilt: nothing to report
+
+
+# ---------------------------------------------------------------- gradcheck on hand-written derivatives
+
+def lecture_op(derivative):
+    """x**3 the lecture's way, with the given hand-written derivative in its _backward."""
+    def cube_op(x):
+        out = Value(x.data ** 3, (x,), 'cube')
+
+        def _backward():
+            x.grad += derivative(x.data) * out.grad
+        out._backward = _backward
+        return out
+    return cube_op
+
+
+def test_gradcheck_passes_a_right_hand_written_derivative():
+    right = lecture_op(lambda x: 3 * x ** 2)
+    report = gradcheck(lambda x, y: right(x) * y + x, 1.3, 0.7)
+    assert report and [row[0] for row in report.rows] == ['d/dx0', 'd/dx1']
+    assert report.rows[0][1] == pytest.approx(3 * 1.3 ** 2 * 0.7 + 1)
+
+
+def test_gradcheck_fails_a_wrong_hand_written_derivative_with_the_numbers():
+    wrong = lecture_op(lambda x: 2 * x ** 2)  # the student forgot the power rule's factor
+    report = gradcheck(lambda x: wrong(x).tanh(), 0.4)
+    assert not report and 'FAILED' in str(report) and '<-- mismatch' in str(report)
+    (name, analytic, numeric, error), = report.rows
+    assert analytic == pytest.approx(2 * 0.16 * (1 - math.tanh(0.064) ** 2))
+    assert numeric == pytest.approx(3 * 0.16 * (1 - math.tanh(0.064) ** 2), rel=1e-6) and error > 1
+
+
+def test_gradcheck_of_a_hand_written_op_changes_no_grad_and_not_what_explain_remembers():
+    from micrograd_plus import engine
+    w = Value(2.0)
+    o = (w * 3).tanh()
+    o.backward()
+    before = w.grad
+    gradcheck(lambda x: lecture_op(lambda t: 3 * t ** 2)(x) * w, 0.5)
+    assert w.grad == before and engine.LAST_BACKWARD.output is o
+
+
+def test_gradcheck_says_second_order_needs_the_op_in_the_table():
+    with pytest.raises(ValueError, match="'cube' was built by hand.*register_op"):
+        gradcheck(lambda x: lecture_op(lambda t: 3 * t ** 2)(x), 0.5, second_order=True)
+
+
+@pytest.mark.parametrize('settings, error, match', [
+    (dict(eps=0), ValueError, 'eps must be a positive step'),
+    (dict(eps=-1e-6), ValueError, 'eps must be a positive step'),
+    (dict(atol=-1), ValueError, 'atol must be >= 0'),
+    (dict(rtol=math.nan), TypeError, 'rtol must be a finite number'),
+])
+def test_gradcheck_refuses_settings_that_would_pass_everything_or_divide_by_zero(settings, error, match):
+    with pytest.raises(error, match=match):
+        gradcheck(lambda x: x * x, 1.0, **settings)
+
+
+def test_gradcheck_with_zero_tolerances_asks_for_exact_equality():
+    assert gradcheck(lambda x: x * 2, 1.0, eps=0.5, atol=0, rtol=0)  # central differences of a line are exact
+    assert not gradcheck(lambda x: x.exp(), 1.0, atol=0, rtol=0)
+
+
+@pytest.mark.parametrize('point, match', [((10 ** 400,), 'finite point'), ((), 'needs the point'),
+                                          (('a',), 'takes the point as numbers')])
+def test_gradcheck_says_what_point_it_needs(point, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        gradcheck(lambda *xs: xs[0] * 2, *point)
