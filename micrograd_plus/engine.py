@@ -1278,3 +1278,50 @@ def _backward_checked(order: list[Value]) -> None:
                 raise AnomalyError(
                     f'detect_anomaly: backward of op {node._op!r} (output {describe(node)}) gave '
                     f'grad {parent.grad!r} to input {describe(parent)}')
+
+
+# ---------------------------------------------------------------- adding an op at run time
+
+def register_op(op: ops.Op, method: str | None = None, reflected: str | None = None, *,
+                replace: bool = False) -> type[Value]:
+    """Add a row to the derivative table while the program runs: ``Value.<method>`` then builds the op's
+    node, with backward(), grad() to any order, gradcheck, explain() and pictures like a built-in op.
+
+        register_op(Op('cube', 'x ** 3', ('3 * x ** 2',)), method='cube')
+        Value(2.0).cube()        # Value(data=8.0, ...), d/dx = 12.0
+
+    The rules are turned into code by the same generator that wrote the built-in ops (``codegen``), and
+    that code is compiled here, once; ``inspect.getsource`` and tracebacks show it. A two-input op's
+    ``reflected`` method (e.g. ``'__rand__'``) serves ``number OP value``. Registering the same op again
+    (a notebook cell run twice) changes nothing; ``replace=True`` replaces an op registered before with
+    another under the same method name. Returns the node class.
+    """
+    import linecache
+
+    from . import codegen  # the generator: needed only by ops added at run time
+
+    method = method or op.method
+    if not method or not method.isidentifier():
+        raise ValueError(f'register_op needs the name of the Value method that builds the op, e.g. '
+                         f"register_op(op, method='{op.name if str(op.name).isidentifier() else 'cube'}'), "
+                         f'got {method!r}')
+    cls_name = f'_Registered_{method}'
+    before = globals().get(cls_name)
+    if before is not None and before.rule == op and not replace:
+        return before  # type: ignore[no-any-return]
+    for name in filter(None, (method, reflected)):
+        if hasattr(Value, name) and not (replace and before is not None):
+            registered = ' (registered before: pass replace=True to change it)' if before is not None else ''
+            raise ValueError(f'Value already has {name!r}{registered}: pick another method name for op {op.name!r}')
+    source = codegen.registered_op_source(op, method, cls_name, reflected)
+    filename = f'<micrograd_plus op {op.name!r}>'
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, 'exec'), globals())  # engine's own globals: the fast path reads _plain
+    cls: type[Value] = globals()[cls_name]
+    cls.rule = op
+    cls.__qualname__ = cls_name  # pickle finds it as micrograd_plus.engine.<cls_name>
+    for name in filter(None, (method, reflected)):
+        function = globals().pop(f'_method_{name}')
+        function.__name__ = function.__qualname__ = name
+        setattr(Value, name, function)
+    return cls
