@@ -165,7 +165,7 @@ class Explainer:
             if name not in mentioned:
                 lines.append(f'where {name} = {format_number(self._made_up[name].data)}')
         if len(lines) > 1:
-            lines.append('(v<n>: a node with no label, the n-th of the graph; set its .label to name it)')
+            lines.append('(v<n>: the n-th node of the graph, which has no label; set its .label to name it)')
         return '\n'.join(lines)
 
     def _made_up_in(self, text: str) -> list[str]:
@@ -206,8 +206,8 @@ class Explainer:
         sample of a batch is one group), each group showing its largest terms and what the rest add up to.
         """
         if not self.backward_has_run():
-            return (f'backward() has not run yet ({self._root_grad()} is 0), so there are no gradients to explain: '
-                    f'call {self._root_backward()} first')
+            return (f'backward() has not run yet ({self.root_grad()} is 0), so there are no gradients to explain: '
+                    f'call {self.root_backward_call()} first')
         if node is self.root:
             return f'{self.d(node)} = {format_number(node.grad)}  (backward() starts here: dL/dL = 1)'
         # the engine adds the terms in reverse topological order; so do we, to get the same float
@@ -257,11 +257,11 @@ class Explainer:
         lines.append(f'  = {format_number(node.grad)}')
         return lines
 
-    def _root_grad(self) -> str:
+    def root_grad(self) -> str:
         name = self.name(self.root)
         return f'{name}.grad' if name.isidentifier() else "the output's grad"
 
-    def _root_backward(self) -> str:
+    def root_backward_call(self) -> str:
         """How to run backward on the root, as Python (a label like 'x*2' or 'layers.0.y' is not a name)."""
         name = self.name(self.root)
         return f'{name}.backward()' if name.isidentifier() and not _MADE_UP.fullmatch(name) else \
