@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import inspect
 import math
 import threading
@@ -181,6 +182,21 @@ class GradcheckReport:
         return '\n'.join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the report as a table, the mismatches in red."""
+        verdict = ('<b style="color:#15803d">PASSED</b>' if self.passed else '<b style="color:#b91c1c">FAILED</b>')
+        orders = 'first and second order' if self.order == 2 else 'first order'
+        cells = 'style="padding:2px 10px;text-align:right;font-family:monospace"'
+        mismatch = ' style="background:#fee2e2"'
+        rows = ''.join(
+            f'<tr{"" if error <= 1 else mismatch}><td style="padding:2px 10px">'
+            f'{html.escape(name)}</td><td {cells}>{analytic:.6g}</td><td {cells}>{numeric:.6g}</td>'
+            f'<td {cells}>{error:.2g}</td></tr>' for name, analytic, numeric, error in self.rows)
+        head = ''.join(f'<th style="padding:2px 10px">{title}</th>'
+                       for title in ('derivative', 'analytic', 'numeric', 'error (&le; 1 passes)'))
+        return (f'<div>gradcheck {verdict} ({orders}, analytic vs central differences)</div>'
+                f'<table style="border-collapse:collapse"><tr>{head}</tr>{rows}</table>')
 
 
 def gradcheck(f: Callable[..., Value], *values: Any, second_order: bool = False,

@@ -203,6 +203,15 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def _repr_html_(self) -> str:
+        """A notebook shows a Value at a glance: its label, data and grad (and the op that made it)."""
+        from html import escape
+        label = f'<b>{escape(self.label)}</b> ' if self.label else ''
+        op = f' <span style="color:#64748b">({escape(self._op)})</span>' if self._op else ''
+        data, grad = (repr(float(f'{x:.6g}')) for x in (self.data, self.grad))  # 2.0, 0.707107, nan
+        return (f'<span style="font-family:monospace;padding:1px 6px;border:1px solid #cbd5e1;border-radius:4px">'
+                f'{label}data {data} <span style="color:#64748b">|</span> grad {grad}{op}</span>')
+
     @property
     def _prev(self) -> tuple[Value, ...]:
         """The inputs, in argument order (micrograd's name). A leaf has none."""

@@ -817,3 +817,12 @@ def test_gradcheck_with_zero_tolerances_asks_for_exact_equality():
 def test_gradcheck_says_what_point_it_needs(point, match):
     with pytest.raises((TypeError, ValueError), match=match):
         gradcheck(lambda *xs: xs[0] * 2, *point)
+
+
+def test_in_a_notebook_a_value_shows_its_label_data_grad_and_op():
+    a = Value(2.0, label='a')
+    b = a * a
+    b.backward()
+    assert '<b>a</b> data 2.0' in a._repr_html_() and 'grad 4.0' in a._repr_html_()
+    assert '(*)' in b._repr_html_() and '<b>' not in b._repr_html_()
+    assert '&lt;x&gt;' in Value(1.0, label='<x>')._repr_html_()  # labels are text, never markup

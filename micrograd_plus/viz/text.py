@@ -6,6 +6,7 @@ so shared subexpressions do not repeat (and a graph with heavy sharing stays sma
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -19,10 +20,14 @@ _BRANCHES = {False: ('├─ ', '└─ ', '│  ', '   '), True: ('|- ', '`- ',
 
 
 class TextView(str):
-    """The text of a graph; a REPL shows it as text rather than as a quoted string."""
+    """The text of a graph; a REPL shows it as text rather than as a quoted string, a notebook in a fixed
+    font with the box-drawing lines aligned."""
 
     def __repr__(self) -> str:
         return str(self)
+
+    def _repr_html_(self) -> str:
+        return f'<pre style="line-height:1.3;font-size:13px">{html.escape(str(self))}</pre>'
 
 
 def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat = '.4f',
