@@ -6,7 +6,7 @@ load graphviz the first time one of them is used.
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import data, losses, nn, optim
+from . import data, losses, nn, optim, training
 from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
 from .engine import AnomalyError, Value, dot, topological_order
 from .teach.explain import explain
@@ -25,7 +25,7 @@ _VIZ = ('draw_dot', 'trace', 'to_svg', 'text_view', 'viz')
 
 __all__ = ['Value', 'AnomalyError', 'dot', 'topological_order', 'grad', 'gradcheck', 'central_difference',
            'no_grad', 'enable_grad', 'detect_anomaly', 'explain', 'stepper', 'nn', 'losses', 'optim', 'data',
-           *_VIZ]
+           'training', *_VIZ]
 
 
 def __getattr__(name: str) -> Any:
