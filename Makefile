@@ -10,7 +10,7 @@ READY  := $(VENV)/.ready
 
 $(READY): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -e '.[test,demo,render]'
+	$(PIP) install -e '.[test,demo]'
 	@# PyTorch is a test reference only: use the CPU build when this machine offers it, else skip those tests
 	@$(PIP) install 'torch==2.13.0' 2>/dev/null \
 	  && echo "torch 2.13.0 installed: gradients are also checked against PyTorch" \

@@ -2,7 +2,7 @@
 
 Run: python demos/graphs.py [output_dir]      (default: demos/output)
 
-Renders with Graphviz's `dot` when it is installed, and in-process (WebAssembly) when it is not.
+Renders with graphviz-pure, which `pip install micrograd_plus` brings (no Graphviz needed).
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def main(output_dir: pathlib.Path = pathlib.Path(__file__).parent / 'output') ->
             # each neuron's weights, bias, dot and ReLU boxed together, inside a box per layer
             draw_dot(loss, color_by='role', parameters=model.parameters()).render(output_dir / 'mlp', cleanup=True),
         ]
-    except NoRendererError as error:  # Python 3.10 without Graphviz: say what to install, go on
+    except NoRendererError as error:  # a platform graphviz-pure has no wheel for: say what to install, go on
         print(f'\nNo pictures: {error}')
         return
     print('\nWrote:', *written, sep='\n  ')

@@ -19,7 +19,7 @@ def main(output_dir: pathlib.Path) -> None:
     try:
         page = stepper(o, output_dir / 'neuron_stepper.html')
         print(f'Backprop stepper page: {page} (open it; arrow keys step forward, then backward)\n')
-    except NoRendererError as error:  # Python 3.10 without Graphviz: say what to install, go on
+    except NoRendererError as error:  # a platform graphviz-pure has no wheel for: say what to install, go on
         print(f'No stepper page: {error}\n')
     print('Where does w1.grad come from? explain(w1, o):\n')
     print(explain(w1, o))

@@ -9,7 +9,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .engine import AnomalyError, ModeState, Value, current_mode, describe, reset_mode, set_mode, topological_order
+from .engine import (
+    LAST_BACKWARD,
+    AnomalyError,
+    ModeState,
+    Value,
+    as_number,
+    current_mode,
+    describe,
+    is_hand_built,
+    reset_mode,
+    set_mode,
+    topological_order,
+)
 
 # ---------------------------------------------------------------- modes
 
@@ -105,6 +117,32 @@ def _accumulate(output: Value, as_values: bool) -> dict[Value, Any]:
 
 # ---------------------------------------------------------------- central differences
 
+def _check_settings(**settings: float) -> None:
+    """eps must be a positive step; tolerances must be >= 0 (0 means: exactly equal)."""
+    for name, value in settings.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise TypeError(f'{name} must be a finite number, got {value!r}')
+        if value < 0 or (name == 'eps' and value == 0):
+            need = 'a positive step, like 1e-6' if name == 'eps' else '>= 0 (0 asks for exact equality)'
+            raise ValueError(f'{name} must be {need}, got {value!r}')
+
+
+def _grads_by_backward(output: Value, inputs: list[Value]) -> list[float]:
+    """d output / d input by backward(), which runs hand-built ops' own _backward. Every other leaf's grad
+    and what backward() remembers for explain() are put back as they were: checking changes nothing."""
+    leaves = [node for node in topological_order(output) if node._is_leaf]
+    saved = [node.grad for node in leaves]
+    record = LAST_BACKWARD.output, LAST_BACKWARD.inner_nodes, LAST_BACKWARD.edges
+    try:
+        for node in leaves:
+            node.grad = 0.0
+        output.backward()
+        return [x.grad for x in inputs]
+    finally:
+        for node, g in zip(leaves, saved):
+            node.grad = g
+        LAST_BACKWARD.output, LAST_BACKWARD.inner_nodes, LAST_BACKWARD.edges = record
+
 def _evaluate(f: Callable[..., Any], args: Sequence[float]) -> float:
     with no_grad():
         out = f(*(Value(a) for a in args))
@@ -151,19 +189,35 @@ def gradcheck(f: Callable[..., Value], *values: Any, second_order: bool = False,
 
     ``values`` are the point (numbers or Values). Each row's error is |analytic - numeric| divided by
     the allowed tolerance ``atol + rtol * |numeric|``, so an entry passes when its error is <= 1.
+    An op built by hand the lecture's way (``Value(x.data**3, (x,), 'cube')`` and a ``_backward``) is
+    checked through its own ``_backward``: a wrong one is FAILED, with the numbers (first order only;
+    second order needs every op in the derivative table, see ``register_op``).
     """
-    point = [v.data if isinstance(v, Value) else float(v) for v in values]
+    if not callable(f):
+        raise TypeError(f'gradcheck(f, *point) needs a function f of Values, got {type(f).__name__} {f!r}')
+    if not values:
+        raise ValueError('gradcheck(f, *point) needs the point to check at, e.g. gradcheck(f, 1.3, 0.7)')
+    _check_settings(eps=eps, atol=atol, rtol=rtol)
+    point = [as_number(v.data if isinstance(v, Value) else v, accepted='gradcheck takes the point as numbers')
+             for v in values]
+    if not all(math.isfinite(x) for x in point):
+        raise ValueError(f'gradcheck needs a finite point, got {point}: central differences are meaningless there')
     names = [v.label if isinstance(v, Value) and v.label else f'x{i}' for i, v in enumerate(values)]
     xs = [Value(x) for x in point]
     out = f(*xs)
     if not isinstance(out, Value):
         raise TypeError(f'gradcheck needs f to return a Value, got {type(out).__name__}')
-    analytic = grad(out, xs, create_graph=second_order)
+    hand_built = [node for node in topological_order(out) if is_hand_built(node)]
+    if hand_built and second_order:
+        raise ValueError(f'second_order=True needs every op in the derivative table, and {hand_built[0]._op!r} was '
+                         "built by hand: check it at first order, or add it with register_op")
+    analytic: list[Any] = _grads_by_backward(out, xs) if hand_built else grad(out, xs, create_graph=second_order)
     report = GradcheckReport(True, order=2 if second_order else 1)
 
     def add(name: str, a: float, n: float) -> None:
         both_nan = a != a and n != n
-        error = 0.0 if both_nan or a == n else abs(a - n) / (atol + rtol * abs(n))
+        allowed = atol + rtol * abs(n)
+        error = 0.0 if both_nan or a == n else abs(a - n) / allowed if allowed else math.inf
         if not math.isfinite(error):
             error = math.inf
         report.rows.append((name, a, n, error))
@@ -173,7 +227,8 @@ def gradcheck(f: Callable[..., Value], *values: Any, second_order: bool = False,
         add(f'd/d{name}', float(analytic[i]), central_difference(f, *point, arg=i, eps=eps))
     if second_order:
         for i, name_i in enumerate(names):
-            second = grad(analytic[i], xs) if isinstance(analytic[i], Value) else [0.0] * len(xs)
+            first = analytic[i]
+            second = grad(first, xs) if isinstance(first, Value) else [0.0] * len(xs)
             for j, name_j in enumerate(names):
                 def first_i(*vs: Value, _i: int = i) -> Any:
                     with enable_grad():

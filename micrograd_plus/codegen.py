@@ -215,7 +215,7 @@ def _record(cls: str, inputs: tuple[str, str], indent: str, constant: str | None
     return [indent + line for line in lines]
 
 
-def _binary_method(op: Op, method: str, reflected: bool) -> list[str]:
+def _binary_method(op: Op, method: str, reflected: bool, cls: str | None = None) -> list[str]:
     a, b = ('other', 'self') if reflected else ('self', 'other')
     lift = 'a' if reflected else 'b'
     lines = [f'def {method}(self, other: Operand) -> Value:',
@@ -225,7 +225,7 @@ def _binary_method(op: Op, method: str, reflected: bool) -> list[str]:
              '        return NotImplemented']
     a, b = ('a', 'self') if reflected else ('self', 'b')
     lines.append(f'    data = {_forward(op, x=f"{a}.data", y=f"{b}.data")}')
-    return lines + _record(class_name(op), (a, b), '    ')
+    return lines + _record(cls or class_name(op), (a, b), '    ')
 
 
 def _pow_method(op: Op) -> list[str]:
@@ -243,11 +243,11 @@ def _pow_method(op: Op) -> list[str]:
             *_record('_PowConst', ('self', 'None'), '    ', constant='c')]
 
 
-def _unary_method(op: Op) -> list[str]:
+def _unary_method(op: Op, cls: str | None = None) -> list[str]:
     return [f'def {op.method}(self) -> Value:',
             f'    """{op.forward}"""',
             f'    data = {_forward(op, x="self.data")}',
-            *_record(class_name(op), ('self', 'None'), '    ')]
+            *_record(cls or class_name(op), ('self', 'None'), '    ')]
 
 
 def operators_block(table: tuple[Op, ...] = ops.TABLE) -> list[str]:
@@ -266,18 +266,18 @@ def operators_block(table: tuple[Op, ...] = ops.TABLE) -> list[str]:
 
 # ---------------------------------------------------------------- the nodes block (one class per op)
 
-def _node_class(op: Op) -> list[str]:
+def _node_class(op: Op, rule: str | None = None, cls: str | None = None) -> list[str]:
     names = ('x', 'y')[:op.arity]
     base = '_BinaryNode' if op.arity == 2 else '_UnaryNode'
     inputs = ('a', 'b')[:op.arity]
     sources = {'x': 'a.data', 'y': 'b.data', 'out': 'self.data'}
     updates = [line for node, rule in zip(inputs, op.grads) for line in chain_rule(node, rule)]
     operands = 'x, y, out' if op.arity == 2 else 'x, _, out'
-    return [f'class {class_name(op)}({base}):',
+    return [f'class {cls or class_name(op)}({base}):',
             f'    """{op.forward}"""',
             '    __slots__ = ()',
             f'    _op = {op.name!r}',
-            f'    rule = ops.{_table_name(op)}',
+            f'    rule = {rule or "ops." + _table_name(op)}',
             '',
             '    def _backward(self) -> None:',
             *_docstring(_math(op, names), '        '),
@@ -287,7 +287,10 @@ def _node_class(op: Op) -> list[str]:
             *['        ' + line for line in updates],
             '',
             '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
-            *_local_grads(operands, op.grads)]
+            *_local_grads(operands, op.grads),
+            '',
+            '    def _forward_again(self) -> float:',
+            f'        return {_forward(op, x="self._a.data", y="self._b.data")}']
 
 
 def _unused(operands: str, rules: tuple[str, ...]) -> str:
@@ -314,6 +317,12 @@ def _pow_const_class(op: Op) -> list[str]:
             '        x, _, out = super().rule_inputs(as_values)',
             '        return x, self._c, out',
             '',
+            '    def _extra(self) -> tuple[Any, ...]:',
+            '        return (self._c,)',
+            '',
+            '    def _restore_extra(self, *extra: Any) -> None:',
+            '        (self._c,) = extra',
+            '',
             '    def _backward(self) -> None:',
             *_docstring(_math(op, ('x',), where=', with y = c'), '        '),
             '        g = self.grad',
@@ -322,7 +331,10 @@ def _pow_const_class(op: Op) -> list[str]:
             *['        ' + line for line in chain_rule('a', rule)],
             '',
             '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
-            *_local_grads('x, y, out', (rule,))]
+            *_local_grads('x, y, out', (rule,)),
+            '',
+            '    def _forward_again(self) -> float:',
+            f'        return {_forward(op, x="self._a.data", y="self._c")}']
 
 
 def _dot_class() -> list[str]:
@@ -350,7 +362,14 @@ def _dot_class() -> list[str]:
             '',
             '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
             '        inputs = self._b',
-            '        return tuple(ops.dot_grads(inputs if as_values else [node.data for node in inputs], self))']
+            '        return tuple(ops.dot_grads(inputs if as_values else [node.data for node in inputs], self))',
+            '',
+            '    def _forward_again(self) -> float:',
+            '        inputs = self._b',
+            '        data: float = inputs[0].data',
+            '        for i in range(1, len(inputs), 2):',
+            '            data += inputs[i].data * inputs[i + 1].data',
+            '        return data']
 
 
 def _table_name(op: Op) -> str:
@@ -372,6 +391,47 @@ def _joined(pieces: list[list[str]], indent: str, blank: int = 1) -> list[str]:
             lines += [''] * blank
         lines += [indent + line if line else '' for line in piece]
     return lines
+
+
+# ---------------------------------------------------------------- an op added at run time (register_op)
+
+def check_op(op: Op) -> None:
+    """A clear ValueError for a row that cannot become code: unknown names, a wrong number of rules."""
+    if not isinstance(op, ops.Op):
+        raise TypeError(f"register_op takes an Op, e.g. Op('cube', 'x ** 3', ('3 * x ** 2',)), got {op!r}")
+    if not isinstance(op.name, str) or not op.name.strip():
+        raise ValueError(f"an op needs a name (its _op string, like 'cube'), got {op.name!r}")
+    if op.arity not in (1, 2):
+        raise ValueError(f'{op.name}: give one rule per input (1 or 2 inputs), got {len(op.grads)}: {op.grads!r}')
+    inputs = {'x', 'y'} if op.arity == 2 else {'x'}
+    for what, text, allowed in [('forward', op.forward, inputs)] + [
+            (f'd/d{name}', rule, inputs | {'out'}) for name, rule in zip('xy', op.grads)]:
+        if not isinstance(text, str):
+            raise TypeError(f'{op.name}: the {what} is written as a Python expression in a string, got {text!r}')
+        try:
+            names = names_used([text])
+        except SyntaxError as error:
+            raise ValueError(f'{op.name}: the {what} {text!r} is not a Python expression ({error.msg})') from None
+        unknown = names - allowed - set(ops.FUNCTIONS)
+        if unknown:
+            raise ValueError(f'{op.name}: the {what} {text!r} uses {", ".join(sorted(unknown))}; it may use '
+                             f'{", ".join(sorted(allowed))} and the functions {", ".join(ops.FUNCTIONS)}')
+        float_code(text)  # what else cannot become code (a call of something that is not a function)
+
+
+def registered_op_source(op: Op, method: str, cls: str, reflected: str | None = None) -> str:
+    """Module-level source for an op added at run time: its node class (``rule`` set afterwards) and its
+    Value method(s) as functions named ``_method_<name>``, so they shadow nothing in the engine."""
+    check_op(op)
+    op = op._replace(method=f'_method_{method}', reflected=f'_method_{reflected}' if reflected else None)
+    pieces = [_node_class(op, rule='None', cls=cls)]
+    if op.arity == 2:
+        pieces.append(_binary_method(op, op.method or '', reflected=False, cls=cls))
+        if op.reflected:
+            pieces.append(_binary_method(op, op.reflected, reflected=True, cls=cls))
+    else:
+        pieces.append(_unary_method(op, cls=cls))
+    return '\n'.join(_joined(pieces, '', blank=2)) + '\n'
 
 
 # ---------------------------------------------------------------- the file

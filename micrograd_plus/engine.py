@@ -15,6 +15,7 @@ blocks marked below), so the chain rule for ``*`` runs as ``a.grad += g * y`` wi
 from __future__ import annotations
 
 import contextvars
+import copy
 import itertools
 import math
 import numbers
@@ -682,9 +683,76 @@ class _UnaryNode(Value):
             return self._a, self._b, self
         return self._a.data, None if self._b is None else self._b.data, self.data
 
+    def _extra(self) -> tuple[Any, ...]:
+        """What the node holds besides its number and inputs (x ** c: c; a hand-built op: _op, _backward)."""
+        return ()
+
+    def _restore_extra(self, *extra: Any) -> None:
+        """Put back what _extra() gave, in a copy."""
+
+    def _forward_again(self) -> float:
+        """The number its inputs give now (detect_anomaly() compares it with ``data``); a hand-built node's
+        forward is unknown: its own data."""
+        return self.data
+
+    # copy.deepcopy and pickle would follow _a and _b recursively, which fails a few thousand nodes deep:
+    # both take the graph in topological order instead, as backward() does, so any depth works.
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        keep_alive = memo.setdefault(id(memo), [])  # copy.deepcopy's own guard against reused ids
+        for node in topological_order(self):
+            if id(node) in memo:
+                continue
+            if not isinstance(node, _UnaryNode):  # a leaf: nothing below it
+                memo[id(node)] = copy.deepcopy(node, memo)
+                continue
+            inputs = [memo[id(p)] for p in node._prev]
+            memo[id(node)] = _rebuilt(type(node), node.data, node.grad, node.label, inputs, node._extra())
+            keep_alive.append(node)
+        copied: Value = memo[id(self)]
+        return copied
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        """Pickled as its whole graph, flat: leaves as themselves (shared ones stay shared), the op nodes as
+        records that name their inputs by position. An op node pickled on its own and inside a bigger graph
+        in one pickle comes back as two copies."""
+        nodes = topological_order(self)
+        position = {node: k for k, node in enumerate(nodes)}
+        records: list[Any] = [
+            (type(node), node.data, node.grad, node.label, tuple(position[p] for p in node._prev), node._extra())
+            if isinstance(node, _UnaryNode) else node for node in nodes]
+        return _graph_from_records, (records,)
+
+
+def _rebuilt(cls: type[_UnaryNode], data: float, grad: float, label: str, inputs: Sequence[Value],
+             extra: tuple[Any, ...]) -> Value:
+    """An op node of class ``cls`` with the given inputs, as its constructor would have made it."""
+    out = _new(cls)
+    out.data, out.grad, out.label = data, grad, label
+    if issubclass(cls, _NaryNode):
+        out._a, out._b = None, tuple(inputs)  # type: ignore[assignment]
+    else:
+        out._a, out._b = inputs[0], inputs[1] if len(inputs) > 1 else None
+    if extra:
+        out._restore_extra(*extra)
+    return out
+
+
+def _graph_from_records(records: list[Any]) -> Value:
+    """Unpickle a graph written by ``__reduce_ex__``: its output, the last record."""
+    built: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):
+            built.append(record)
+        else:
+            cls, data, grad, label, inputs, extra = record
+            built.append(_rebuilt(cls, data, grad, label, [built[k] for k in inputs], extra))
+    return built[-1]
+
 
 class _BinaryNode(_UnaryNode):
     __slots__ = ()
+    _b: Value
 
     @property
     def _prev(self) -> tuple[Value, ...]:
@@ -718,6 +786,12 @@ class _HandBuilt(_NaryNode):
     """A node made by hand as ``Value(data, _children, _op)``, as the lecture writes ops: it is drawn
     like any other, and ``backward()`` runs the ``_backward`` closure you assign to it."""
     __slots__ = ('_backward', '_op')
+
+    def _extra(self) -> tuple[Any, ...]:
+        return self._op, self._backward
+
+    def _restore_extra(self, *extra: Any) -> None:
+        self._op, self._backward = extra
 
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         raise TypeError(f'{self!r} was built by hand as Value(data, _children, {self._op!r}): grad() needs the '
@@ -772,6 +846,9 @@ class _Add(_BinaryNode):
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         return (1, 1)
 
+    def _forward_again(self) -> float:
+        return self._a.data + self._b.data
+
 
 class _Sub(_BinaryNode):
     """x - y"""
@@ -791,6 +868,9 @@ class _Sub(_BinaryNode):
 
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         return (1, -1)
+
+    def _forward_again(self) -> float:
+        return self._a.data - self._b.data
 
 
 class _Mul(_BinaryNode):
@@ -815,6 +895,9 @@ class _Mul(_BinaryNode):
         x, y, _ = self.rule_inputs(as_values)
         return (y, x)
 
+    def _forward_again(self) -> float:
+        return self._a.data * self._b.data
+
 
 class _Div(_BinaryNode):
     """x / y"""
@@ -837,6 +920,9 @@ class _Div(_BinaryNode):
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         _, y, out = self.rule_inputs(as_values)
         return (ops.div(1, y), ops.div(-out, y))
+
+    def _forward_again(self) -> float:
+        return f_div(self._a.data, self._b.data)
 
 
 class _Pow(_BinaryNode):
@@ -865,6 +951,9 @@ class _Pow(_BinaryNode):
         return (ops.guarded(y * ops.pow(x, y - 1), as_values) if ops.data(y) == 0 else y * ops.pow(x, y - 1),
                 ops.guarded(ops.log(x) * out, as_values) if ops.data(x) == 0 and ops.data(y) >= 0 else ops.log(x) * out)
 
+    def _forward_again(self) -> float:
+        return f_pow(self._a.data, self._b.data)
+
 
 class _Neg(_UnaryNode):
     """-x"""
@@ -880,6 +969,9 @@ class _Neg(_UnaryNode):
 
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         return (-1,)
+
+    def _forward_again(self) -> float:
+        return -self._a.data
 
 
 class _Abs(_UnaryNode):
@@ -899,6 +991,9 @@ class _Abs(_UnaryNode):
         x, _, _ = self.rule_inputs(as_values)
         return (ops.sign(x),)
 
+    def _forward_again(self) -> float:
+        return f_abs(self._a.data)
+
 
 class _Exp(_UnaryNode):
     """exp(x)"""
@@ -916,6 +1011,9 @@ class _Exp(_UnaryNode):
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         _, _, out = self.rule_inputs(as_values)
         return (out,)
+
+    def _forward_again(self) -> float:
+        return f_exp(self._a.data)
 
 
 class _Log(_UnaryNode):
@@ -935,6 +1033,9 @@ class _Log(_UnaryNode):
         x, _, _ = self.rule_inputs(as_values)
         return (ops.div(1, x),)
 
+    def _forward_again(self) -> float:
+        return f_log(self._a.data)
+
 
 class _Sqrt(_UnaryNode):
     """sqrt(x)"""
@@ -952,6 +1053,9 @@ class _Sqrt(_UnaryNode):
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         _, _, out = self.rule_inputs(as_values)
         return (ops.div(1, 2 * out),)
+
+    def _forward_again(self) -> float:
+        return f_sqrt(self._a.data)
 
 
 class _Tanh(_UnaryNode):
@@ -971,6 +1075,9 @@ class _Tanh(_UnaryNode):
         _, _, out = self.rule_inputs(as_values)
         return (1 - out * out,)
 
+    def _forward_again(self) -> float:
+        return f_tanh(self._a.data)
+
 
 class _Sigmoid(_UnaryNode):
     """sigmoid(x)"""
@@ -988,6 +1095,9 @@ class _Sigmoid(_UnaryNode):
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         _, _, out = self.rule_inputs(as_values)
         return (out * (1 - out),)
+
+    def _forward_again(self) -> float:
+        return f_sigmoid(self._a.data)
 
 
 class _Relu(_UnaryNode):
@@ -1008,6 +1118,9 @@ class _Relu(_UnaryNode):
         x, _, _ = self.rule_inputs(as_values)
         return (1 if ops.data(x) > 0 else None,)
 
+    def _forward_again(self) -> float:
+        return f_relu(self._a.data)
+
 
 class _Sin(_UnaryNode):
     """sin(x)"""
@@ -1025,6 +1138,9 @@ class _Sin(_UnaryNode):
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         x, _, _ = self.rule_inputs(as_values)
         return (ops.cos(x),)
+
+    def _forward_again(self) -> float:
+        return f_sin(self._a.data)
 
 
 class _Cos(_UnaryNode):
@@ -1044,6 +1160,9 @@ class _Cos(_UnaryNode):
         x, _, _ = self.rule_inputs(as_values)
         return (-ops.sin(x),)
 
+    def _forward_again(self) -> float:
+        return f_cos(self._a.data)
+
 
 class _PowConst(_UnaryNode):
     """x ** c for a number c: ** with a constant exponent; its ``_op`` is micrograd's '**2'"""
@@ -1059,6 +1178,12 @@ class _PowConst(_UnaryNode):
         x, _, out = super().rule_inputs(as_values)
         return x, self._c, out
 
+    def _extra(self) -> tuple[Any, ...]:
+        return (self._c,)
+
+    def _restore_extra(self, *extra: Any) -> None:
+        (self._c,) = extra
+
     def _backward(self) -> None:
         """d/dx = zero_if(data(y) == 0, y * x ** (y - 1)), with y = c"""
         g = self.grad
@@ -1071,6 +1196,9 @@ class _PowConst(_UnaryNode):
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         x, y, _ = self.rule_inputs(as_values)
         return (ops.guarded(y * ops.pow(x, y - 1), as_values) if ops.data(y) == 0 else y * ops.pow(x, y - 1),)
+
+    def _forward_again(self) -> float:
+        return f_pow(self._a.data, self._c)
 
 
 class _Dot(_NaryNode):
@@ -1098,6 +1226,13 @@ class _Dot(_NaryNode):
     def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
         inputs = self._b
         return tuple(ops.dot_grads(inputs if as_values else [node.data for node in inputs], self))
+
+    def _forward_again(self) -> float:
+        inputs = self._b
+        data: float = inputs[0].data
+        for i in range(1, len(inputs), 2):
+            data += inputs[i].data * inputs[i + 1].data
+        return data
 # ---- end generated nodes ----
 
 
@@ -1128,10 +1263,65 @@ def _record(cls: type[Value], data: float, a: Value | None, b: Any, c: float | N
 
 
 def _backward_checked(order: list[Value]) -> None:
+    """backward() under detect_anomaly(): each node is checked for numbers changed since the forward pass
+    (backward would mix old and new ones, silently, as micrograd does) and for nan/inf grads."""
     for node in reversed(order):
+        again = node._forward_again()  # type: ignore[attr-defined]  # every inner node is an op node
+        if again != node.data and again == again:
+            raise AnomalyError(
+                f'detect_anomaly: {describe(node)} (op {node._op!r}) is no longer what its inputs give '
+                f'({again!r}): a .data was changed after the graph was built, and backward() would mix old and '
+                'new numbers. Run the forward pass again after changing .data')
         node._backward()
         for parent in node._prev:
             if not math.isfinite(parent.grad):
                 raise AnomalyError(
                     f'detect_anomaly: backward of op {node._op!r} (output {describe(node)}) gave '
                     f'grad {parent.grad!r} to input {describe(parent)}')
+
+
+# ---------------------------------------------------------------- adding an op at run time
+
+def register_op(op: ops.Op, method: str | None = None, reflected: str | None = None, *,
+                replace: bool = False) -> type[Value]:
+    """Add a row to the derivative table while the program runs: ``Value.<method>`` then builds the op's
+    node, with backward(), grad() to any order, gradcheck, explain() and pictures like a built-in op.
+
+        register_op(Op('cube', 'x ** 3', ('3 * x ** 2',)), method='cube')
+        Value(2.0).cube()        # Value(data=8.0, ...), d/dx = 12.0
+
+    The rules are turned into code by the same generator that wrote the built-in ops (``codegen``), and
+    that code is compiled here, once; ``inspect.getsource`` and tracebacks show it. A two-input op's
+    ``reflected`` method (e.g. ``'__rand__'``) serves ``number OP value``. Registering the same op again
+    (a notebook cell run twice) changes nothing; ``replace=True`` replaces an op registered before with
+    another under the same method name. Returns the node class.
+    """
+    import linecache
+
+    from . import codegen  # the generator: needed only by ops added at run time
+
+    method = method or op.method
+    if not method or not method.isidentifier():
+        raise ValueError(f'register_op needs the name of the Value method that builds the op, e.g. '
+                         f"register_op(op, method='{op.name if str(op.name).isidentifier() else 'cube'}'), "
+                         f'got {method!r}')
+    cls_name = f'_Registered_{method}'
+    before = globals().get(cls_name)
+    if before is not None and before.rule == op and not replace:
+        return before  # type: ignore[no-any-return]
+    for name in filter(None, (method, reflected)):
+        if hasattr(Value, name) and not (replace and before is not None):
+            registered = ' (registered before: pass replace=True to change it)' if before is not None else ''
+            raise ValueError(f'Value already has {name!r}{registered}: pick another method name for op {op.name!r}')
+    source = codegen.registered_op_source(op, method, cls_name, reflected)
+    filename = f'<micrograd_plus op {op.name!r}>'
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, 'exec'), globals())  # engine's own globals: the fast path reads _plain
+    cls: type[Value] = globals()[cls_name]
+    cls.rule = op
+    cls.__qualname__ = cls_name  # pickle finds it as micrograd_plus.engine.<cls_name>
+    for name in filter(None, (method, reflected)):
+        function = globals().pop(f'_method_{name}')
+        function.__name__ = function.__qualname__ = name
+        setattr(Value, name, function)
+    return cls

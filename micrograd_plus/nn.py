@@ -188,8 +188,8 @@ class Module:
         try:
             self.load_state_dict(state['parameters'])
         except ValueError as error:
-            raise ParameterFileError(f"{path} does not fit this model ({self!r}); it was saved from "
-                                     f"{state['model']}. {error}") from None
+            raise ParameterFileError(f"{path} does not fit this model ({saving.shortened(repr(self))}); it was "
+                                     f"saved from {saving.shortened(state['model'])}. {error}") from None
 
     # ------------------------------------------------------------ PyTorch
 

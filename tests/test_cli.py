@@ -182,3 +182,16 @@ def test_python_dash_m_runs_it(tmp_path):
     result = subprocess.run([sys.executable, '-m', 'micrograd_plus', *NEURON], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0 and 'df/dx1 = -1.5' in result.stdout and result.stderr == ''
+
+
+def test_a_non_ascii_variable_is_the_one_python_reads(capsys):
+    bold_x = '\N{MATHEMATICAL BOLD SMALL X}'  # Python reads this identifier as x (NFKC)
+    code, out, err = run(capsys, 'graph', f'{bold_x}*2', f'{bold_x}=1.5')
+    assert code == 0 and err == '' and 'f = 3.0' in out and 'df/dx = 2.0' in out
+
+
+@pytest.mark.parametrize('digits', [300, 5000])
+def test_a_huge_hex_literal_is_a_one_line_usage_error(capsys, digits):
+    code, out, err = run(capsys, 'graph', 'x * 0x' + 'f' * digits, 'x=1')
+    assert code == 2 and out == '' and ('too large for a float' in err or 'digits, more than' in err)
+    assert len(err.splitlines()) == 1

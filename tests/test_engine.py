@@ -560,3 +560,260 @@ def test_generated_backward_source_is_readable():
     import inspect
     source = inspect.getsource(type(Value(1.0) * Value(2.0))._backward)
     assert 'a.grad += g * y' in source and 'b.grad += g * x' in source
+
+
+# ---------------------------------------------------------------- modes per thread and per async task
+
+def test_a_trainer_and_an_evaluator_in_two_threads_do_not_disturb_each_other():
+    import threading
+    import time
+
+    from micrograd_plus import engine
+    stop = threading.Event()
+    wrong: list = []
+
+    def train():
+        x = Value(3.0)
+        while not stop.is_set():
+            y = (x * x + x).tanh()
+            x.grad = 0.0
+            y.backward()
+            expected = (1 - math.tanh(12.0) ** 2) * 7.0
+            if y._prev == () or not math.isclose(x.grad, expected, rel_tol=1e-12):
+                wrong.append(x.grad)
+
+    def evaluate():
+        v = Value(0.5)
+        while not stop.is_set():
+            with no_grad():
+                assert (v * 2)._prev == ()
+            with detect_anomaly(), no_grad():
+                (v + 1).exp()
+
+    threads = [threading.Thread(target=train), threading.Thread(target=evaluate)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2.0)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
+    assert engine.current_mode() == engine.ModeState() and engine._plain  # nothing left switched on
+
+
+def test_interleaved_modes_in_many_threads_leave_nothing_on():
+    import random
+    import threading
+
+    from micrograd_plus import engine
+
+    def toggle(seed):
+        rng = random.Random(seed)
+        for _ in range(300):
+            mode = rng.choice([no_grad, detect_anomaly, enable_grad])()
+            with mode:
+                if rng.random() < 0.5:
+                    with rng.choice([no_grad, detect_anomaly])():
+                        pass
+    threads = [threading.Thread(target=toggle, args=(k,)) for k in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert engine._modes_on == 0 and engine._plain
+    assert (Value(1.0) * 2)._prev != ()
+
+
+def test_one_mode_object_shared_by_threads_undoes_each_threads_own_switch():
+    import threading
+    shared = no_grad()
+    seen = []
+
+    def use():
+        for _ in range(200):
+            with shared:
+                seen.append((Value(1.0) * 2)._prev == ())
+            seen.append((Value(1.0) * 2)._prev != ())
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(seen) and len(seen) == 1600
+
+
+def test_a_mode_holds_in_its_async_task_only():
+    import asyncio
+
+    async def evaluator(started, done):
+        with no_grad():
+            started.set()
+            await done.wait()
+
+    async def trainer(started, done):
+        await started.wait()
+        result = Value(2.0) * 3  # the evaluator's no_grad() is on meanwhile, in its own task
+        done.set()
+        return result._prev
+
+    async def main():
+        started, done = asyncio.Event(), asyncio.Event()
+        _, prev = await asyncio.gather(evaluator(started, done), trainer(started, done))
+        return prev
+    assert len(asyncio.run(main())) == 2
+
+
+def test_a_hand_built_op_under_no_grad_records_nothing():
+    x = Value(2.0)
+    with no_grad():
+        y = cube(x)
+    assert y._prev == () and y.data == 8.0
+    y.backward()
+    assert x.grad == 0.0 and y.grad == 1.0
+
+
+# ---------------------------------------------------------------- zeros PyTorch selects rather than multiplies
+
+def test_relu_below_zero_passes_no_nan_from_upstream_like_pytorch():
+    x = Value(-2.0)
+    (x ** x.relu()).backward()  # d/dy of (-2) ** y is log(-2) * out = nan, and relu' = 0 selects it away
+    assert x.grad == 0.0
+    assert grad(x ** x.relu(), x) == 0.0
+    assert grad(grad(x ** x.relu(), x, create_graph=True), x) == 0.0
+
+
+def test_x_to_the_zero_passes_no_nan_from_upstream_like_pytorch():
+    for negative in (-3.0, -0.5):
+        x, y = Value(-2.0), Value(negative)
+        (y ** (x ** 0.0)).backward()  # d/dz y ** z = log(y) * out = nan, and d/dx x ** 0 = 0 selects it away
+        assert x.grad == 0.0
+        assert grad(y ** (x ** 0.0), x) == 0.0
+
+
+def test_abs_at_zero_multiplies_like_pytorch():
+    x = Value(0.0)
+    (abs(x) * math.nan).backward()
+    assert math.isnan(x.grad)  # PyTorch: grad * sgn(x) = nan * 0 = nan; abs selects nothing
+
+
+# ---------------------------------------------------------------- copies and pickles at any depth
+
+def test_a_graph_thousands_deep_deep_copies_and_pickles():
+    import copy
+    import pickle
+    x = Value(0.5, label='x')
+    y = x
+    for i in range(20_000):
+        y = (y * 1.0001 + 0.01) if i % 2 else (y ** 2).tanh()
+    for again in (copy.deepcopy(y), pickle.loads(pickle.dumps(y))):
+        assert again.data == y.data and again._op == y._op
+        again.backward()
+    y.backward()
+    assert [n.grad for n in topological_order(again) if n.label == 'x'] == [x.grad]
+
+
+def test_a_deep_copy_keeps_what_is_shared_shared():
+    import copy
+    a = Value(2.0, label='a')
+    b = a * a
+    c = b + a ** 3
+    c_copy, b_copy = copy.deepcopy([c, b])
+    assert c_copy._a is b_copy and b_copy._a is b_copy._b and c_copy._b._a is b_copy._a
+    assert b_copy._a is not a and c_copy._b._c == 3.0
+
+
+# ---------------------------------------------------------------- numerics at the edges
+
+def test_a_negative_base_to_a_fraction_is_nan_even_when_it_would_overflow():
+    assert math.isnan((Value(-10.0) ** 400.5).data) and math.isnan((Value(-10.0) ** Value(400.5)).data)
+    assert (Value(-10.0) ** 401).data == -math.inf and (Value(-10.0) ** 400).data == math.inf
+
+
+def test_divide_and_log_divide_the_upstream_grad_so_subnormals_do_not_overflow():
+    x, y = Value(1e-300), Value(1e-310)
+    (x / y * 1e-10).backward()
+    assert x.grad == pytest.approx(1e-10 / 1e-310)  # g * (1/y) would be 1e-10 * inf = inf
+    z = Value(1e-310)
+    (z.log() * 1e-10).backward()
+    assert z.grad == pytest.approx(1e-10 / 1e-310)
+
+
+# ---------------------------------------------------------------- numbers changed after the forward pass
+
+def test_detect_anomaly_catches_data_changed_after_the_graph_was_built():
+    x = Value(2.0)
+    y = (x * 3).tanh()
+    x.data = 5.0  # micrograd (and plain backward here) would silently mix 2.0 and 5.0
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r'no longer what its inputs give.*forward pass again'):
+        y.backward()
+    y = (x * 3).tanh()
+    with detect_anomaly():
+        y.backward()  # rebuilt: nothing to report
+
+
+# ---------------------------------------------------------------- gradcheck on hand-written derivatives
+
+def lecture_op(derivative):
+    """x**3 the lecture's way, with the given hand-written derivative in its _backward."""
+    def cube_op(x):
+        out = Value(x.data ** 3, (x,), 'cube')
+
+        def _backward():
+            x.grad += derivative(x.data) * out.grad
+        out._backward = _backward
+        return out
+    return cube_op
+
+
+def test_gradcheck_passes_a_right_hand_written_derivative():
+    right = lecture_op(lambda x: 3 * x ** 2)
+    report = gradcheck(lambda x, y: right(x) * y + x, 1.3, 0.7)
+    assert report and [row[0] for row in report.rows] == ['d/dx0', 'd/dx1']
+    assert report.rows[0][1] == pytest.approx(3 * 1.3 ** 2 * 0.7 + 1)
+
+
+def test_gradcheck_fails_a_wrong_hand_written_derivative_with_the_numbers():
+    wrong = lecture_op(lambda x: 2 * x ** 2)  # the student forgot the power rule's factor
+    report = gradcheck(lambda x: wrong(x).tanh(), 0.4)
+    assert not report and 'FAILED' in str(report) and '<-- mismatch' in str(report)
+    (name, analytic, numeric, error), = report.rows
+    assert analytic == pytest.approx(2 * 0.16 * (1 - math.tanh(0.064) ** 2))
+    assert numeric == pytest.approx(3 * 0.16 * (1 - math.tanh(0.064) ** 2), rel=1e-6) and error > 1
+
+
+def test_gradcheck_of_a_hand_written_op_changes_no_grad_and_not_what_explain_remembers():
+    from micrograd_plus import engine
+    w = Value(2.0)
+    o = (w * 3).tanh()
+    o.backward()
+    before = w.grad
+    gradcheck(lambda x: lecture_op(lambda t: 3 * t ** 2)(x) * w, 0.5)
+    assert w.grad == before and engine.LAST_BACKWARD.output is o
+
+
+def test_gradcheck_says_second_order_needs_the_op_in_the_table():
+    with pytest.raises(ValueError, match="'cube' was built by hand.*register_op"):
+        gradcheck(lambda x: lecture_op(lambda t: 3 * t ** 2)(x), 0.5, second_order=True)
+
+
+@pytest.mark.parametrize('settings, error, match', [
+    (dict(eps=0), ValueError, 'eps must be a positive step'),
+    (dict(eps=-1e-6), ValueError, 'eps must be a positive step'),
+    (dict(atol=-1), ValueError, 'atol must be >= 0'),
+    (dict(rtol=math.nan), TypeError, 'rtol must be a finite number'),
+])
+def test_gradcheck_refuses_settings_that_would_pass_everything_or_divide_by_zero(settings, error, match):
+    with pytest.raises(error, match=match):
+        gradcheck(lambda x: x * x, 1.0, **settings)
+
+
+def test_gradcheck_with_zero_tolerances_asks_for_exact_equality():
+    assert gradcheck(lambda x: x * 2, 1.0, eps=0.5, atol=0, rtol=0)  # central differences of a line are exact
+    assert not gradcheck(lambda x: x.exp(), 1.0, atol=0, rtol=0)
+
+
+@pytest.mark.parametrize('point, match', [((10 ** 400,), 'finite point'), ((), 'needs the point'),
+                                          (('a',), 'takes the point as numbers')])
+def test_gradcheck_says_what_point_it_needs(point, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        gradcheck(lambda *xs: xs[0] * 2, *point)

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from micrograd_plus import Value, engine
-from micrograd_plus.engine import dot
+from micrograd_plus.engine import dot, topological_order
 from micrograd_plus.teach.explain import Explainer, explain, format_number
 
 import catalogue
@@ -245,3 +245,62 @@ def test_hand_built_nodes_with_a_repeated_input_or_a_broken_backward():
     square._backward = broken
     assert 'its _backward failed: ZeroDivisionError: oops' in explain(a, root=square)
     assert (a.grad, square.grad) == (4.0, 1.0)
+
+
+# ---------------------------------------------------------------- beyond one neuron
+
+def lecture_mlp_loss():
+    """The lecture's MLP(3, [4, 4, 1]) over its four samples, after backward."""
+    from micrograd_plus.nn import MLP
+    model = MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh', rng=0)
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys))
+    loss.backward()
+    return model, loss
+
+
+def test_every_name_explain_prints_is_a_label_or_defined_in_its_output():
+    import re
+    model, loss = lecture_mlp_loss()
+    text = explain(model.parameters()[0])
+    labels = {node.label for node in topological_order(loss)}  # nn names its nodes too: layers.0.neurons.0.z
+    defined = set(re.findall(r'^where (v\d+) = ', text, flags=re.M))
+    for name in re.findall(r'\bv\d+\b', text):
+        assert name in defined, (name, text)
+    assert 'where L is v' in text and set(re.findall(r'layers[\w.]+', text)) <= labels
+
+
+def test_a_long_chain_rule_sum_is_grouped_and_still_adds_up_to_the_grad():
+    import re
+    x = Value(0.5, label='x')
+    uses = [(x * float(k)).tanh() for k in range(1, 31)]
+    for node in uses:
+        node._a.label = 'x*k'  # the same kind of node, once per 'sample'
+    extra = x * x
+    extra.label = 'square'
+    total = sum(uses, extra)
+    total.backward()
+    text = explain(x, total)
+    assert 'the sum of 32 chain-rule terms, one per use of x' in text
+    assert '30 uses by x*k, the 5 largest shown' in text and 'the other 25 add up to' in text
+    assert '2 uses by square' in text
+    total_line, = re.findall(r'^  = (-?[\d.e-]+)$', text, flags=re.M)
+    assert float(total_line) == pytest.approx(x.grad)
+
+
+def test_before_backward_the_advice_is_valid_python():
+    z = Value(2.0, label='z')
+    out = z * 2.0
+    assert 'call backward() on the output' in Explainer(out).backward(z)
+    out.label = 'out'
+    assert 'call out.backward() first' in Explainer(out).backward(z)
+
+
+def test_dotted_names_from_a_network_read_as_one_name():
+    b = Value(1.0, label='layers.0.neurons.0.b')
+    w = Value(2.0, label='layers.0.neurons.0.w.0')
+    z = b + w * 3.0
+    z.backward()
+    assert explain(w, z).splitlines()[1] == ('dL/d(layers.0.neurons.0.w.0) = dL/d(layers.0.neurons.0.w.0*3.0) * 3.0 '
+                                             '= 1.0 * 3.0 = 3.0')

@@ -379,7 +379,7 @@ def test_a_private_file_is_never_readable_by_others_while_it_is_saved(tmp_path, 
     real_fsync = os.fsync
 
     def spy(fd):
-        modes.extend(stat.S_IMODE(os.stat(p).st_mode) for p in tmp_path.glob('.private.json.*.tmp'))
+        modes.extend(stat.S_IMODE(os.stat(p).st_mode) for p in tmp_path.glob('.mgp-*.tmp'))
         return real_fsync(fd)
     monkeypatch.setattr(os, 'fsync', spy)
     MLP(2, [3, 1], rng=1).save(private)

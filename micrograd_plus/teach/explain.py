@@ -21,19 +21,32 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import engine, ops
 from ..engine import Value, topological_order
 
 MAX_NAME = 40        # longer expression names become v<index in topological order>
-MAX_TERMS = 8        # chain-rule sums longer than this are cut short in the text
+MAX_TERMS = 8        # chain-rule sums longer than this are grouped by what used the node
+SHOWN_PER_GROUP = 5  # the largest terms of a group that are written out
 
 ATOM, POWER, UNARY, PRODUCT, SUM, LOOSE = 5, 4, 3, 2, 1, 0   # binding strength, as in Python
 _BINARY = {'+': SUM, '-': SUM, '*': PRODUCT, '/': PRODUCT, '**': POWER}
 _IDENTIFIER = re.compile(r'[A-Za-z_]\w*')
+_MADE_UP = re.compile(r'\bv\d+\b')
+_DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.\w+)*')
 
 Text = tuple[str, float]   # an expression's text and how tightly it binds (a labelled formula: half a step less)
+
+
+class Term(NamedTuple):
+    """One term of a chain-rule sum: dL/d(consumer) * d consumer/d node."""
+    upstream_name: str   # dL/d(x1*w1)
+    local_text: str      # w1
+    upstream: float
+    local: float
+    product: float       # what the engine added (0 where the rule selects zero, even for an infinite upstream)
+    group: str           # what used the node: a label, or 'unlabelled dot nodes'
 
 
 def format_number(x: float, digits: int = 6) -> str:
@@ -56,7 +69,7 @@ def _label_binding(label: str) -> float:
     tighter than where it is used: 'x1*w1' + 'x2*w2' reads x1*w1 + x2*w2, but 'x1*w1 + x2*w2' + b reads
     (x1*w1 + x2*w2) + b, matching the two numbers shown beside it.
     """
-    if _IDENTIFIER.fullmatch(label):
+    if _DOTTED.fullmatch(label):  # x1, or nn's layers.0.neurons.3.z: one name
         return ATOM
     try:
         tree = ast.parse(label, mode='eval').body
@@ -97,8 +110,11 @@ def _expression(op: str, operands: list[Text], spaced: bool) -> Text:
         terms = [_wrap(operands[0], SUM)]
         terms += [_binary('*', w, x, spaced)[0] for w, x in zip(operands[1::2], operands[2::2])]
         return ' + '.join(terms), SUM
-    name = 'relu' if op == 'ReLU' else (op or 'op')
-    return f"{name}({', '.join(text for text, _ in operands)})", ATOM
+    return f"{_op_text(op)}({', '.join(text for text, _ in operands)})", ATOM
+
+
+def _op_text(op: str) -> str:
+    return 'relu' if op == 'ReLU' else (op or 'op')
 
 
 class Explainer:
@@ -117,6 +133,7 @@ class Explainer:
         self.order = everything
         self.index = {node: k for k, node in enumerate(self.order)}
         self._names: dict[Value, Text] = {}
+        self._made_up: dict[str, Value] = {}  # v12-style names of unlabelled nodes with long formulas
         for node in self.order:  # inputs come first, so their names are ready
             self._names[node] = self._name_of(node)
 
@@ -129,8 +146,30 @@ class Explainer:
             return _number(node.data)
         text, binding = _expression(node._op, [self._names[p] for p in node._prev], spaced=False)
         if len(text) > MAX_NAME:
-            return f'v{self.index[node]}', ATOM
+            made_up = f'v{self.index[node]}'
+            self._made_up[made_up] = node
+            return made_up, ATOM
         return text, binding
+
+    def defined(self, text: str) -> str:
+        """``text`` and a line for each made-up name in it (v12): its formula, in names that are in turn
+        defined by their numbers, so that no name is left undefined."""
+        lines = [text]
+        first = self._made_up_in(text)
+        for name in first:
+            node = self._made_up[name]
+            formula = _expression(node._op, [self._names[p] for p in node._prev], spaced=False)[0]
+            lines.append(f'where {name} = {formula} = {format_number(node.data)}')
+        mentioned = set(first)
+        for name in self._made_up_in('\n'.join(lines[1:])):
+            if name not in mentioned:
+                lines.append(f'where {name} = {format_number(self._made_up[name].data)}')
+        if len(lines) > 1:
+            lines.append('(v<n>: the n-th node of the graph, which has no label; set its .label to name it)')
+        return '\n'.join(lines)
+
+    def _made_up_in(self, text: str) -> list[str]:
+        return sorted({name for name in _MADE_UP.findall(text) if name in self._made_up}, key=lambda n: int(n[1:]))
 
     def name(self, node: Value) -> str:
         return self._names[node][0]
@@ -138,7 +177,7 @@ class Explainer:
     def d(self, node: Value) -> str:
         """dL/dx1 or dL/d(x1*w1): the partial derivative of the output with respect to ``node``."""
         text = self._names[node][0]
-        return f'dL/d{text}' if _IDENTIFIER.fullmatch(text) else f'dL/d({text})'
+        return f'dL/d{text}' if _IDENTIFIER.fullmatch(text) and text not in self._made_up else f'dL/d({text})'
 
     # ------------------------------------------------------------ forward
 
@@ -161,46 +200,85 @@ class Explainer:
         return self.root.grad != 0.0
 
     def backward(self, node: Value) -> str:
-        """``dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5``: the chain-rule sum over the node's consumers."""
+        """``dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5``: the chain-rule sum over the node's consumers.
+
+        A sum of more than MAX_TERMS terms is grouped by what used the node (the same layer node in every
+        sample of a batch is one group), each group showing its largest terms and what the rest add up to.
+        """
         if not self.backward_has_run():
-            root = self.name(self.root)
-            return (f'backward() has not run yet ({root}.grad is 0), so there are no gradients to explain: '
-                    f'call {root}.backward() first')
+            return (f'backward() has not run yet ({self.root_grad()} is 0), so there are no gradients to explain: '
+                    f'call {self.root_backward_call()} first')
         if node is self.root:
             return f'{self.d(node)} = {format_number(node.grad)}  (backward() starts here: dL/dL = 1)'
         # the engine adds the terms in reverse topological order; so do we, to get the same float
         terms = [self._term(consumer, position) for consumer, position in reversed(self.consumers[node])]
         total = 0.0
-        for _, _, upstream, local in terms:
-            total += upstream * local
-        shown = terms[:MAX_TERMS]
-        more = f' + ... ({len(terms) - MAX_TERMS} more terms)' if len(terms) > MAX_TERMS else ''
-        symbols = ' + '.join(f'{consumer} * {local}' for consumer, local, _, _ in shown) + more
-        numbers = ' + '.join(f'{format_number(u)} * {format_number(v)}' for _, _, u, v in shown) + more
-        lines = [f'{self.d(node)} = {symbols} = {numbers}']
-        if len(terms) > 1:
-            products = ' + '.join(format_number(u * v) for _, _, u, v in shown) + more
-            indent = ' ' * len(self.d(node))
-            lines = [f'{self.d(node)} = {symbols}', f'{indent} = {numbers}', f'{indent} = {products}']
-        lines[-1] += f' = {format_number(node.grad)}' if len(terms) == 1 else ''
-        if len(terms) > 1:
-            lines.append(f'{indent} = {format_number(node.grad)}')
+        for term in terms:
+            total += term.product
+        lines = self._sum(node, terms) if len(terms) <= MAX_TERMS else self._grouped_sum(node, terms)
         if not math.isclose(total, node.grad, rel_tol=1e-9, abs_tol=1e-12) and not (
                 math.isnan(total) and math.isnan(node.grad)):
-            lines.append(f'note: {self.name(node)}.grad reads {format_number(node.grad)}, not the sum '
-                         f'{format_number(total)}: a leaf\'s grad adds up over backward() calls until you '
-                         'zero it (or the grad was changed by hand)')
+            name = self.name(node)
+            whose = f'{name}.grad' if name.isidentifier() and name not in self._made_up else 'its grad'
+            lines.append(f'note: {whose} reads {format_number(node.grad)}, not the sum {format_number(total)}: a '
+                         "leaf's grad adds up over backward() calls until you zero it (or it was changed by hand)")
         return '\n'.join(lines)
 
-    def _term(self, consumer: Value, position: int) -> tuple[str, str, float, float]:
-        """One chain-rule term: (dL/d(consumer), d consumer/d input as text, their numbers)."""
+    def _sum(self, node: Value, terms: list[Term]) -> list[str]:
+        """The chain rule written out: symbols, numbers, products, total."""
+        symbols = ' + '.join(f'{term.upstream_name} * {term.local_text}' for term in terms)
+        numbers = ' + '.join(f'{format_number(term.upstream)} * {format_number(term.local)}' for term in terms)
+        if len(terms) == 1:
+            return [f'{self.d(node)} = {symbols} = {numbers} = {format_number(node.grad)}']
+        indent = ' ' * len(self.d(node))
+        products = ' + '.join(format_number(term.product) for term in terms)
+        return [f'{self.d(node)} = {symbols}', f'{indent} = {numbers}', f'{indent} = {products}',
+                f'{indent} = {format_number(node.grad)}']
+
+    def _grouped_sum(self, node: Value, terms: list[Term]) -> list[str]:
+        groups: dict[str, list[Term]] = {}
+        for term in terms:
+            groups.setdefault(term.group, []).append(term)
+        lines = [f'{self.d(node)} = the sum of {len(terms)} chain-rule terms, one per use of {self.name(node)}:']
+        for group, members in groups.items():
+            shown = sorted(members, key=lambda term: -abs(term.product) if term.product == term.product else 0)
+            shown = shown if len(shown) <= SHOWN_PER_GROUP + 1 else shown[:SHOWN_PER_GROUP]
+            rest = [term for term in members if term not in shown]
+            largest = f', the {len(shown)} largest shown' if rest else ''
+            lines.append(f'  {len(members)} use{"s" if len(members) > 1 else ""} by {group}{largest}:')
+            for term in shown:
+                lines.append(f'    {term.upstream_name} * {term.local_text} = {format_number(term.upstream)} * '
+                             f'{format_number(term.local)} = {format_number(term.product)}')
+            if rest:
+                rest_total = 0.0
+                for term in rest:
+                    rest_total += term.product
+                lines.append(f'    the other {len(rest)} add up to {format_number(rest_total)}')
+        lines.append(f'  = {format_number(node.grad)}')
+        return lines
+
+    def root_grad(self) -> str:
+        name = self.name(self.root)
+        return f'{name}.grad' if name.isidentifier() else "the output's grad"
+
+    def root_backward_call(self) -> str:
+        """How to run backward on the root, as Python (a label like 'x*2' or 'layers.0.y' is not a name)."""
+        name = self.name(self.root)
+        return f'{name}.backward()' if name.isidentifier() and not _MADE_UP.fullmatch(name) else \
+            'backward() on the output (for an output named loss: loss.backward())'
+
+    def _term(self, consumer: Value, position: int) -> Term:
+        """One chain-rule term: dL/d(consumer) times d consumer / d input, as text and as numbers."""
+        group = consumer.label or f'unlabelled {_op_text(consumer._op)} nodes'
         if engine.is_hand_built(consumer):  # built as Value(data, children, op): its own _backward is the rule
             local, how = _hand_written_term(consumer, position)
-            return self.d(consumer), f'{format_number(local)} ({how})', consumer.grad, local
+            return Term(self.d(consumer), f'{format_number(local)} ({how})', consumer.grad, local,
+                        consumer.grad * local, group)
         local = consumer.local_grads()[position]
         if local is None:  # the rule selects zero: the engine passes nothing on, not 0 * upstream
-            return self.d(consumer), '0', 0.0, 0.0
-        return self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local)
+            return Term(self.d(consumer), '0', consumer.grad, 0.0, 0.0, group)
+        return Term(self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local),
+                    consumer.grad * float(local), group)
 
     def _local_text(self, consumer: Value, position: int) -> str:
         """The table's rule for d consumer / d input, with the graph's names put in."""
@@ -319,8 +397,9 @@ def explain(node: Value, root: Value | None = None) -> str:
             raise ValueError(f'the last backward() ran over {size}, more than the lecture-sized graphs it remembers '
                              'for explain(): call explain(node, root=output) with the output you called backward() on')
         if last is None:  # no backward has run: the forward pass is all there is
-            return (f'{Explainer(node).forward(node)}\nbackward() has not run yet, so there is no gradient '
-                    'to explain: call backward() on the output first')
+            explainer = Explainer(node)
+            return explainer.defined(f'{explainer.forward(node)}\nbackward() has not run yet, so there is no '
+                                     'gradient to explain: call backward() on the output first')
         root = last
     explainer = Explainer(root)
     if node not in explainer.index:
@@ -331,4 +410,4 @@ def explain(node: Value, root: Value | None = None) -> str:
     if explainer.backward_has_run() and node is not root:
         started = ', the output backward() started from' if root is last else ''
         lines.append(f'where L is {explainer.name(root)}{started}')
-    return '\n'.join(lines)
+    return explainer.defined('\n'.join(lines))

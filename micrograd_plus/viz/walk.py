@@ -18,8 +18,9 @@ def node_id(node: Any) -> str:
 
 
 def op_id(node: Any) -> str:
-    """The name of the small op node drawn in front of a Value's record (micrograd's ``str(id(n)) + n._op``)."""
-    return str(id(node)) + str(node._op)
+    """The name of the small op node drawn in front of a Value's record: micrograd's ``str(id(n)) + n._op``,
+    with any ':' made '_' (in an edge, Graphviz reads 'name:port', which would invent a node)."""
+    return str(id(node)) + str(node._op).replace(':', '_')
 
 
 def trace(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:

@@ -1,0 +1,285 @@
+"""Rendering: SVG and PNG with graphviz-pure alone, a system `dot` for the rest, the notebook display, errors."""
+import os
+import pathlib
+import re
+import stat
+import struct
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import xml.etree.ElementTree as ET
+
+import graphviz
+import pytest
+
+from micrograd_plus.nn import MLP
+from micrograd_plus.viz import Digraph, NoRendererError, available_renderer, draw_dot, render, to_svg
+from micrograd_plus.viz.render import PURE_FORMATS, RenderError, find_graphviz_pure
+
+import catalogue
+
+SVG = '{http://www.w3.org/2000/svg}'
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+
+def lecture_neuron():
+    """The lecture neuron after backward: (o, its nodes by name)."""
+    nodes = catalogue.lecture_neuron()
+    nodes['o'].backward()
+    return nodes['o'], nodes
+
+
+def png_size(picture):
+    """(width, height) in pixels from a PNG's header chunk, after checking the signature."""
+    assert picture[:8] == PNG_SIGNATURE and picture[12:16] == b'IHDR'
+    return struct.unpack('>II', picture[16:24])
+
+
+def svg_size(svg):
+    """(width, height) in points of an SVG drawing."""
+    root = ET.fromstring(svg[svg.index('<svg'):])
+    return tuple(float(root.get(side).removesuffix('pt')) for side in ('width', 'height'))
+
+
+def files_in(folder):
+    return sorted(path.name for path in folder.iterdir())
+
+
+@pytest.fixture
+def empty_path(tmp_path, monkeypatch):
+    """A PATH with nothing on it: no Graphviz (this machine has none either, but be sure), no graphviz-pure.
+
+    graphviz-pure is still found, next to this Python: that is how a venv used without activating it runs.
+    """
+    empty = tmp_path / 'empty-bin'
+    empty.mkdir()
+    monkeypatch.setenv('PATH', str(empty))
+    monkeypatch.delenv(render.PREFERENCE, raising=False)
+
+
+@pytest.fixture
+def out(tmp_path):
+    """A folder for pictures, holding nothing else."""
+    folder = tmp_path / 'out'
+    folder.mkdir()
+    return folder
+
+
+# ---------------------------------------------------------------- graphviz-pure alone
+
+def test_graphviz_pure_is_found_next_to_python_with_nothing_on_path(empty_path):
+    found = find_graphviz_pure()
+    beside_python = {os.path.dirname(sys.executable), sysconfig.get_path('scripts')}
+    assert found is not None and os.path.dirname(found) in beside_python
+    assert available_renderer() == available_renderer('png') == 'graphviz-pure'
+
+
+def test_pipe_makes_svg_with_records_and_stable_names(empty_path):
+    o, v = lecture_neuron()
+    svg = draw_dot(o).pipe(format='svg').decode()
+    root = ET.fromstring(svg[svg.index('<svg'):])
+    groups = root.findall(f'.//{SVG}g[@class="node"]')
+    titles = {g.find(f'{SVG}title').text for g in groups}
+    assert len(groups) == 15                                                  # 10 values + 5 ops
+    assert {str(id(o)), f'{id(o)}tanh', str(id(v["x1w1"])) + '*'} <= titles   # the stable names
+    texts = [t.text for t in root.iter(f'{SVG}text')]
+    assert texts[texts.index('o'):texts.index('o') + 3] == ['o', 'data 0.7071', 'grad 1.0000']  # one record
+    assert 'grad &#45;1.5000' in svg
+
+
+def test_pipe_makes_png_the_size_of_the_svg_at_96_dpi(empty_path):
+    o, _ = lecture_neuron()
+    width, height = png_size(draw_dot(o).pipe(format='png'))
+    points = svg_size(to_svg(o))
+    assert abs(width - points[0] * 96 / 72) <= 2 and abs(height - points[1] * 96 / 72) <= 2
+    assert width > 1000 and 150 < height < width / 4                         # the lecture's long, flat picture
+
+
+def test_render_writes_svg_and_png_files_with_graphviz_names(empty_path, out):
+    o, _ = lecture_neuron()
+    written = draw_dot(o).render(out / 'neuron', cleanup=True)
+    assert written == str(out / 'neuron.svg') and files_in(out) == ['neuron.svg']   # cleanup removed the source
+    assert ET.parse(written).getroot().tag == f'{SVG}svg'
+
+    written = draw_dot(o).render(out / 'neuron', format='png')
+    assert written == str(out / 'neuron.png') and files_in(out) == ['neuron', 'neuron.png', 'neuron.svg']
+    assert (out / 'neuron').read_text() == draw_dot(o).source                 # the source stays without cleanup
+    png_size((out / 'neuron.png').read_bytes())
+
+    written = draw_dot(o).render(outfile=out / 'other.png')                   # the format from the suffix
+    assert written == str(out / 'other.png') and (out / 'other.gv').exists()
+    png_size((out / 'other.png').read_bytes())
+    with pytest.raises(graphviz.FileExistsError):
+        draw_dot(o).render(outfile=out / 'other.png', raise_if_result_exists=True)
+
+
+def test_clusters_render(empty_path):
+    model = MLP(2, [2, 1], rng=1)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    svg = to_svg(loss, color_by='role', parameters=model.parameters())
+    root = ET.fromstring(svg[svg.index('<svg'):])
+    titles = [t.text for g in root.iter(f'{SVG}g') if g.get('class') == 'cluster' for t in g.iter(f'{SVG}title')]
+    assert sorted(titles) == ['cluster_layers.0', 'cluster_layers.0.neurons.0', 'cluster_layers.0.neurons.1',
+                              'cluster_layers.1', 'cluster_layers.1.neurons.0']
+    assert 'layer 0' in svg and 'neuron 1' in svg
+
+
+def test_the_notebook_display_is_svg(empty_path):
+    o, _ = lecture_neuron()
+    g = draw_dot(o)
+    bundle = g._repr_mimebundle_()
+    assert list(bundle) == ['image/svg+xml']
+    assert bundle['image/svg+xml'].startswith('<?xml') and '</svg>' in bundle['image/svg+xml']
+    assert g._repr_image_svg_xml() == g._repr_svg_() == bundle['image/svg+xml']
+    png_size(g._repr_mimebundle_(include=['image/png'])['image/png'])       # graphviz.set_jupyter_format('png')
+
+
+def test_view_renders_then_opens_the_picture(empty_path, out, monkeypatch):
+    opened = []
+    monkeypatch.setattr(graphviz, 'view', lambda path, quiet=False: opened.append((os.fspath(path), quiet)))
+    o, _ = lecture_neuron()
+    written = draw_dot(o).view(out / 'neuron', cleanup=True)
+    assert opened == [(written, False)] and files_in(out) == ['neuron.svg']
+
+
+def test_the_format_list_matches_the_installed_program():
+    done = subprocess.run([find_graphviz_pure(), '-Tnot-a-format'], input=b'digraph {}', capture_output=True,
+                          check=False)
+    listed = re.search(r'Use one of: (.*)', done.stderr.decode()).group(1).split()
+    assert done.returncode != 0 and set(listed) == PURE_FORMATS
+
+
+# ---------------------------------------------------------------- errors
+
+def test_a_format_no_renderer_makes_says_what_can_be_made_and_leaves_no_files(empty_path, out):
+    o, _ = lecture_neuron()
+    with pytest.raises(NoRendererError) as caught:
+        draw_dot(o).render(out / 'neuron', format='pdf')
+    message = str(caught.value)
+    assert "format 'pdf'" in message and 'svg, png and jpeg' in message and 'https://graphviz.org/download/' in message
+    with pytest.raises(NoRendererError, match="format 'pdf'"):
+        draw_dot(o).render(outfile=out / 'neuron.pdf')
+    with pytest.raises(NoRendererError, match="format 'pdf'"):
+        draw_dot(o).pipe(format='pdf')
+    assert files_in(out) == []
+    with pytest.raises(ValueError, match="unknown format: 'nonsense'"):         # as graphviz says it
+        draw_dot(o).pipe(format='nonsense')
+
+
+def test_a_source_the_renderer_refuses_is_one_readable_message_and_no_files(empty_path, out):
+    g = Digraph()
+    g.body.append('\ta -> {\n')  # an unclosed brace
+    with pytest.raises(RenderError) as caught:
+        g.pipe(format='svg')
+    message = str(caught.value)
+    assert message.startswith('graphviz-pure could not render this graph (exit status 1): ')
+    assert 'syntax error' in message and 'print(graph.source)' in message and '\n' not in message
+    assert isinstance(caught.value, graphviz.CalledProcessError)   # code written for graphviz still catches it
+    with pytest.raises(RenderError):
+        g.render(out / 'broken', format='png')
+    assert files_in(out) == []
+
+
+def test_renderer_warnings_go_to_stderr_unless_quiet(empty_path, capsys):
+    g = Digraph()
+    g.node('a', color='not-a-colour')
+    assert b'</svg>' in g.pipe(format='svg')
+    assert 'not-a-colour is not a known color' in capsys.readouterr().err
+    g.pipe(format='svg', quiet=True)
+    assert capsys.readouterr().err == ''
+
+
+def test_nothing_to_render_with_says_what_to_install(empty_path, monkeypatch):
+    monkeypatch.setattr(render, 'find_graphviz_pure', lambda: None)  # as on a platform without its wheel
+    assert available_renderer() is None
+    o, _ = lecture_neuron()
+    with pytest.raises(NoRendererError) as caught:
+        draw_dot(o)._repr_mimebundle_()
+    message = str(caught.value)
+    assert "pip install 'graphviz-pure" in message and 'https://graphviz.org/download/' in message
+    assert isinstance(caught.value, graphviz.ExecutableNotFound)  # code written for graphviz still catches it
+
+
+def child_processes():
+    """Pids whose parent is this process, zombies included (Linux's /proc)."""
+    children = []
+    for stat_file in os.listdir('/proc'):
+        if stat_file.isdigit():
+            try:
+                fields = pathlib.Path(f'/proc/{stat_file}/stat').read_text().rsplit(')', 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            if int(fields[1]) == os.getpid():
+                children.append(int(stat_file))
+    return children
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc')
+def test_no_renderer_process_outlives_a_render_even_an_interrupted_one(empty_path, monkeypatch):
+    o, _ = lecture_neuron()
+    draw_dot(o).pipe(format='png')
+    with pytest.raises(RenderError):
+        Digraph(body=['\t{\n']).pipe(format='svg')
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C in a notebook while the program runs
+    monkeypatch.setattr(subprocess.Popen, 'communicate', interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        draw_dot(o).pipe(format='svg')
+    assert child_processes() == []
+
+
+# ---------------------------------------------------------------- a system dot beside it
+
+FAKE_DOT = '''\
+    #!{python}
+    """A stand-in for Graphviz's dot: logs its arguments and input, answers with a marked SVG."""
+    import os, sys
+    source = sys.stdin.read()
+    args = ' '.join(sys.argv[1:])
+    sys.stdout.write('<svg xmlns="http://www.w3.org/2000/svg"><!-- fake dot {{}} --></svg>'.format(args))
+    open(os.environ['FAKE_DOT_LOG'], 'a').write(source)
+'''
+
+
+@pytest.fixture
+def fake_dot(tmp_path, monkeypatch):
+    """A `dot` on PATH that logs what it was given; yields the log file."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    fake = bin_dir / 'dot'
+    fake.write_text(textwrap.dedent(FAKE_DOT).format(python=sys.executable))
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    log = tmp_path / 'dot.log'
+    monkeypatch.setenv('PATH', str(bin_dir))
+    monkeypatch.setenv('FAKE_DOT_LOG', str(log))
+    monkeypatch.delenv(render.PREFERENCE, raising=False)
+    return log
+
+
+def test_a_system_dot_makes_what_graphviz_pure_cannot(fake_dot, out):
+    o, _ = lecture_neuron()
+    assert available_renderer('pdf') == 'dot'
+    assert 'fake dot -Kdot -Tpdf' in draw_dot(o).pipe(format='pdf').decode()
+    assert '{ o | data 0.7071 | grad 1.0000 }' in fake_dot.read_text()       # the source went in on stdin
+    written = draw_dot(o).render(out / 'neuron', format='pdf', cleanup=True)
+    assert 'fake dot' in pathlib.Path(written).read_text() and files_in(out) == ['neuron.pdf']
+
+
+def test_graphviz_pure_wins_for_the_formats_both_make(fake_dot):
+    o, _ = lecture_neuron()
+    assert available_renderer() == available_renderer('png') == 'graphviz-pure'
+    assert 'fake dot' not in to_svg(o) and not fake_dot.exists()              # dot was never run
+    png_size(draw_dot(o).pipe(format='png'))
+
+
+def test_the_environment_can_prefer_the_system_dot(fake_dot, monkeypatch):
+    o, _ = lecture_neuron()
+    monkeypatch.setenv(render.PREFERENCE, 'dot')
+    assert available_renderer() == 'dot'
+    assert 'fake dot -Kdot -Tsvg' in draw_dot(o)._repr_mimebundle_()['image/svg+xml']
+    monkeypatch.setenv(render.PREFERENCE, 'Dot ')
+    with pytest.raises(ValueError, match=r"MICROGRAD_PLUS_RENDERER='Dot ': set it to 'dot'"):
+        draw_dot(o).pipe()
