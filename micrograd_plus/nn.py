@@ -427,7 +427,13 @@ class _Activation(Module):
     def __call__(self, x: Any) -> list[Value]:
         activate = _ACTIVATE[self.activation]
         assert activate is not None
-        return self._labelled('y', [activate(v) for v in _as_values(x)])
+        x = _as_inputs(x)
+        out = []
+        for v, label in zip(x, self._node_labels('y', len(x))):  # one loop: this runs per sample and layer
+            y = activate(v if isinstance(v, Value) else Value(v))
+            y.label = label
+            out.append(y)
+        return out
 
     def _torch_layers(self, torch: Any) -> list[Any]:
         return [getattr(torch.nn, _TORCH_ACTIVATION[self.activation])()]
