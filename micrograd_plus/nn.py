@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import numbers
 import os
 import pathlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -510,7 +511,8 @@ class Dropout(Module):
     The masks come from ``rng`` (an int seed, a ``random.Random``, or None for the global ``random``)."""
 
     def __init__(self, p: float = 0.5, rng: Seed = None) -> None:
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+        given: Any = p  # typed float, but an int or a numpy scalar is as good
+        if isinstance(given, bool) or not isinstance(given, numbers.Real) or not 0 <= float(given) < 1:
             raise ValueError(f'Dropout(p): p is the probability of zeroing an input and must be in [0, 1), '
                              f'got {p!r}')
         self.p = float(p)

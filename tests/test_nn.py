@@ -686,6 +686,11 @@ def test_dropout_zeroes_and_scales_exactly_as_torch_in_training_mode(p):
     assert abs(kept - n * (1 - p)) < 5 * math.sqrt(n * p * (1 - p))  # binomial: within 5 sigma
 
 
+def test_dropout_takes_any_real_p_such_as_a_numpy_float32():
+    np = pytest.importorskip('numpy')
+    assert Dropout(np.float32(0.25)).p == 0.25 and isinstance(Dropout(np.float32(0.25)).p, float)
+
+
 def test_dropout_is_the_identity_in_eval_mode_and_reproducible_from_its_seed():
     xs = [float(i) for i in range(1, 51)]
     assert datas([Dropout(0.5, rng=4)(xs)]) == datas([Dropout(0.5, rng=4)(xs)])
