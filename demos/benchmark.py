@@ -22,9 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 import micrograd_plus
-from micrograd_plus import Value, grad
+from micrograd_plus import Value, dot, grad
 from micrograd_plus.data import make_moons
-from micrograd_plus.nn import MLP
+from micrograd_plus.nn import MLP, Linear, Neuron, ReLU, Sequential
 
 try:
     import micrograd.engine
@@ -115,6 +115,8 @@ def training_step(engine: dict, model: Any, X: list, y: list) -> float:
     V = engine['value']
     inputs = [[V(a), V(b)] for a, b in X]
     scores = [model(x) for x in inputs]
+    if isinstance(scores[0], list):  # a Sequential returns a list of one output
+        scores = [s[0] for s in scores]
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
     reg_loss = 1e-4 * sum(p * p for p in model.parameters())
@@ -130,6 +132,61 @@ def workload_training(engine: dict) -> float:
     model = engine['mlp'](random.Random(1337))
     training_step(engine, model, X, y)  # warm-up
     return median_seconds(lambda: training_step(engine, model, X, y), 3 if QUICK else 7)
+
+
+def paired_medians(runs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median seconds of each run, measured in turns (a, b, a, b, ...) so that a slow spell of a shared
+    machine falls on all of them alike: for differences of a few percent."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def equal_sequential(rng: random.Random) -> Sequential:
+    """MLP(2, [16, 16, 1]) written as layers: the same weights from the same generator."""
+    return Sequential(Linear(2, 16, rng=rng), ReLU(), Linear(16, 16, rng=rng), ReLU(), Linear(16, 1, rng=rng))
+
+
+ACTIVATE = {'relu': Value.relu, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid, 'linear': None}
+
+
+def unnamed_neuron_call(self: Neuron, x: Any) -> Value:
+    """Neuron.__call__ without the two labels it puts on its nodes: what naming nodes costs is the difference
+    (workload_layers checks that both compute the same step)."""
+    if isinstance(x, (Value, int, float)):
+        x = [x]
+    w, b = self.w, self.b
+    if len(x) != len(w):
+        raise ValueError(f'{self!r} takes {len(w)} inputs, got {len(x)}')
+    z = dot(w, x, 0.0 if b is None else b)
+    activate = ACTIVATE[self.activation]
+    return z if activate is None else activate(z)
+
+
+def workload_layers() -> dict[str, float]:
+    """Workload 1 for MLP, the equal Sequential, and MLP with nodes left unnamed, measured in turns."""
+    X, y = make_moons(100, noise=0.1, seed=1)
+    engine = engines()['micrograd_plus']
+    mlp, seq = MLP(2, [16, 16, 1], rng=random.Random(1337)), equal_sequential(random.Random(1337))
+    unnamed = MLP(2, [16, 16, 1], rng=random.Random(1337))
+    named_call = Neuron.__call__
+
+    def step_unnamed() -> float:
+        Neuron.__call__ = unnamed_neuron_call  # type: ignore[method-assign]
+        try:
+            return training_step(engine, unnamed, X, y)
+        finally:
+            Neuron.__call__ = named_call  # type: ignore[method-assign]
+    first = [training_step(engine, mlp, X, y), training_step(engine, seq, X, y), step_unnamed()]  # warm-up
+    assert first[0] == first[1] == first[2], 'MLP, Sequential and unnamed MLP must compute the same step'
+    return paired_medians({'MLP': lambda: training_step(engine, mlp, X, y),
+                           'Sequential': lambda: training_step(engine, seq, X, y),
+                           'MLP, nodes unnamed': step_unnamed}, 5 if QUICK else 25)
 
 
 def workload_sum_of_products(engine: dict, n: int = 20_000) -> float:
@@ -316,6 +373,12 @@ def main() -> None:
     print('(Nx): how many times longer than micrograd_plus took, in the same process and run.')
     if any(mark for _, mark in sums.values()):
         print('†: fails with RecursionError at the default recursion limit; timed with the limit raised.')
+    layers = workload_layers()
+    mlp, seq, unnamed = layers['MLP'], layers['Sequential'], layers['MLP, nodes unnamed']
+    print(f'- Workload 1 as layers, Sequential(Linear(2, 16), ReLU(), Linear(16, 16), ReLU(), Linear(16, 1)): '
+          f'{fmt_time(seq)} per step against the MLP\'s {fmt_time(mlp)} ({seq / mlp - 1:+.1%}), measured in turns.')
+    print(f'- Naming every node a layer makes (layers.1.neurons.3.z, ...): the MLP step takes {fmt_time(mlp)} with '
+          f'names and {fmt_time(unnamed)} without ({mlp / unnamed - 1:+.1%}).')
     ours_chain = chain[names[0]][0]
     no_gc = chain_without_gc()
     first, last, between = memory_over_training(20 if QUICK else 100)

@@ -6,7 +6,7 @@ load graphviz the first time one of them is used.
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import data, losses, nn, optim
+from . import data, losses, nn, optim, training
 from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
 from .engine import AnomalyError, Value, dot, register_op, topological_order
 from .ops import Op
@@ -26,7 +26,7 @@ _VIZ = ('draw_dot', 'trace', 'to_svg', 'text_view', 'viz')
 
 __all__ = ['Value', 'AnomalyError', 'dot', 'topological_order', 'register_op', 'Op', 'grad', 'gradcheck',
            'central_difference', 'no_grad', 'enable_grad', 'detect_anomaly', 'explain', 'stepper', 'nn', 'losses',
-           'optim', 'data', *_VIZ]
+           'optim', 'data', 'training', *_VIZ]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""Toy datasets for classification demos, in pure Python (no numpy, no scikit-learn).
+"""Toy datasets for classification demos, in pure Python (no numpy, no scikit-learn), and mini-batches.
 
 Every maker returns ``(X, y)``: ``X`` a list of ``[x0, x1]`` float pairs, ``y`` a list of int class
 labels ``0, 1, ...``. ``seed`` makes them reproducible: an int seeds a private generator, a
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -155,3 +155,30 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_fraction: float = 
         random_source(seed).shuffle(order)
     train, test = order[n_test:], order[:n_test]
     return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
+
+
+def batches(X: Sequence[Any], y: Sequence[Any], batch_size: int, shuffle: bool = True, seed: Seed = None,
+            drop_last: bool = False) -> Iterator[tuple[list[Any], list[Any]]]:
+    """One epoch of mini-batches ``(X_batch, y_batch)``: every sample once, in batches of ``batch_size``
+    (the last one smaller when ``batch_size`` does not divide the count, or left out with ``drop_last``).
+
+    ``shuffle`` draws a new order from ``seed``: an int gives the same order on every call, so pass
+    ``seed=epoch``, or a ``random.Random`` made once before the loop, for a new reproducible order each
+    epoch; None draws from the global ``random``. The arguments are checked at the call, not at the first batch.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f'batch_size must be an int >= 1, got {batch_size!r}')
+    if len(X) != len(y):
+        raise ValueError(f'X and y must have the same length, got {len(X)} samples and {len(y)} targets')
+    if not len(X):
+        raise ValueError('batches() got no samples')
+    order = list(range(len(X)))
+    if shuffle:
+        random_source(seed).shuffle(order)
+    end = len(order) - len(order) % batch_size if drop_last else len(order)
+
+    def epoch() -> Iterator[tuple[list[Any], list[Any]]]:
+        for start in range(0, end, batch_size):
+            chosen = order[start:start + batch_size]
+            yield [X[i] for i in chosen], [y[i] for i in chosen]
+    return epoch()

@@ -124,6 +124,16 @@ def l2_penalty(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:
     return alpha * dot(parameters, parameters)
 
 
+def l1_penalty(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:
+    """alpha * sum(|p|), the lasso's regularisation. Its gradient alpha * sign(p) has the same size however
+    small p is, so it drives weights to exactly zero (sparse models) where L2's 2 alpha p only shrinks them.
+    At p = 0 the gradient is 0, as PyTorch's abs."""
+    magnitudes = [abs(p) for p in parameters]
+    if not magnitudes:
+        return Value(0.0)
+    return alpha * sum(magnitudes[1:], magnitudes[0])
+
+
 def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     """Fraction of predictions equal to their targets (plain numbers: use it on labels, not Values)."""
     if len(predictions) != len(targets) or not predictions:

@@ -52,12 +52,20 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """p -= lr * v, with v = momentum * v + (grad + weight_decay * p) (v = that gradient on the first step)."""
+    """p -= lr * v, with v = momentum * v + (grad + weight_decay * p) (v = that gradient on the first step).
 
-    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
+    ``nesterov=True`` (Sutskever et al.'s form, as PyTorch): the step looks ahead along the velocity,
+    p -= lr * (g + momentum * v) with g the gradient (plus weight decay) and v updated as above.
+    """
+
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False) -> None:
         super().__init__(params)
         _check_non_negative('SGD', lr=lr, momentum=momentum, weight_decay=weight_decay)
-        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
+        if nesterov and not momentum > 0:
+            raise ValueError('SGD: nesterov=True looks ahead along the momentum and needs momentum > 0, '
+                             f'got momentum={momentum!r}')
+        self.lr, self.momentum, self.weight_decay, self.nesterov = lr, momentum, weight_decay, nesterov
         self.velocity: list[float] | None = None  # created on the first step, as in PyTorch
 
     def step(self) -> None:
@@ -68,7 +76,8 @@ class SGD(Optimizer):
                 self.velocity = gradients
             else:
                 self.velocity = [momentum * v + g for v, g in zip(self.velocity, gradients)]
-            gradients = self.velocity
+            velocity = self.velocity
+            gradients = [g + momentum * v for g, v in zip(gradients, velocity)] if self.nesterov else velocity
         for p, g in zip(self.params, gradients):
             p.data -= lr * g
 
@@ -102,6 +111,19 @@ class Adam(Optimizer):
             p.data -= step_size * (m[i] / (math.sqrt(v[i]) / correction2_sqrt + eps))
 
 
+def grad_norm(params: Iterable[Value], norm_type: float = 2.0) -> float:
+    """The joint norm of the gradients, (sum |grad|^norm_type)^(1/norm_type): 2 is the L2 norm sqrt(sum grad^2),
+    ``math.inf`` the largest |grad|. Reads ``.grad`` only (clip_grad_norm scales them)."""
+    grads = [p.grad for p in params]
+    if norm_type == 2:
+        return math.sqrt(sum(g * g for g in grads))
+    if norm_type == math.inf:
+        return max((abs(g) for g in grads), default=0.0)
+    if not norm_type > 0:
+        raise ValueError(f'grad_norm: norm_type must be > 0 (2 for L2, math.inf for the largest), got {norm_type!r}')
+    return float(sum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type))
+
+
 def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """Scale all grads down together so their joint L2 norm is at most ``max_norm``; returns the norm before.
 
@@ -111,9 +133,23 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     params = list(params)
     if not max_norm >= 0:
         raise ValueError(f'clip_grad_norm: max_norm must be >= 0, got {max_norm!r}')
-    norm = math.sqrt(sum(p.grad * p.grad for p in params))
+    norm = grad_norm(params)
     scale = max_norm / (norm + 1e-6)
     if scale < 1:
         for p in params:
             p.grad *= scale
     return norm
+
+
+def clip_grad_value(params: Iterable[Value], clip_value: float) -> None:
+    """Clamp each grad to [-clip_value, clip_value] on its own, like torch.nn.utils.clip_grad_value_ (a nan
+    stays nan). Unlike clip_grad_norm this can turn the gradient's direction."""
+    if isinstance(clip_value, bool) or not isinstance(clip_value, (int, float)) or not clip_value >= 0:
+        raise ValueError(f'clip_grad_value: clip_value must be a number >= 0, got {clip_value!r}')
+    low, high = -float(clip_value), float(clip_value)
+    for p in params:
+        g = p.grad
+        if g > high:
+            p.grad = high
+        elif g < low:
+            p.grad = low

@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 
 from micrograd_plus.data import (
+    batches,
     make_blobs,
     make_circles,
     make_moons,
@@ -112,3 +113,44 @@ def test_train_test_split_keeps_pairs_and_partitions():
 def test_bad_arguments_say_what_is_wrong(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---------------------------------------------------------------- mini-batches
+
+def test_batches_cover_every_sample_once_in_batches_of_the_size_asked():
+    X = [[float(i), -float(i)] for i in range(10)]
+    y = list(range(10))
+    epoch = list(batches(X, y, 4, seed=0))
+    assert [len(xb) for xb, _ in epoch] == [4, 4, 2]
+    assert sorted(t for _, yb in epoch for t in yb) == y
+    assert all(x == [float(t), -float(t)] for xb, yb in epoch for x, t in zip(xb, yb))  # pairs stay together
+    assert [len(xb) for xb, _ in batches(X, y, 4, seed=0, drop_last=True)] == [4, 4]
+    assert [yb for _, yb in batches(X, y, 3, shuffle=False)] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    assert [yb for _, yb in batches(X, y, 100)] != [] and len(list(batches(X, y, 100))) == 1
+
+
+def test_batches_are_reproducible_from_a_seed_and_differ_between_seeds():
+    X, y = list(range(30)), list(range(30))
+    assert list(batches(X, y, 8, seed=1)) == list(batches(X, y, 8, seed=random.Random(1)))
+    assert list(batches(X, y, 8, seed=1)) != list(batches(X, y, 8, seed=2))
+    rng = random.Random(5)  # one generator for the whole run: a new order every epoch, the same every run
+    first, second = list(batches(X, y, 8, seed=rng)), list(batches(X, y, 8, seed=rng))
+    assert first != second
+    rng = random.Random(5)
+    assert list(batches(X, y, 8, seed=rng)) == first
+    random.seed(7)
+    global_order = list(batches(X, y, 8))
+    random.seed(7)
+    assert list(batches(X, y, 8)) == global_order
+
+
+@pytest.mark.parametrize('call, match', [
+    (lambda: batches([1, 2], [1, 2], 0), 'batch_size must be an int >= 1, got 0'),
+    (lambda: batches([1, 2], [1, 2], 1.5), 'batch_size must be an int >= 1, got 1.5'),
+    (lambda: batches([1, 2], [1, 2], True), 'batch_size must be an int >= 1, got True'),
+    (lambda: batches([1, 2, 3], [1, 2], 2), 'same length, got 3 samples and 2 targets'),
+    (lambda: batches([], [], 2), 'no samples'),
+])
+def test_bad_batch_arguments_are_clear_errors_at_the_call(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()  # not only when the first batch is taken

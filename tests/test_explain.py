@@ -4,7 +4,7 @@ import math
 import pytest
 
 from micrograd_plus import Value, engine
-from micrograd_plus.engine import dot
+from micrograd_plus.engine import dot, topological_order
 from micrograd_plus.teach.explain import Explainer, explain, format_number
 
 import catalogue
@@ -264,7 +264,7 @@ def test_every_name_explain_prints_is_a_label_or_defined_in_its_output():
     import re
     model, loss = lecture_mlp_loss()
     text = explain(model.parameters()[0])
-    labels = {p.label for p in model.parameters()}
+    labels = {node.label for node in topological_order(loss)}  # nn names its nodes too: layers.0.neurons.0.z
     defined = set(re.findall(r'^where (v\d+) = ', text, flags=re.M))
     for name in re.findall(r'\bv\d+\b', text):
         assert name in defined, (name, text)

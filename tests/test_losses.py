@@ -11,6 +11,7 @@ from micrograd_plus.losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge,
+    l1_penalty,
     l2_penalty,
     log_softmax,
     max_margin,
@@ -157,6 +158,29 @@ def test_bce_and_cross_entropy_match_pytorch():
     reference.backward()
     assert loss.data == pytest.approx(reference.item(), rel=1e-13)
     assert [v.grad for row in ours for v in row] == pytest.approx(theirs.grad.flatten().tolist(), rel=1e-12, abs=1e-15)
+
+
+def test_l1_penalty_value_and_gradient_match_pytorch_including_zero_weights():
+    torch = pytest.importorskip('torch')
+    weights = [0.5, -1.25, 0.0, -0.0, 3.0, -1e-300]
+    ours = [Value(w) for w in weights]
+    penalty = l1_penalty(ours, alpha=0.01)
+    penalty.backward()
+    theirs = torch.tensor(weights, dtype=torch.float64, requires_grad=True)
+    reference = 0.01 * theirs.abs().sum()
+    reference.backward()
+    assert penalty.data == pytest.approx(reference.item(), rel=1e-15)
+    assert [v.grad for v in ours] == theirs.grad.tolist() == [0.01, -0.01, 0.0, 0.0, 0.01, -0.01]
+
+
+def test_l1_penalty_is_alpha_times_the_sum_of_magnitudes_with_a_gradient_that_keeps_its_size():
+    assert l1_penalty([Value(2.0), Value(-3.0)], alpha=0.5).data == 2.5
+    assert l1_penalty([]).data == 0.0
+    # as a weight shrinks, L1 keeps pushing it with alpha (towards exactly 0) while L2's 2 alpha w fades away
+    for w in (0.5, 0.005):
+        p = Value(w)
+        assert grad(l1_penalty([p], alpha=0.01), [p]) == [0.01]
+        assert grad(l2_penalty([p], alpha=0.01), [p]) == [pytest.approx(2 * 0.01 * w, rel=1e-15)]
 
 
 # ---------------------------------------------------------------- clear errors

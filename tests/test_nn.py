@@ -5,6 +5,7 @@ import os
 import random
 import stat
 import struct
+import sys
 
 import pytest
 from hypothesis import given
@@ -14,7 +15,23 @@ from micrograd_plus.autodiff import grad, no_grad
 from micrograd_plus.data import make_moons
 from micrograd_plus.engine import Value, topological_order
 from micrograd_plus.losses import hinge, l2_penalty, mse
-from micrograd_plus.nn import MLP, Layer, Module, Neuron, ParameterFileError
+from micrograd_plus.nn import (
+    MLP,
+    BatchNorm,
+    Dropout,
+    Layer,
+    Linear,
+    Module,
+    Neuron,
+    ParameterFileError,
+    ReLU,
+    Residual,
+    Sequential,
+    Sigmoid,
+    Tanh,
+    from_torch,
+    grad_norms,
+)
 from micrograd_plus.optim import SGD
 
 
@@ -410,3 +427,566 @@ def test_a_model_survives_deepcopy():
     clone = copy.deepcopy(model)
     assert clone.state_dict() == model.state_dict()
     assert clone([1.0, 2.0]).data == model([1.0, 2.0]).data
+
+
+# ================================================================ layers that compose (issue 11)
+
+def tensor(torch, data, grad=False):
+    return torch.tensor(data, dtype=torch.float64, requires_grad=grad)
+
+
+def values(rows):
+    return [[Value(v) for v in row] for row in rows]
+
+
+def datas(rows):
+    return [[v.data for v in row] for row in rows]
+
+
+def grads(rows):
+    return [[v.grad for v in row] for row in rows]
+
+
+def flat(x):
+    return [v for item in x for v in flat(item)] if isinstance(x, (list, tuple)) else [x]
+
+
+def close(a, b, rel=1e-12, abs=1e-14):
+    """Equal to within rel (relative) or abs, number by number, for numbers in lists nested alike."""
+    return len(flat(a)) == len(flat(b)) and flat(a) == pytest.approx(flat(b), rel=rel, abs=abs)
+
+
+def weighted_sum(rows):
+    """sum_ij (i + 2j + 1) * rows[i][j]: a loss whose gradient differs per output, ours or torch's."""
+    return sum(v * (i + 2 * j + 1) for i, row in enumerate(rows) for j, v in enumerate(row))
+
+
+def torch_weighted_sum(torch, out):
+    rows, cols = out.shape
+    weights = tensor(torch, [[i + 2 * j + 1 for j in range(cols)] for i in range(rows)])
+    return (out * weights).sum()
+
+
+def batch_of(n, features, seed=0):
+    rng = random.Random(seed)
+    return [[rng.gauss(0.5, 2.0) for _ in range(features)] for _ in range(n)]
+
+
+# ---------------------------------------------------------------- Module: finding things, modes
+
+def test_parameters_in_dicts_and_nested_lists_are_found_with_dotted_names():
+    class Heads(Module):
+        def __init__(self):
+            self.heads = {'a': Value(1.0), 'b': [Value(2.0), Linear(1, 1, rng=0)]}
+            self.grid = [[Value(3.0), Value(4.0)], (Value(5.0),)]
+
+        def __call__(self, x):
+            return x
+
+    model = Heads()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ['heads.a', 'heads.b.0', 'heads.b.1.neurons.0.w.0', 'heads.b.1.neurons.0.b',
+                     'grid.0.0', 'grid.0.1', 'grid.1.0']
+    assert [p.label for p in model.parameters()] == names
+    assert [name for name, _ in model.named_modules()] == ['', 'heads.b.1', 'heads.b.1.neurons.0']
+    clone = Heads()
+    for p in clone.parameters():
+        p.data = -1.0
+    clone.load_state_dict(model.state_dict())  # save/load and optimizers see them too
+    assert [p.data for p in clone.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_a_parameter_or_module_held_twice_is_listed_once_under_its_first_name():
+    class Tied(Module):
+        def __init__(self):
+            self.encoder = Linear(2, 2, rng=0)
+            self.decoder = self.encoder  # weight tying
+            self.scale = Value(2.0)
+            self.again = [self.scale]
+
+    model = Tied()
+    assert len(model.parameters()) == 6 + 1
+    assert [n for n, _ in model.named_modules()].count('decoder') == 0
+    SGD(model.parameters(), lr=0.1)  # would refuse a parameter given twice
+
+
+def test_train_and_eval_switch_every_module_and_return_it():
+    model = Sequential(Linear(2, 3), Dropout(0.5), Residual(Sequential(BatchNorm(3))))
+    assert model.training and all(m.training for m in model.modules())
+    assert model.eval() is model
+    assert not any(m.training for m in model.modules())
+    assert model.train() is model and all(m.training for m in model.modules())
+    assert not model.train(False).training
+    with pytest.raises(TypeError, match='it does not train'):
+        model.train([[1.0, 2.0]])
+
+
+def test_a_custom_module_needs_only_init_and_call_even_for_modes():
+    class NoSuper(Module):
+        def __init__(self):  # never calls super().__init__()
+            self.drop = Dropout(0.5, rng=0)
+
+        def __call__(self, x):
+            return self.drop(x)
+
+    model = NoSuper()
+    assert model.training
+    model.eval()
+    assert not model.training and not model.drop.training
+    assert datas([model([1.0, 2.0])]) == [[1.0, 2.0]]
+    assert NoSuper().training  # a class default: one instance's mode is its own
+
+
+# ---------------------------------------------------------------- names of parameters and nodes
+
+def test_every_node_of_an_mlp_is_named_for_the_neuron_that_made_it():
+    model = MLP(2, [3, 2, 1], rng=0)
+    out = model([0.5, -1.0])
+    assert out.label == 'layers.2.neurons.0.z'  # a linear neuron's output is its weighted sum
+    hidden = out._prev[2::2]
+    assert [h.label for h in hidden] == ['layers.1.neurons.0.y', 'layers.1.neurons.1.y']
+    assert [h._prev[0].label for h in hidden] == ['layers.1.neurons.0.z', 'layers.1.neurons.1.z']
+    inner = [n for n in topological_order(out) if n._prev]
+    assert len(inner) == 3 * 2 + 2 * 2 + 1 and all(n.label.startswith('layers.') for n in inner)
+
+
+def test_names_follow_a_layer_into_the_model_it_is_built_into():
+    linear = Linear(2, 2, rng=0)
+    assert linear.neurons[1].b.label == 'neurons.1.b' and linear([1.0, 2.0])[1].label == 'neurons.1.z'
+    inner = Linear(2, 2, rng=1)
+    model = Sequential(linear, ReLU(), Residual(Sequential(inner, Tanh())))
+    out = model([1.0, 2.0])
+    assert linear.neurons[1].b.label == 'layers.0.neurons.1.b'
+    assert inner.neurons[0].w[1].label == 'layers.2.module.layers.0.neurons.0.w.1'
+    assert [o.label for o in out] == ['layers.2.y.0', 'layers.2.y.1']  # x + module(x)
+    relu, tanh = out[0]._prev
+    assert relu.label == 'layers.1.y.0' and tanh.label == 'layers.2.module.layers.1.y.0'
+    assert tanh._prev[0].label == 'layers.2.module.layers.0.neurons.0.z'
+
+
+def test_a_custom_module_names_what_it_holds_after_its_own_attributes():
+    class TwoTowers(Module):
+        def __init__(self):
+            self.left = MLP(2, [2, 1], rng=0)
+            self.right = MLP(2, [2, 1], rng=1)
+
+        def __call__(self, x):
+            return self.left(x) + self.right(x)
+
+    model = TwoTowers()
+    assert model.right.layers[1].neurons[0].b.label == 'right.layers.1.neurons.0.b'
+    assert model([1.0, 1.0])._prev[0].label == 'left.layers.1.neurons.0.z'
+
+
+def test_every_node_each_layer_makes_is_named():
+    model = Sequential(Linear(3, 4, rng=0), ReLU(), BatchNorm(4), Dropout(0.5, rng=0),
+                       Residual(Sequential(Linear(4, 4, rng=1), Sigmoid())), Tanh(), Linear(4, 1, rng=2))
+    inputs = values(batch_of(5, 3))
+    outputs = model.batch(inputs)
+    made = {id(n): n for o in outputs for n in topological_order(o[0]) if n._prev}
+    assert made and all(n.label.startswith('layers.') for n in made.values())
+    kinds = {n.label.split('.')[2] for n in made.values() if n.label.startswith('layers.2.')}
+    assert kinds == {'sum', 'mean', 'centered', 'sumsq', 'var', 'var_eps', 'std', 'xhat', 'y'}
+
+
+# ---------------------------------------------------------------- Linear and activations
+
+def test_linear_returns_a_list_always_and_reprs_its_sizes():
+    one = Linear(3, 1, rng=0)
+    assert isinstance(one([1.0, 2.0, 3.0]), list) and len(one([1.0, 2.0, 3.0])) == 1
+    assert repr(one) == 'Linear(3, 1)' and repr(Linear(2, 4, bias=False)) == 'Linear(2, 4, bias=False)'
+    assert len(Linear(3, 2, bias=False).parameters()) == 6
+    assert all(n.b.data == 0.0 for n in Linear(3, 5).neurons)
+    with pytest.raises(ValueError, match='nout must be an int >= 1'):
+        Linear(3, 0)
+
+
+@pytest.mark.parametrize('bias', [True, False])
+def test_linear_values_and_gradients_equal_torch_linear(bias):
+    torch = pytest.importorskip('torch')
+    layer = Linear(3, 4, bias=bias, init='xavier', rng=1)
+    for n in layer.neurons:
+        if n.b is not None:
+            n.b.data = random.Random(id(n) % 97).uniform(-1, 1)
+    reference = torch.nn.Linear(3, 4, bias=bias, dtype=torch.float64)
+    with torch.no_grad():
+        reference.weight.copy_(tensor(torch, [[w.data for w in n.w] for n in layer.neurons]))
+        if bias:
+            reference.bias.copy_(tensor(torch, [n.b.data for n in layer.neurons]))
+    X = batch_of(6, 3)
+    inputs = values(X)
+    outputs = layer.batch(inputs)
+    weighted_sum(outputs).backward()
+    t_inputs = tensor(torch, X, grad=True)
+    t_out = reference(t_inputs)
+    torch_weighted_sum(torch, t_out).backward()
+    assert close(datas(outputs), t_out.tolist())
+    assert close(grads(inputs), t_inputs.grad.tolist())
+    assert close([[w.grad for w in n.w] for n in layer.neurons], reference.weight.grad.tolist())
+    if bias:
+        assert close([n.b.grad for n in layer.neurons], reference.bias.grad.tolist())
+
+
+def test_sequential_of_linear_and_relu_is_micrograds_mlp_from_the_same_seed_and_trains_the_same():
+    X, labels = make_moons(40, noise=0.1, seed=3)
+    y = [2 * t - 1 for t in labels]
+    mlp = MLP(2, [16, 16, 1], rng=1337)
+    rng = random.Random(1337)
+    seq = Sequential(Linear(2, 16, rng=rng), ReLU(), Linear(16, 16, rng=rng), ReLU(), Linear(16, 1, rng=rng))
+    assert [p.data for p in seq.parameters()] == [p.data for p in mlp.parameters()]
+    for model, score in ((mlp, lambda x: mlp(x)), (seq, lambda x: seq(x)[0])):
+        optimizer = SGD(model.parameters(), lr=0.5, momentum=0.5)
+        for _ in range(15):
+            loss = hinge([score(x) for x in X], y) + l2_penalty(model.parameters(), 1e-4)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    trained = [p.data for p in mlp.parameters()]
+    assert trained != [p.data for p in MLP(2, [16, 16, 1], rng=1337).parameters()]
+    assert [bits(p.data) for p in seq.parameters()] == [bits(v) for v in trained]
+
+
+@pytest.mark.parametrize('module, f', [
+    (ReLU(), lambda z: max(z, 0.0)), (Tanh(), math.tanh), (Sigmoid(), lambda z: 1 / (1 + math.exp(-z)))])
+def test_activation_layers_apply_their_function_to_each_input(module, f):
+    xs = [-2.0, -0.5, 0.0, 0.7, 3.0]
+    assert [v.data for v in module(xs)] == pytest.approx([f(x) for x in xs], rel=1e-15)
+    assert repr(module) == type(module).__name__ + '()'
+
+
+def test_sequential_indexes_reprs_and_refuses_what_is_not_a_module():
+    model = Sequential(Linear(2, 3), ReLU(), Sequential(Linear(3, 1)))
+    assert len(model) == 3 and model[1] is model.layers[1] and list(model) == model.layers
+    assert repr(model) == ('Sequential(\n  (0): Linear(2, 3)\n  (1): ReLU()\n'
+                           '  (2): Sequential(\n    (0): Linear(3, 1)\n  )\n)')
+    with pytest.raises(TypeError, match=r'the class ReLU at position 1: write ReLU\(...\) with parentheses'):
+        Sequential(Linear(2, 3), ReLU)
+    with pytest.raises(TypeError, match='takes modules'):
+        Sequential(lambda x: x)
+    with pytest.raises(ValueError, match=r'Linear\(2, 3\) takes 2 inputs, got 3'):
+        model([1.0, 2.0, 3.0])
+
+
+# ---------------------------------------------------------------- Dropout
+
+@pytest.mark.parametrize('p', [0.2, 0.5, 0.9])
+def test_dropout_zeroes_and_scales_exactly_as_torch_in_training_mode(p):
+    torch = pytest.importorskip('torch')
+    n = 4000
+    inputs = [Value(1.0) for _ in range(n)]
+    out = Dropout(p, rng=0)(inputs)
+    sum(out).backward()
+    t_in = torch.ones(n, dtype=torch.float64, requires_grad=True)
+    t_out = torch.nn.functional.dropout(t_in, p, training=True)
+    t_out.sum().backward()
+    [torch_scale] = set(t_out.detach()[t_out != 0].tolist())  # every kept input: one number
+    assert {o.data for o in out} == {0.0, torch_scale}
+    assert {x.grad for x in inputs} == set(t_in.grad.tolist()) == {0.0, torch_scale}
+    kept = sum(o.data != 0 for o in out)
+    assert abs(kept - n * (1 - p)) < 5 * math.sqrt(n * p * (1 - p))  # binomial: within 5 sigma
+
+
+def test_dropout_takes_any_real_p_such_as_a_numpy_float32():
+    np = pytest.importorskip('numpy')
+    assert Dropout(np.float32(0.25)).p == 0.25 and isinstance(Dropout(np.float32(0.25)).p, float)
+
+
+def test_dropout_is_the_identity_in_eval_mode_and_reproducible_from_its_seed():
+    xs = [float(i) for i in range(1, 51)]
+    assert datas([Dropout(0.5, rng=4)(xs)]) == datas([Dropout(0.5, rng=4)(xs)])
+    assert datas([Dropout(0.5, rng=4)(xs)]) != datas([Dropout(0.5, rng=5)(xs)])
+    inputs = [Value(x) for x in xs]
+    assert Dropout(0.5).eval()(inputs) == inputs and Dropout(0.0)(inputs) == inputs
+    first, second = (datas([d(xs)]) for d in [Dropout(0.5, rng=6)] * 2)
+    assert first != second  # a fresh mask on every call
+
+
+@pytest.mark.parametrize('p', [1.0, -0.1, 1.5, math.nan, '0.5', True])
+def test_dropout_p_outside_zero_to_one_is_a_clear_error(p):
+    with pytest.raises(ValueError, match=r'must be in \[0, 1\), got'):
+        Dropout(p)
+
+
+# ---------------------------------------------------------------- BatchNorm
+
+def make_batchnorm(n, seed=0, **kwargs):
+    norm = BatchNorm(n, **kwargs)
+    rng = random.Random(seed)
+    for p in norm.weight + norm.bias:
+        p.data = rng.uniform(-1.5, 1.5)
+    return norm
+
+
+def torch_batchnorm(torch, norm):
+    reference = torch.nn.BatchNorm1d(norm.num_features, eps=norm.eps, momentum=norm.momentum, dtype=torch.float64)
+    with torch.no_grad():
+        reference.weight.copy_(tensor(torch, [w.data for w in norm.weight]))
+        reference.bias.copy_(tensor(torch, [b.data for b in norm.bias]))
+    return reference
+
+
+@pytest.mark.parametrize('momentum', [0.1, 0.3, None])
+def test_batchnorm_values_gradients_and_running_statistics_equal_torch_batchnorm1d(momentum):
+    torch = pytest.importorskip('torch')
+    norm = make_batchnorm(3, momentum=momentum)
+    reference = torch_batchnorm(torch, norm)
+    for step, size in enumerate([5, 2, 8]):
+        X = batch_of(size, 3, seed=step)
+        inputs = values(X)
+        outputs = norm.batch(inputs)
+        norm.zero_grad()
+        weighted_sum(outputs).backward()
+        t_inputs = tensor(torch, X, grad=True)
+        reference.zero_grad()
+        t_out = reference(t_inputs)
+        torch_weighted_sum(torch, t_out).backward()
+        assert close(datas(outputs), t_out.tolist(), rel=1e-12, abs=1e-13)
+        assert close(grads(inputs), t_inputs.grad.tolist(), rel=1e-10, abs=1e-12)
+        assert close([w.grad for w in norm.weight], reference.weight.grad.tolist(), rel=1e-12, abs=1e-12)
+        assert close([b.grad for b in norm.bias], reference.bias.grad.tolist(), rel=1e-12, abs=1e-12)
+        assert close(norm.running_mean, reference.running_mean.tolist(), rel=1e-14, abs=1e-15)
+        assert close(norm.running_var, reference.running_var.tolist(), rel=1e-14, abs=1e-15)
+        assert norm.num_batches_tracked == reference.num_batches_tracked.item() == step + 1
+    norm.eval()
+    reference.eval()
+    X = batch_of(4, 3, seed=9)
+    inputs = values(X)
+    outputs = [norm(x) for x in inputs]  # eval mode: one sample at a time, with the running statistics
+    weighted_sum(outputs).backward()
+    t_inputs = tensor(torch, X, grad=True)
+    t_out = reference(t_inputs)
+    torch_weighted_sum(torch, t_out).backward()
+    assert close(datas(outputs), t_out.tolist()) and close(grads(inputs), t_inputs.grad.tolist())
+    assert norm.num_batches_tracked == 3  # eval mode leaves the statistics alone
+
+
+def test_batchnorm_normalises_each_feature_to_mean_zero_and_variance_one_in_training_mode():
+    outputs = BatchNorm(2).batch(batch_of(10, 2))
+    for j in range(2):
+        column = [row[j].data for row in outputs]
+        mean = sum(column) / len(column)
+        assert abs(mean) < 1e-15
+        assert sum((c - mean) ** 2 for c in column) / len(column) == pytest.approx(1.0, rel=1e-5)  # eps
+
+
+def test_batchnorm_on_one_sample_in_training_mode_says_to_pass_the_batch():
+    with pytest.raises(ValueError, match=r'model.batch\(samples\).*model.eval\(\)'):
+        BatchNorm(2)([1.0, 2.0])
+    with pytest.raises(ValueError, match=r'model.batch\(samples\)'):
+        Sequential(Linear(2, 2), BatchNorm(2))([1.0, 2.0])
+
+
+def test_batchnorm_on_a_batch_of_one_in_training_mode_is_an_error_as_in_torch():
+    norm = BatchNorm(2)
+    with pytest.raises(ValueError, match='needs a batch of 2 or more samples.*got 1'):
+        norm.batch([[1.0, 2.0]])
+    assert norm.running_mean == [0.0, 0.0] and norm.num_batches_tracked == 0
+    assert len(norm.eval().batch([[1.0, 2.0]])) == 1
+    torch = pytest.importorskip('torch')
+    with pytest.raises(ValueError, match='Expected more than 1 value per channel'):
+        torch.nn.BatchNorm1d(2, dtype=torch.float64)(tensor(torch, [[1.0, 2.0]]))
+
+
+def test_batchnorm_running_statistics_are_buffers_no_optimizer_sees():
+    norm = BatchNorm(2)
+    assert len(norm.parameters()) == 4
+    assert dict(norm.named_buffers()) == {'running_mean.0': 0.0, 'running_mean.1': 0.0, 'running_var.0': 1.0,
+                                          'running_var.1': 1.0, 'num_batches_tracked': 0}
+    optimizer = SGD(norm.parameters(), lr=0.1)
+    weighted_sum(norm.batch(batch_of(4, 2))).backward()
+    running = (list(norm.running_mean), list(norm.running_var))
+    optimizer.step()
+    assert (norm.running_mean, norm.running_var) == running
+
+
+def test_batchnorm_bad_arguments_say_what_is_wrong():
+    with pytest.raises(ValueError, match='num_features must be an int >= 1'):
+        BatchNorm(0)
+    with pytest.raises(ValueError, match=r'momentum must be in \[0, 1\] or None'):
+        BatchNorm(2, momentum=1.5)
+    with pytest.raises(ValueError, match='eps .* must be > 0'):
+        BatchNorm(2, eps=0.0)
+    with pytest.raises(ValueError, match=r'BatchNorm\(3\) takes 3 features, got 2'):
+        BatchNorm(3).batch([[1.0, 2.0], [3.0, 4.0]])
+
+
+# ---------------------------------------------------------------- Residual and batches through a model
+
+def test_residual_adds_the_input_and_passes_its_gradient_straight_through():
+    inner = Sequential(Linear(3, 3, rng=0), Tanh())
+    block = Residual(inner)
+    x = [Value(0.3), Value(-1.2), Value(2.0)]
+    out = block(x)
+    with no_grad():
+        fx = inner([v.data for v in x])
+    assert [o.data for o in out] == [a.data + b.data for a, b in zip(x, fx)]
+    # d out_0 / d x = e_0 + d inner_0 / d x: the skip adds exactly 1 to the diagonal
+    direct = grad(inner(x)[0], x)
+    assert grad(out[0], x) == pytest.approx([direct[0] + 1.0, direct[1], direct[2]], rel=1e-15)
+
+
+def test_residual_with_sizes_that_differ_is_a_clear_error():
+    with pytest.raises(ValueError, match=r'Linear\(3, 2\) turned 3 inputs into 2 outputs'):
+        Residual(Linear(3, 2))([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match='wraps a module'):
+        Residual(lambda x: x)
+
+
+def test_a_batch_flows_through_every_layer_and_equals_one_call_per_sample_in_eval_mode():
+    model = Sequential(Linear(2, 4, rng=0), BatchNorm(4), ReLU(), Residual(Linear(4, 4, rng=1)), Linear(4, 1, rng=2))
+    X = batch_of(6, 2)
+    model.batch(X)  # training mode: BatchNorm sees the batch and updates its statistics
+    model.eval()
+    assert datas(model.batch(X)) == datas([model(x) for x in X])
+
+
+# ---------------------------------------------------------------- gradient norms by layer
+
+def test_grad_norms_give_one_norm_per_layer_of_an_mlp_or_a_sequential():
+    mlp = MLP(2, [3, 3, 1], rng=0)
+    mlp([0.5, -1.0]).backward()
+    by_layer = grad_norms(mlp)
+    assert list(by_layer) == ['layers.0', 'layers.1', 'layers.2']
+    for i, layer in enumerate(mlp.layers):
+        assert by_layer[f'layers.{i}'] == math.sqrt(sum(p.grad ** 2 for p in layer.parameters()))
+    seq = Sequential(Linear(2, 3, rng=0), ReLU(), BatchNorm(3), Residual(Linear(3, 3, rng=1)), Linear(3, 1, rng=2))
+    sum(o[0] for o in seq.batch(batch_of(4, 2))).backward()
+    assert list(grad_norms(seq)) == ['layers.0', 'layers.2', 'layers.3.module', 'layers.4']
+    by_neuron = grad_norms(mlp, by='neuron')
+    assert list(by_neuron)[:2] == ['layers.0.neurons.0', 'layers.0.neurons.1'] and len(by_neuron) == 7
+    by_parameter = grad_norms(mlp, by='parameter')
+    assert by_parameter == {name: abs(p.grad) for name, p in mlp.named_parameters()}
+
+
+def test_grad_norms_only_read_and_name_a_models_own_parameters_by_its_name():
+    model = Neuron(2, rng=0)
+    model([1.0, 2.0]).backward()
+    before = [p.grad for p in model.parameters()]
+    assert grad_norms(model) == {'': math.sqrt(sum(g * g for g in before))}
+    assert [p.grad for p in model.parameters()] == before
+    with pytest.raises(ValueError, match="by must be 'layer', 'neuron' or 'parameter'"):
+        grad_norms(model, by='weight')
+
+
+# ---------------------------------------------------------------- save and load every layer
+
+def full_model(seed=0):
+    rng = random.Random(seed)
+    return Sequential(Linear(2, 3, rng=rng), Tanh(), BatchNorm(3, momentum=0.2), Dropout(0.1, rng=seed),
+                      Residual(Sequential(Linear(3, 3, rng=rng), Sigmoid())), Linear(3, 1, bias=False, rng=rng))
+
+
+def test_save_and_load_cover_every_layer_and_batchnorms_running_statistics(tmp_path):
+    model = full_model(0)
+    for _ in range(3):
+        model.batch(batch_of(5, 2))  # training: the running statistics move
+    path = tmp_path / 'model.json'
+    model.save(path)
+    loaded = full_model(1)
+    loaded.load(path)
+    assert loaded.state_dict() == model.state_dict()
+    assert 'layers.2.running_var.2' in model.state_dict()
+    assert loaded.layers[2].num_batches_tracked == 3 and isinstance(loaded.layers[2].num_batches_tracked, int)
+    model.eval()
+    loaded.eval()
+    assert datas(loaded.batch(batch_of(3, 2))) == datas(model.batch(batch_of(3, 2)))
+
+
+def test_a_state_without_the_running_statistics_is_refused_and_changes_nothing():
+    model = Sequential(Linear(2, 3, rng=0), BatchNorm(3))
+    weights_only = {name: p.data for name, p in model.named_parameters()}
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"missing 7 parameter\(s\): 'layers.1.running_mean.0'"):
+        model.load_state_dict(weights_only)
+    assert model.state_dict() == before
+
+
+# ---------------------------------------------------------------- on to PyTorch and back
+
+def torch_outputs(torch, module, X):
+    return module(tensor(torch, X)).tolist()
+
+
+@pytest.mark.parametrize('model', [
+    lambda: MLP(2, [5, 4, 1], rng=0), lambda: MLP(3, [4, 4, 2], activation='tanh', output_activation='sigmoid',
+                                                 rng=1), lambda: Layer(2, 3, activation='tanh', rng=2),
+    lambda: Neuron(4, rng=3)])
+def test_micrograds_networks_to_torch_compute_the_same_numbers(model):
+    torch = pytest.importorskip('torch')
+    model = model()
+    first = next(m for m in model.modules() if isinstance(m, Neuron))
+    X = batch_of(7, len(first.w))
+    converted = model.to_torch()
+    ours = [model(x) for x in X]
+    ours = [[o.data] if isinstance(o, Value) else [v.data for v in o] for o in ours]
+    theirs = torch_outputs(torch, converted, X)
+    assert close(ours, theirs, rel=1e-12, abs=1e-12)
+    assert all(p.dtype == torch.float64 for p in converted.parameters())
+
+
+def test_a_sequential_of_every_layer_goes_to_torch_and_back_with_the_same_numbers():
+    torch = pytest.importorskip('torch')
+    model = full_model(0)
+    model.batch(batch_of(5, 2))  # running statistics of its own, not the initial ones
+    assert model.to_torch().training
+    X = batch_of(6, 2)
+    model.eval()  # Dropout's masks are not the same draws in torch: compare in eval mode
+    converted = model.to_torch()
+    assert not converted.training
+    assert close(datas(model.batch(X)), torch_outputs(torch, converted, X), rel=1e-12, abs=1e-12)
+    back = from_torch(converted)
+    assert repr(back) == repr(model) and not back.training
+    assert back.state_dict() == model.state_dict()
+    assert isinstance(back.layers[2].num_batches_tracked, int)
+
+
+def test_batchnorm_in_training_mode_goes_to_torch_with_its_statistics():
+    torch = pytest.importorskip('torch')
+    model = Sequential(Linear(2, 3, rng=0), BatchNorm(3), ReLU(), Linear(3, 2, rng=1))
+    model.batch(batch_of(5, 2, seed=1))
+    converted = model.to_torch()
+    X = batch_of(5, 2, seed=2)
+    assert close(datas(model.batch(X)), torch_outputs(torch, converted, X), rel=1e-12, abs=1e-12)
+    norm, t_norm = model.layers[1], converted[1]
+    assert close(norm.running_mean, t_norm.running_mean.tolist(), rel=1e-14, abs=1e-15)
+    assert close(norm.running_var, t_norm.running_var.tolist(), rel=1e-14, abs=1e-15)
+    assert norm.num_batches_tracked == t_norm.num_batches_tracked.item() == 2
+
+
+def test_from_torch_reads_a_model_made_in_torch():
+    torch = pytest.importorskip('torch')
+    torch.manual_seed(0)
+    made = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Dropout(0.2),
+                               torch.nn.Linear(8, 8, bias=False), torch.nn.Tanh(), torch.nn.Linear(8, 1),
+                               torch.nn.Sigmoid())  # float32, torch's own init
+    made(torch.randn(10, 3))  # move the running statistics
+    made.eval()
+    model = from_torch(made)
+    assert repr(model).startswith('Sequential(\n  (0): Linear(3, 8)\n  (1): BatchNorm(8)\n  (2): ReLU()\n'
+                                  '  (3): Dropout(p=0.2)\n  (4): Linear(8, 8, bias=False)')
+    X = batch_of(6, 3)
+    float64 = made.double()
+    assert close(datas(model.batch(X)), torch_outputs(torch, float64, X), rel=1e-12, abs=1e-12)
+    again = model.to_torch()
+    for (name, a), (name_b, b) in zip(float64.state_dict().items(), again.state_dict().items()):
+        assert name == name_b and torch.equal(a.to(torch.float64), b.to(torch.float64))
+    with pytest.raises(TypeError, match='not Conv1d'):
+        from_torch(torch.nn.Conv1d(1, 1, 1))
+
+
+def test_to_torch_of_a_module_torch_has_no_counterpart_for_says_so():
+    pytest.importorskip('torch')
+
+    class Custom(Module):
+        def __call__(self, x):
+            return x
+    with pytest.raises(TypeError, match='Custom has no PyTorch counterpart'):
+        Custom().to_torch()
+
+
+def test_without_torch_the_conversions_say_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'torch', None)  # import torch now raises ImportError
+    with pytest.raises(ModuleNotFoundError, match='to_torch.* needs PyTorch.*pip install torch'):
+        MLP(2, [1]).to_torch()
+    with pytest.raises(ModuleNotFoundError, match='from_torch.* needs PyTorch'):
+        from_torch(object())

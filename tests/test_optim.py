@@ -4,7 +4,7 @@ import pytest
 
 from micrograd_plus.engine import Value
 from micrograd_plus.nn import MLP
-from micrograd_plus.optim import SGD, Adam, clip_grad_norm
+from micrograd_plus.optim import SGD, Adam, clip_grad_norm, clip_grad_value, grad_norm
 
 START = [0.5, -1.5, 2.0]
 STEPS = 25
@@ -58,6 +58,18 @@ def test_adam_weight_decay_adds_to_the_gradient():
     Adam([p], lr=0.01, weight_decay=0.1).step()
     Adam([q], lr=0.01).step()
     assert p.data == q.data
+
+
+def test_sgd_nesterov_steps_by_hand():
+    [p] = with_grads([1.0], [0.5])
+    optimizer = SGD([p], lr=0.1, momentum=0.9, nesterov=True)
+    optimizer.step()
+    assert p.data == 1.0 - 0.1 * (0.5 + 0.9 * 0.5)  # v = g on the first step; the step uses g + momentum * v
+    after_first = p.data
+    p.grad = -0.2
+    optimizer.step()
+    v2 = 0.9 * 0.5 + -0.2
+    assert p.data == after_first - 0.1 * (-0.2 + 0.9 * v2)
 
 
 def test_lr_can_change_between_steps():
@@ -118,7 +130,8 @@ def run_torch(torch, make_optimizer):
 
 @pytest.mark.parametrize('settings', [
     dict(lr=0.05), dict(lr=0.05, momentum=0.9), dict(lr=0.02, weight_decay=0.1),
-    dict(lr=0.03, momentum=0.5, weight_decay=0.05)])
+    dict(lr=0.03, momentum=0.5, weight_decay=0.05), dict(lr=0.01, momentum=0.9, nesterov=True),
+    dict(lr=0.03, momentum=0.5, weight_decay=0.05, nesterov=True)])
 def test_sgd_matches_pytorch(settings):
     torch = pytest.importorskip('torch')
     ours = run_ours(lambda params: SGD(params, **settings))
@@ -151,6 +164,33 @@ def test_clip_grad_norm_matches_pytorch(max_norm):
     assert [p.grad for p in ours] == pytest.approx([t.grad.item() for t in theirs], rel=1e-14)
 
 
+def test_grad_norm_only_reads_and_matches_pytorch():
+    torch = pytest.importorskip('torch')
+    grads = [3.0, -4.0, 12.0, -0.5]
+    params = with_grads([0.0] * 4, grads)
+    theirs = [torch.tensor(g, dtype=torch.float64) for g in grads]
+    for norm_type in (2.0, 1.0, 3.0, math.inf):
+        reference = torch.nn.utils.get_total_norm(theirs, norm_type=norm_type).item()
+        assert grad_norm(params, norm_type) == pytest.approx(reference, rel=1e-15)
+    assert grad_norm(params) == math.sqrt(9 + 16 + 144 + 0.25)
+    assert [p.grad for p in params] == grads
+
+
+def test_clip_grad_value_matches_pytorch_and_keeps_nan():
+    torch = pytest.importorskip('torch')
+    grads = [3.0, -4.0, 0.25, -0.5, math.inf, -math.inf, 1.0]
+    ours = with_grads([0.0] * len(grads), grads)
+    clip_grad_value(ours, 1.0)
+    theirs = [torch.zeros((), dtype=torch.float64) for _ in grads]
+    for t, g in zip(theirs, grads):
+        t.grad = torch.tensor(g, dtype=torch.float64)
+    torch.nn.utils.clip_grad_value_(theirs, 1.0)
+    assert [p.grad for p in ours] == [t.grad.item() for t in theirs] == [1.0, -1.0, 0.25, -0.5, 1.0, -1.0, 1.0]
+    [nan] = with_grads([0.0], [math.nan])
+    clip_grad_value([nan], 1.0)
+    assert math.isnan(nan.grad)
+
+
 def test_clip_grad_norm_by_hand():
     params = with_grads([0.0, 0.0], [3.0, 4.0])
     assert clip_grad_norm(params, 1.0) == 5.0
@@ -171,6 +211,9 @@ def test_clip_grad_norm_by_hand():
     (lambda: SGD([Value(1.0)], lr=-1), ValueError, 'lr must be >= 0'),
     (lambda: Adam([Value(1.0)], betas=(1.0, 0.9)), ValueError, r'betas must be in \[0, 1\)'),
     (lambda: clip_grad_norm([Value(1.0)], -1.0), ValueError, 'max_norm must be >= 0'),
+    (lambda: clip_grad_value([Value(1.0)], -1.0), ValueError, 'clip_value must be a number >= 0'),
+    (lambda: grad_norm([Value(1.0)], 0), ValueError, 'norm_type must be > 0'),
+    (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, 'nesterov=True .* needs momentum > 0'),
 ])
 def test_bad_arguments_say_what_to_do(call, error, match):
     with pytest.raises(error, match=match):

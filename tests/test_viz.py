@@ -210,6 +210,17 @@ def test_neurons_and_layers_from_nn_names_become_nested_clusters():
     assert 'fillcolor="#fef3c7"' in node_line(g.source, w)
 
 
+def test_inside_a_neurons_box_the_nodes_nn_names_show_their_last_name_only():
+    from micrograd_plus.nn import MLP
+    model = MLP(2, [2, 1], rng=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    source = draw_dot(loss, parameters=model.parameters()).source
+    assert '{ z | data' in source and '{ y | data' in source and '{ w.1 | data' in source
+    assert 'layers.0.neurons.1.z' not in source
+    assert 'layers.0.neurons.1.z |' in draw_dot(loss, clusters=False).source
+
+
 def test_clusters_can_be_switched_off():
     loss, *_ = hand_built_mlp()
     source = draw_dot(loss, clusters=False).source

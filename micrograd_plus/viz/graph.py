@@ -266,9 +266,9 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
             _add_style(attrs, 'dashed')
         if node is around:
             attrs['penwidth'] = '3'
-        # inside its neuron's box a parameter needs only its last name: 'w.1', not 'layers.0.neurons.3.w.1'
+        # inside its neuron's box a node needs only its last name: 'w.1' or 'z', not 'layers.0.neurons.3.w.1'
         neuron = grouping.get(id(node))
-        short = node.label[len(neuron) + 1:] if neuron and not tuple(node._prev) else None
+        short = node.label[len(neuron) + 1:] if neuron and node.label.startswith(neuron + '.') else None
         label = graphviz.nohtml(record_label(node, fmt, show_grad, short))
         target.node(name=uid, label=label, shape='record', **attrs)
         if node._op:

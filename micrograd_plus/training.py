@@ -1,0 +1,184 @@
+"""Beside an ordinary training loop: ``History`` (metrics, their best, a plot) and ``EarlyStopping``.
+
+    history, stopper = History(), EarlyStopping(patience=10)
+    for epoch in range(200):
+        for xb, yb in batches(X_train, y_train, 16, seed=epoch):
+            ...                                     # forward, loss, zero_grad, backward, step
+        history.record(epoch, loss=loss, val_loss=val_loss)
+        if stopper.step(val_loss, model):           # True: stop; the model has its best weights back
+            break
+    history.best('val_loss')                        # Best(step=41, value=0.21)
+    history.plot()                                  # needs matplotlib
+
+Neither runs the loop: every line of it stays the lecture's, in view.
+"""
+from __future__ import annotations
+
+import importlib
+import math
+import numbers
+from typing import Any, NamedTuple
+
+from .engine import Value
+from .nn import Module
+
+
+def _number(what: str, value: Any) -> float:
+    """A metric as a float: a Value's data, or a real number."""
+    if isinstance(value, Value):
+        return float(value.data)
+    if not isinstance(value, bool) and isinstance(value, numbers.Real):
+        return float(value)
+    raise TypeError(f'{what} must be a number or a Value, got {type(value).__name__} {value!r}')
+
+
+class Best(NamedTuple):
+    step: float
+    value: float
+
+
+class History:
+    """Metrics recorded during training, each with the step (or epoch) it was recorded at.
+
+    ``history.record(epoch, loss=..., val_loss=...)`` once per step or epoch (metrics may come at different
+    rates: loss every step, val_loss every epoch); ``history['loss']`` is the list of values,
+    ``history.steps['loss']`` their steps; ``best()`` and ``plot()``.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[float]] = {}
+        self.steps: dict[str, list[float]] = {}
+        self.records = 0
+
+    def record(self, step: float | None = None, **metrics: Any) -> None:
+        """Add a value (a number or a Value) of each metric given, at ``step``: an epoch or step number,
+        by default the count of earlier records (0, 1, 2, ...)."""
+        if not metrics:
+            raise ValueError('record() takes metrics by name, e.g. history.record(epoch, loss=loss.data)')
+        if step is not None:
+            _number('record(step): the step', step)  # checked, and kept as given: epoch 3 stays 3, not 3.0
+        at = self.records if step is None else step
+        numbers_ = {name: _number(f'metric {name!r}', value) for name, value in metrics.items()}
+        for name, number in numbers_.items():
+            self.values.setdefault(name, []).append(number)
+            self.steps.setdefault(name, []).append(at)
+        self.records += 1
+
+    @property
+    def metrics(self) -> list[str]:
+        return list(self.values)
+
+    def __getitem__(self, metric: str) -> list[float]:
+        return self.values[self._known(metric)]
+
+    def __contains__(self, metric: object) -> bool:
+        return metric in self.values
+
+    def __len__(self) -> int:
+        return self.records
+
+    def _known(self, metric: str) -> str:
+        if metric not in self.values:
+            recorded = ', '.join(map(repr, self.values)) or 'nothing yet'
+            raise KeyError(f'no metric {metric!r} was recorded; recorded: {recorded}')
+        return metric
+
+    def best(self, metric: str, mode: str = 'auto') -> Best:
+        """The best value of ``metric`` and its step (the first, on a tie; nan is skipped). ``mode``: 'min',
+        'max', or 'auto': 'max' for metrics named like accuracy (the name contains 'acc'), else 'min'."""
+        if mode == 'auto':
+            mode = 'max' if 'acc' in metric.lower() else 'min'
+        if mode not in ('min', 'max'):
+            raise ValueError(f"best(): mode must be 'min', 'max' or 'auto', got {mode!r}")
+        sign = 1.0 if mode == 'min' else -1.0
+        pairs = [(step, value) for step, value in zip(self.steps[self._known(metric)], self.values[metric])
+                 if not math.isnan(value)]
+        if not pairs:
+            raise ValueError(f'every value of {metric!r} is nan: there is no best')
+        return Best(*min(pairs, key=lambda pair: sign * pair[1]))
+
+    def plot(self, *metrics: str, ax: Any = None, xlabel: str = 'step', logy: bool = False) -> Any:
+        """Each metric (all by default) against its steps, on ``ax`` or a new figure's axes, which it returns.
+        Needs matplotlib (``pip install matplotlib``)."""
+        names = [self._known(m) for m in metrics] or self.metrics
+        if not names:
+            raise ValueError('nothing to plot: record() some metrics first')
+        if ax is None:
+            try:
+                pyplot = importlib.import_module('matplotlib.pyplot')
+            except ImportError:
+                raise ModuleNotFoundError('History.plot() needs matplotlib, which micrograd_plus does not '
+                                          'install: pip install matplotlib') from None
+            _, ax = pyplot.subplots()
+        for name in names:
+            ax.plot(self.steps[name], self.values[name], label=name)
+        ax.set_xlabel(xlabel)
+        if logy:
+            ax.set_yscale('log')
+        ax.legend()
+        return ax
+
+    def __repr__(self) -> str:
+        parts = [f'{name}: {len(values)} values, last {values[-1]:.6g}' for name, values in self.values.items()]
+        return f"History({'; '.join(parts)})"
+
+
+class EarlyStopping:
+    """Stop when a validation metric has stopped improving, and give the model back its best weights.
+
+        if stopper.step(val_loss, model):
+            break
+
+    A value improves when it is below best - ``min_delta`` (``mode='max'``: above best + ``min_delta``);
+    nan never improves. ``step`` returns True once ``patience`` values in a row have not improved; with
+    ``restore_best`` the model then has the ``state_dict()`` (weights and buffers) it had at the best
+    value. ``restore(model)`` does that at any time, e.g. when the loop ran out first.
+    """
+
+    def __init__(self, patience: int, min_delta: float = 0.0, restore_best: bool = True, mode: str = 'min') -> None:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ValueError(f'EarlyStopping: patience is how many values without improvement to wait and must '
+                             f'be an int >= 1, got {patience!r}')
+        if not min_delta >= 0:
+            raise ValueError(f'EarlyStopping: min_delta must be >= 0, got {min_delta!r}')
+        if mode not in ('min', 'max'):
+            raise ValueError(f"EarlyStopping: mode must be 'min' (a loss) or 'max' (an accuracy), got {mode!r}")
+        self.patience, self.min_delta, self.restore_best, self.mode = patience, min_delta, restore_best, mode
+        self.best = math.inf if mode == 'min' else -math.inf
+        self.best_step: int | None = None
+        self.best_state: dict[str, float] | None = None
+        self.wait = 0  # values since the last improvement
+        self.steps = 0
+        self.stopped = False
+
+    def improves(self, value: float) -> bool:
+        if self.mode == 'min':
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def step(self, value: Any, model: Module | None = None) -> bool:
+        """Take the latest validation value; True when training should stop (the best weights restored)."""
+        number = _number('EarlyStopping.step(value)', value)
+        if self.restore_best and not isinstance(model, Module):
+            raise TypeError('EarlyStopping.step(value, model) needs the model to keep and restore its best '
+                            f'weights, got {type(model).__name__}; or make it with restore_best=False')
+        if self.improves(number):
+            self.best, self.best_step, self.wait = number, self.steps, 0
+            if self.restore_best and model is not None:
+                self.best_state = model.state_dict()
+        else:
+            self.wait += 1
+        self.steps += 1
+        self.stopped = self.wait >= self.patience
+        if self.stopped and self.restore_best and model is not None:
+            self.restore(model)
+        return self.stopped
+
+    def restore(self, model: Module) -> None:
+        """Load the weights (and buffers) the model had at the best value; nothing if none was seen yet."""
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+    def __repr__(self) -> str:
+        return (f'EarlyStopping(patience={self.patience}, best={self.best!r} at step {self.best_step}, '
+                f'wait={self.wait}{", stopped" if self.stopped else ""})')
