@@ -215,7 +215,10 @@ class Explainer:
         total = 0.0
         for term in terms:
             total += term.product
-        lines = self._sum(node, terms) if len(terms) <= MAX_TERMS else self._grouped_sum(node, terms)
+        # two nodes of one name (a layer's node in every sample) would read as one: group them by name
+        users = {consumer for consumer, _ in self.consumers[node]}
+        repeated = len({self.d(consumer) for consumer in users}) < len(users)
+        lines = self._sum(node, terms) if len(terms) <= MAX_TERMS and not repeated else self._grouped_sum(node, terms)
         if not math.isclose(total, node.grad, rel_tol=1e-9, abs_tol=1e-12) and not (
                 math.isnan(total) and math.isnan(node.grad)):
             name = self.name(node)
@@ -245,7 +248,9 @@ class Explainer:
             shown = shown if len(shown) <= SHOWN_PER_GROUP + 1 else shown[:SHOWN_PER_GROUP]
             rest = [term for term in members if term not in shown]
             largest = f', the {len(shown)} largest shown' if rest else ''
-            lines.append(f'  {len(members)} use{"s" if len(members) > 1 else ""} by {group}{largest}:')
+            each = ' (one node of that name per forward pass)' if len(members) > 1 and not group.startswith(
+                'unlabelled') else ''
+            lines.append(f'  {len(members)} use{"s" if len(members) > 1 else ""} by {group}{each}{largest}:')
             for term in shown:
                 lines.append(f'    {term.upstream_name} * {term.local_text} = {format_number(term.upstream)} * '
                              f'{format_number(term.local)} = {format_number(term.product)}')
