@@ -312,3 +312,14 @@ def test_a_weight_used_once_per_sample_lists_each_samples_term_under_the_layers_
     lines = explain(model.layers[0].neurons[0].w[0], loss).splitlines()
     assert lines[2] == '  4 uses by layers.0.neurons.0.z (one node of that name per forward pass):'
     assert [line.split(' * ')[1].split(' = ')[0] for line in lines[3:7]] == ['3.0', '0.5', '1.0', '2.0']  # x_0 of each
+
+
+def test_the_l2_terms_of_a_weights_gradient_are_named_as_the_penalty():
+    from micrograd_plus.losses import l2_penalty
+    model, loss = lecture_mlp_loss()
+    w = model.layers[0].neurons[0].w[0]
+    total = loss + l2_penalty(model.parameters(), alpha=0.01)
+    total.backward()
+    text = explain(w, total)
+    assert '2 uses by sum(p**2) (it uses it twice):' in text
+    assert text.count(f'dL/d(sum(p**2)) * layers.0.neurons.0.w.0 = 0.01 * {format_number(w.data)}') == 2

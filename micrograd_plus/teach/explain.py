@@ -47,6 +47,7 @@ class Term(NamedTuple):
     local: float
     product: float       # what the engine added (0 where the rule selects zero, even for an infinite upstream)
     group: str           # what used the node: a label, or 'unlabelled dot nodes'
+    consumer: Value
 
 
 def format_number(x: float, digits: int = 6) -> str:
@@ -248,8 +249,10 @@ class Explainer:
             shown = shown if len(shown) <= SHOWN_PER_GROUP + 1 else shown[:SHOWN_PER_GROUP]
             rest = [term for term in members if term not in shown]
             largest = f', the {len(shown)} largest shown' if rest else ''
-            each = ' (one node of that name per forward pass)' if len(members) > 1 and not group.startswith(
-                'unlabelled') else ''
+            nodes = len({id(term.consumer) for term in members})
+            each = ' (one node of that name per forward pass)' if nodes > 1 and not group.startswith('unlabelled') \
+                else ''
+            each += ' (it uses it twice)' if nodes == 1 and len(members) == 2 else ''
             lines.append(f'  {len(members)} use{"s" if len(members) > 1 else ""} by {group}{each}{largest}:')
             for term in shown:
                 lines.append(f'    {term.upstream_name} * {term.local_text} = {format_number(term.upstream)} * '
@@ -278,12 +281,12 @@ class Explainer:
         if engine.is_hand_built(consumer):  # built as Value(data, children, op): its own _backward is the rule
             local, how = _hand_written_term(consumer, position)
             return Term(self.d(consumer), f'{format_number(local)} ({how})', consumer.grad, local,
-                        consumer.grad * local, group)
+                        consumer.grad * local, group, consumer)
         local = consumer.local_grads()[position]
         if local is None:  # the rule selects zero: the engine passes nothing on, not 0 * upstream
-            return Term(self.d(consumer), '0', consumer.grad, 0.0, 0.0, group)
+            return Term(self.d(consumer), '0', consumer.grad, 0.0, 0.0, group, consumer)
         return Term(self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local),
-                    consumer.grad * float(local), group)
+                    consumer.grad * float(local), group, consumer)
 
     def _local_text(self, consumer: Value, position: int) -> str:
         """The table's rule for d consumer / d input, with the graph's names put in."""
