@@ -836,6 +836,10 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value
 
 
 # ---- begin generated nodes: edit ops.py and run `make generate`, not this ----
+# In each _backward: g is this node's grad, a and b its input nodes, x and y their numbers,
+# out its own. In local_grads the same rules run on Values too (as_values=True), so they
+# can be differentiated again.
+
 class _Add(_BinaryNode):
     """x + y"""
     __slots__ = ()
