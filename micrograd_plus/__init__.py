@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import data, losses, nn, optim
 from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
+from .compile import compile_graph
 from .engine import AnomalyError, Value, dot, topological_order
 from .teach.explain import explain
 from .teach.stepper import stepper
@@ -24,8 +25,8 @@ __version__ = '0.1.0'
 _VIZ = ('draw_dot', 'trace', 'to_svg', 'text_view', 'viz')
 
 __all__ = ['Value', 'AnomalyError', 'dot', 'topological_order', 'grad', 'gradcheck', 'central_difference',
-           'no_grad', 'enable_grad', 'detect_anomaly', 'explain', 'stepper', 'nn', 'losses', 'optim', 'data',
-           *_VIZ]
+           'no_grad', 'enable_grad', 'detect_anomaly', 'compile_graph', 'explain', 'stepper', 'nn', 'losses',
+           'optim', 'data', *_VIZ]
 
 
 def __getattr__(name: str) -> Any:

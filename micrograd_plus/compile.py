@@ -608,9 +608,10 @@ class _Writer:
             taken.add(name)
             names[slot] = name
 
-        for slot, label in program._labels.items():
-            base = _identifier(label)
-            if base:
+        labels = program._labels
+        for slot in itertools.chain(program._inputs, labels):  # inputs first: the first 'a' is input 'a'
+            base = _identifier(labels.get(slot, ''))
+            if base and slot not in names:
                 claim(slot, base)
         for i, slot in enumerate(program._inputs):
             if slot not in names:
@@ -653,8 +654,9 @@ class _Writer:
             yield f'from micrograd_plus.ops import {", ".join(functions)}'
         if self.non_finite_constants():
             yield 'from math import inf, nan'
-        yield ''
-        yield ''
+        if functions or self.non_finite_constants():
+            yield ''
+            yield ''
         yield from _wrapped('def program(', [names[slot] for slot in program._inputs], '):')
         yield f'    """{self.docstring(names)}"""'
         for slot, name in names.items():
