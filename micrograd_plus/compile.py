@@ -33,9 +33,12 @@ compiles and runs.
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import keyword
+import linecache
 import math
+import operator
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
@@ -51,6 +54,7 @@ UNROLLED_PAIRS = 32   # a dot of at most this many pairs gets a loop body of its
 GROUP_MIN = 8         # a group with fewer nodes runs in the shared loop that dispatches on the op
 SHOW_LINES = 400      # `source` prints a program up to this long, and a summary of a longer one
 ARRAY_FROM = 1 << 15  # columns of slots at least this long are stored as C ints (4 bytes, not 8 + an int object)
+SKIP_ZERO_GRADS = True  # skip a node whose grad is 0 where that changes no bit (see _group_kernel_source)
 
 
 # ---------------------------------------------------------------- kinds of node
@@ -146,15 +150,28 @@ def _node_backward(op: ops.Op | None, width: int, needs: Sequence[int], slots: S
     lines: list[str] = []
     plain = True
     for row, positions in _parts(op, width):
-        wanted = [(rule, p) for rule, p in zip(row.grads, positions) if needs[p]]
-        statements = [s for rule, p in wanted for s in chain_rule(rule, _expr(f'd[{slots[p]}]'))]
-        plain = plain and all(map(_adds_g_times_a_number, statements))
-        used = _used(statements)
+        wanted = [(_rule(rule), p) for rule, p in zip(row.grads, positions) if needs[p]]
+        used = set().union(*(names for (_, names, _), _ in wanted))
         reads = [f'{name} = v[{slots[p]}]' for name, p in zip('xy', positions) if name in used]
         if 'out' in used:
             reads.append('out = v[o]')
-        lines += [indent + line for line in reads] + _lines(statements, indent)
+        lines += [indent + line for line in reads]
+        for (rule_lines, _, adds_g_times), p in wanted:
+            lines += [indent + line.replace(TARGET, f'd[{slots[p]}]') for line in rule_lines]
+            plain = plain and adds_g_times
     return lines, plain
+
+
+TARGET = '_target_'
+
+
+@functools.cache
+def _rule(rule: str) -> tuple[tuple[str, ...], frozenset[str], bool]:
+    """A rule's chain-rule lines adding to TARGET, the names they read, and whether they only add g times a
+    number: worked out once per rule, as parsing is what writing the loops costs."""
+    statements = chain_rule(rule, ast.Name(TARGET))
+    lines = tuple(line for statement in statements for line in ast.unparse(statement).splitlines())
+    return lines, frozenset(_used(statements) - {TARGET}), all(map(_adds_g_times_a_number, statements))
 
 
 def _adds_g_times_a_number(statement: ast.stmt) -> bool:
@@ -235,12 +252,18 @@ def _mixed_kernel_source() -> str:
 
 def kernels(kind: Kind | str) -> tuple[Kernel, Kernel, str]:
     """(forward, backward, their source) for a kind of node, or for 'mixed' (the loop that dispatches):
-    generated from the table the first time a kind is met, then kept."""
+    written from the table the first time a kind is met, then kept. This is the one place the library
+    makes code at run time, and only when compile_graph is called; tracebacks and pdb show its lines."""
     found = _kernels.get(kind)
     if found is None:
-        source = _mixed_kernel_source() if kind == 'mixed' else _group_kernel_source(kind)  # type: ignore[arg-type]
+        if isinstance(kind, Kind):
+            source, what = _group_kernel_source(kind), kind.describe()
+        else:
+            source, what = _mixed_kernel_source(), 'of several kinds'
+        name = f'<compile_graph loops #{len(_kernels)}: {what}>'
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
         namespace = dict(KERNEL_GLOBALS)
-        exec(compile(source, f'<compile_graph kernel: {kind}>', 'exec'), namespace)
+        exec(compile(source, name, 'exec'), namespace)
         found = _kernels[kind] = (namespace['forward'], namespace['backward'], source)
     return found
 
@@ -531,7 +554,7 @@ class Program:
             raise ValueError(self._wrong_count(values))
         for segment in self._segments:
             segment.forward(v, segment.rows(), segment.flat)
-        finite = math.isfinite(sum(v))  # no inf or nan anywhere (a sum that overflows just skips less)
+        finite = SKIP_ZERO_GRADS and math.isfinite(sum(v))  # no inf or nan anywhere (an overflow skips less)
         d = [0.0] * len(v)
         d[self._output] = 1.0
         for segment in reversed(self._segments):
@@ -765,19 +788,50 @@ class _Writer:
 
 
 class _Fold(ast.NodeTransformer):
-    """Arithmetic on numbers alone done now, as Python would do it at run time: ``2.0 - 1`` reads ``1.0``."""
+    """Arithmetic on numbers alone done now, as Python does it at run time: ``2.0 - 1`` reads ``1.0``."""
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
         self.generic_visit(node)
-        if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)) and _is_number(node.left) and _is_number(node.right):
-            return _literal(float(eval(ast.unparse(node), {})))  # numbers and + - * only
-        return node
+        number = _number(node)
+        return node if number is None else _literal(number)
 
 
-def _is_number(tree: ast.expr) -> bool:
+_ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {ast.Add: operator.add, ast.Sub: operator.sub,
+                                                       ast.Mult: operator.mul}
+_COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge}
+
+
+def _number(tree: ast.expr) -> float | None:
+    """The value of an expression of numbers alone (literals, inf, nan, unary -, + - *), else None."""
+    if isinstance(tree, ast.Constant) and isinstance(tree.value, (int, float)):
+        return tree.value
+    if isinstance(tree, ast.Name) and tree.id in ('inf', 'nan'):
+        return float(KERNEL_GLOBALS[tree.id])
     if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
-        tree = tree.operand
-    return isinstance(tree, ast.Constant) and isinstance(tree.value, (int, float))
+        value = _number(tree.operand)
+        return None if value is None else -value
+    if isinstance(tree, ast.BinOp) and type(tree.op) in _ARITHMETIC:
+        left, right = _number(tree.left), _number(tree.right)
+        return None if left is None or right is None else _ARITHMETIC[type(tree.op)](left, right)
+    return None
+
+
+def _truth(test: ast.expr) -> bool | None:
+    """A guard's test decided on numbers alone (``2.0 != 0``), or None where it reads the program's numbers."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARISONS:
+        left, right = _number(test.left), _number(test.comparators[0])
+        return None if left is None or right is None else bool(_COMPARISONS[type(test.ops[0])](left, right))
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        value = _truth(test.operand)
+        return None if value is None else not value
+    if isinstance(test, ast.BoolOp):
+        values = [_truth(v) for v in test.values]
+        if None in values:
+            return None
+        return all(values) if isinstance(test.op, ast.And) else any(values)
+    return None
 
 
 def _folded(statements: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -785,9 +839,9 @@ def _folded(statements: list[ast.stmt]) -> Iterator[ast.stmt]:
     ``if 2.0 != 0: dx += ...`` (the guard of x ** 2) is just ``dx += ...``."""
     for statement in statements:
         statement = _Fold().visit(statement)
-        if isinstance(statement, ast.If) and not _used([statement.test]) - {'inf', 'nan'}:
-            test = eval(ast.unparse(statement.test), dict(KERNEL_GLOBALS))  # a test on numbers alone
-            yield from _folded(statement.body if test else statement.orelse)
+        decided = _truth(statement.test) if isinstance(statement, ast.If) else None
+        if isinstance(statement, ast.If) and decided is not None:
+            yield from _folded(statement.body if decided else statement.orelse)
         else:
             yield statement
 
