@@ -45,11 +45,14 @@ def test_every_op_and_its_chain_rule_is_plain_code_in_a_file():
 
 
 def test_nothing_is_compiled_at_import():
+    # compile_graph writes a graph's loops when it is called: that is what it is for (tests/test_compile.py
+    # checks that importing the package writes none); no other module makes code at run time
     for path in PACKAGE.rglob('*.py'):
         tree = ast.parse(path.read_text(encoding='utf-8'))
-        calls = {node.func.id for node in ast.walk(tree)
-                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
-        assert not calls & {'exec', 'eval', 'compile'}, path
+        calls = [node.func.id for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                 and node.func.id in {'exec', 'eval', 'compile'}]
+        assert calls == (['exec', 'compile'] if path.name == 'compile.py' else []), path
 
 
 def test_submodules_are_importable_by_name_and_keep_their_contents():

@@ -1,6 +1,9 @@
+import linecache
 import math
 import random
 import struct
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -369,3 +372,12 @@ def test_a_graph_too_long_to_read_prints_a_summary_and_any_part_on_request():
     first = program.code(0, 8).splitlines()
     assert len(first) == 8 and first[0] == 'from micrograd_plus.ops import f_relu'
     assert repr(program).startswith('<compiled program: 1320 ops, 337 inputs')
+
+
+def test_loops_are_written_only_when_a_graph_is_compiled_and_tracebacks_show_them():
+    script = ('import micrograd_plus, micrograd_plus.compile as c; assert c._kernels == {}; '
+              'x = micrograd_plus.Value(1.0); micrograd_plus.compile_graph(x * x, [x]); print(len(c._kernels))')
+    assert subprocess.run([sys.executable, '-c', script], capture_output=True, text=True).stdout.strip() == '1'
+    _, _, source = compiled.kernels('mixed')
+    names = [name for name in linecache.cache if name.startswith('<compile_graph loops')]
+    assert any(linecache.getline(name, 1) == source.splitlines(True)[0] for name in names)
