@@ -22,7 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 import micrograd_plus
-from micrograd_plus import Value, grad
+from micrograd_plus import Value, compile_graph, grad
+from micrograd_plus import compile as compiled
 from micrograd_plus.data import make_moons
 from micrograd_plus.nn import MLP
 
@@ -110,15 +111,20 @@ def sgd_step(params: list, lr: float) -> None:
 
 # ---------------------------------------------------------------- workloads
 
-def training_step(engine: dict, model: Any, X: list, y: list) -> float:
-    """micrograd's demo step: max-margin loss + L2 on 100 moons points, backward, SGD."""
+def training_loss(engine: dict, model: Any, X: list, y: list) -> Any:
+    """micrograd's demo loss: max-margin loss + L2 on 100 moons points."""
     V = engine['value']
     inputs = [[V(a), V(b)] for a, b in X]
     scores = [model(x) for x in inputs]
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
     reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-    total = data_loss + reg_loss
+    return data_loss + reg_loss
+
+
+def training_step(engine: dict, model: Any, X: list, y: list) -> float:
+    """micrograd's demo step: build the loss, backward, SGD."""
+    total = training_loss(engine, model, X, y)
     model.zero_grad()
     total.backward()
     sgd_step(model.parameters(), 0.05)
@@ -130,6 +136,58 @@ def workload_training(engine: dict) -> float:
     model = engine['mlp'](random.Random(1337))
     training_step(engine, model, X, y)  # warm-up
     return median_seconds(lambda: training_step(engine, model, X, y), 3 if QUICK else 7)
+
+
+def workload_compiled_training() -> dict[str, float]:
+    """Workload 1's graph through compile_graph: compile once (the first compile in the process also writes
+    the loop bodies), then each step is program(values) and SGD on the numbers. Seconds."""
+    X, y = make_moons(100, noise=0.1, seed=1)
+    engine = engines()['micrograd_plus']
+    model = engine['mlp'](random.Random(1337))
+    params = model.parameters()
+    loss = training_loss(engine, model, X, y)
+    gc.collect()
+    start = time.perf_counter()
+    program = compile_graph(loss, params)
+    first = time.perf_counter() - start
+    again = median_seconds(lambda: compile_graph(loss, params), 3 if QUICK else 7)
+    values = [p.data for p in params]
+
+    def step() -> None:
+        nonlocal values
+        _, grads = program(values)
+        values = [v - 0.05 * g for v, g in zip(values, grads)]
+    step()  # warm-up, as workload 1
+    times = {'first compile': first, 'compile': again, 'step': median_seconds(step, 3 if QUICK else 7)}
+    compiled.SKIP_ZERO_GRADS = False
+    try:
+        times['step, no zero grads skipped'] = median_seconds(step, 3 if QUICK else 7)
+    finally:
+        compiled.SKIP_ZERO_GRADS = True
+    return times
+
+
+def compiled_chain(n: int = 1_000_000) -> dict[str, float]:
+    """compile_graph on the n-op chain of workload 3: seconds to compile and to run, and bytes per node (kept by
+    the program, and at the peak of compiling and of a run, beyond what the graph itself takes)."""
+    x, c = Value(1.0), Value(1.0000001)
+    y = x
+    for _ in range(n):
+        y = y * c
+    found = {'compile': median_seconds(lambda: compile_graph(y, [x]), 1 if QUICK else 3)}
+    program = compile_graph(y, [x])
+    found['run'] = median_seconds(lambda: program([1.0]), 1 if QUICK else 3)
+    del program
+    gc.collect()
+    tracemalloc.start()
+    program = compile_graph(y, [x])
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    program([1.0])
+    running = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    found.update(kept=kept / n, compiling=peak / n, running=(running - kept) / n)
+    return found
 
 
 def workload_sum_of_products(engine: dict, n: int = 20_000) -> float:
@@ -290,8 +348,8 @@ def main() -> None:
         rows.append([title] + [cell(results.get(n), ours, (notes or {}).get(n, '')) for n in names])
         print(f'  measured: {title}', file=sys.stderr)
 
-    row('1. training step: MLP(2,[16,16,1]), 100 moons points, max-margin + L2, SGD',
-        {n: workload_training(e) for n, e in found.items()})
+    training = {n: workload_training(e) for n, e in found.items()}
+    row('1. training step: MLP(2,[16,16,1]), 100 moons points, max-margin + L2, SGD', training)
     sums = {n: workload_sum_of_products(e) for n, e in found.items()}
     row('2. 20,000-term sum of products + backward', {n: t for n, (t, _) in sums.items()})
     for i, name in enumerate(names):
@@ -324,6 +382,28 @@ def main() -> None:
           f'{no_gc * per_op:.2f} µs with it off (the arithmetic and bookkeeping alone).')
     print(f'- Peak Python heap of a training step: {first:.1f} MiB in step 1, {last:.1f} MiB in step '
           f'{20 if QUICK else 100}; {between:.2f} MiB stays between steps (graphs do not pile up).')
+    print_compiled(training[names[0]], ours_chain, memory[names[0]])
+
+
+def print_compiled(engine_step: float, engine_chain: float, engine_bytes: float | None) -> None:
+    """The second table: workloads 1, 3 and 4 through compile_graph, against the engine in this same run."""
+    print('  measuring compile_graph...', file=sys.stderr)
+    step = workload_compiled_training()
+    chain = compiled_chain()
+    print()
+    print('compile_graph, micrograd_plus only: the graph compiled once, then program(values) per step')
+    print()
+    print('| workload | engine: build + backward() | compiled: program(values) | compile_graph, once |')
+    print('|---|---|---|---|')
+    print(f"| 1. training step (SGD on the numbers) | {fmt_time(engine_step)} | {fmt_time(step['step'])} "
+          f"({engine_step / step['step']:.1f}x faster); {fmt_time(step['step, no zero grads skipped'])} "
+          f"({engine_step / step['step, no zero grads skipped']:.1f}x) skipping no zero grads | "
+          f"{fmt_time(step['compile'])} = {step['compile'] / engine_step:.1f} engine steps (first in the process, "
+          f"writing the loops: {fmt_time(step['first compile'])} = {step['first compile'] / engine_step:.1f}) |")
+    print(f"| 3. 1,000,000-op chain | {fmt_time(engine_chain)} | {fmt_time(chain['run'])} "
+          f"({engine_chain / chain['run']:.1f}x faster) | {fmt_time(chain['compile'])} |")
+    print(f"| 4. bytes per node of that chain | {engine_bytes or 0:.0f} B (graph) | {chain['kept']:.0f} B kept by the "
+          f"program, {chain['running']:.0f} B more while it runs | {chain['compiling']:.0f} B at the peak |")
 
 
 if __name__ == '__main__':
