@@ -295,6 +295,8 @@ def test_bad_arguments_say_what_was_given_and_what_to_do():
         program(iter([1.0]))
     with pytest.raises(TypeError, match='a program takes real numbers, got str'):
         program(['1', 2.0])
+    with pytest.raises(TypeError, match='takes the numbers of its inputs, got Value\\(data=1.0.*pass its .data'):
+        program([x, y])
 
 
 def test_a_node_built_by_hand_is_named_in_the_error():
