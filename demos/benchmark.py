@@ -9,6 +9,7 @@ Run: python demos/benchmark.py [--quick]
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import math
 import os
@@ -140,7 +141,9 @@ def workload_training(engine: dict) -> float:
 
 def workload_compiled_training() -> dict[str, float]:
     """Workload 1's graph through compile_graph: compile once (the first compile in the process also writes
-    the loop bodies), then each step is program(values) and SGD on the numbers. Seconds."""
+    the loop bodies), then each step is program(values) and SGD on the numbers. Seconds. The engine's step
+    is timed again here, each of its runs next to one of the program's, so that the ratio compares the two
+    under the same load on a shared machine."""
     X, y = make_moons(100, noise=0.1, seed=1)
     engine = engines()['micrograd_plus']
     model = engine['mlp'](random.Random(1337))
@@ -150,34 +153,51 @@ def workload_compiled_training() -> dict[str, float]:
     start = time.perf_counter()
     program = compile_graph(loss, params)
     first = time.perf_counter() - start
-    again = median_seconds(lambda: compile_graph(loss, params), 3 if QUICK else 7)
     values = [p.data for p in params]
 
     def step() -> None:
         nonlocal values
         _, grads = program(values)
         values = [v - 0.05 * g for v, g in zip(values, grads)]
+
+    def step_without_skipping() -> None:
+        compiled.SKIP_ZERO_GRADS = False
+        try:
+            step()
+        finally:
+            compiled.SKIP_ZERO_GRADS = True
+
+    def steps(one_step: Callable[[], Any], n: int = 5) -> float:
+        """Seconds per step over n steps in a row, as a training loop runs them."""
+        return median_seconds(lambda: [one_step() for _ in range(n)], 1) / n
+
     step()  # warm-up, as workload 1
-    times = {'first compile': first, 'compile': again, 'step': median_seconds(step, 3 if QUICK else 7)}
-    compiled.SKIP_ZERO_GRADS = False
-    try:
-        times['step, no zero grads skipped'] = median_seconds(step, 3 if QUICK else 7)
-    finally:
-        compiled.SKIP_ZERO_GRADS = True
-    return times
+    engine_model = engine['mlp'](random.Random(1337))
+    runs: dict[str, list[float]] = {'engine step': [], 'step': [], 'step, no zero grads skipped': [], 'compile': []}
+    for _ in range(3 if QUICK else 7):
+        runs['engine step'].append(steps(lambda: training_step(engine, engine_model, X, y)))
+        runs['step'].append(steps(step))
+        runs['step, no zero grads skipped'].append(steps(step_without_skipping))
+        runs['compile'].append(median_seconds(lambda: compile_graph(loss, params), 1))
+    found = {name: statistics.median(times) for name, times in runs.items()}
+    found['first compile'] = first
+    return found
 
 
 def compiled_chain(n: int = 1_000_000) -> dict[str, float]:
-    """compile_graph on the n-op chain of workload 3: seconds to compile and to run, and bytes per node (kept by
-    the program, and at the peak of compiling and of a run, beyond what the graph itself takes)."""
+    """compile_graph on the n-op chain of workload 3: seconds to compile and to run (next to the engine's
+    build + backward, timed again here), and bytes per node kept by the program, and at the peak of compiling
+    and of a run, beyond what the graph itself takes."""
     x, c = Value(1.0), Value(1.0000001)
     y = x
     for _ in range(n):
         y = y * c
-    found = {'compile': median_seconds(lambda: compile_graph(y, [x]), 1 if QUICK else 3)}
-    program = compile_graph(y, [x])
-    found['run'] = median_seconds(lambda: program([1.0]), 1 if QUICK else 3)
-    del program
+    runs: dict[str, list[float]] = {'engine': [], 'compile': [], 'run': []}
+    for _ in range(1 if QUICK else 3):
+        runs['engine'].append(workload_chain({'value': Value}, n)[0] or math.nan)
+        runs['compile'].append(median_seconds(lambda: compile_graph(y, [x]), 1))
+        runs['run'].append(median_seconds(functools.partial(compile_graph(y, [x]), [1.0]), 1))
+    found = {name: statistics.median(times) for name, times in runs.items()}
     gc.collect()
     tracemalloc.start()
     program = compile_graph(y, [x])
@@ -348,8 +368,8 @@ def main() -> None:
         rows.append([title] + [cell(results.get(n), ours, (notes or {}).get(n, '')) for n in names])
         print(f'  measured: {title}', file=sys.stderr)
 
-    training = {n: workload_training(e) for n, e in found.items()}
-    row('1. training step: MLP(2,[16,16,1]), 100 moons points, max-margin + L2, SGD', training)
+    row('1. training step: MLP(2,[16,16,1]), 100 moons points, max-margin + L2, SGD',
+        {n: workload_training(e) for n, e in found.items()})
     sums = {n: workload_sum_of_products(e) for n, e in found.items()}
     row('2. 20,000-term sum of products + backward', {n: t for n, (t, _) in sums.items()})
     for i, name in enumerate(names):
@@ -382,26 +402,29 @@ def main() -> None:
           f'{no_gc * per_op:.2f} µs with it off (the arithmetic and bookkeeping alone).')
     print(f'- Peak Python heap of a training step: {first:.1f} MiB in step 1, {last:.1f} MiB in step '
           f'{20 if QUICK else 100}; {between:.2f} MiB stays between steps (graphs do not pile up).')
-    print_compiled(training[names[0]], ours_chain, memory[names[0]])
+    print_compiled(memory[names[0]])
 
 
-def print_compiled(engine_step: float, engine_chain: float, engine_bytes: float | None) -> None:
-    """The second table: workloads 1, 3 and 4 through compile_graph, against the engine in this same run."""
+def print_compiled(engine_bytes: float | None) -> None:
+    """The second table: workloads 1, 3 and 4 through compile_graph, against the engine timed alongside."""
     print('  measuring compile_graph...', file=sys.stderr)
     step = workload_compiled_training()
     chain = compiled_chain()
+    engine_step, skip_none = step['engine step'], step['step, no zero grads skipped']
     print()
-    print('compile_graph, micrograd_plus only: the graph compiled once, then program(values) per step')
+    print('compile_graph, micrograd_plus only: the graph compiled once, then program(values) per step; the engine')
+    print('timed again alongside, run for run, 5 steps in a row each (so the first step after gc.collect() is')
+    print("not all a 2 ms step is made of)")
     print()
     print('| workload | engine: build + backward() | compiled: program(values) | compile_graph, once |')
     print('|---|---|---|---|')
     print(f"| 1. training step (SGD on the numbers) | {fmt_time(engine_step)} | {fmt_time(step['step'])} "
-          f"({engine_step / step['step']:.1f}x faster); {fmt_time(step['step, no zero grads skipped'])} "
-          f"({engine_step / step['step, no zero grads skipped']:.1f}x) skipping no zero grads | "
-          f"{fmt_time(step['compile'])} = {step['compile'] / engine_step:.1f} engine steps (first in the process, "
-          f"writing the loops: {fmt_time(step['first compile'])} = {step['first compile'] / engine_step:.1f}) |")
-    print(f"| 3. 1,000,000-op chain | {fmt_time(engine_chain)} | {fmt_time(chain['run'])} "
-          f"({engine_chain / chain['run']:.1f}x faster) | {fmt_time(chain['compile'])} |")
+          f"({engine_step / step['step']:.1f}x faster); {fmt_time(skip_none)} ({engine_step / skip_none:.1f}x) "
+          f"skipping no zero grads | {fmt_time(step['compile'])} = {step['compile'] / engine_step:.1f} engine "
+          f"steps (first in the process, writing the loops: {fmt_time(step['first compile'])} = "
+          f"{step['first compile'] / engine_step:.1f}) |")
+    print(f"| 3. 1,000,000-op chain | {fmt_time(chain['engine'])} | {fmt_time(chain['run'])} "
+          f"({chain['engine'] / chain['run']:.1f}x faster) | {fmt_time(chain['compile'])} |")
     print(f"| 4. bytes per node of that chain | {engine_bytes or 0:.0f} B (graph) | {chain['kept']:.0f} B kept by the "
           f"program, {chain['running']:.0f} B more while it runs | {chain['compiling']:.0f} B at the peak |")
 
