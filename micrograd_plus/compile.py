@@ -26,9 +26,10 @@ How it runs fast. The program is a short list of loops. Nodes are grouped by kin
 its inputs need a gradient, and for a dot its number of pairs) into stages that keep the graph's
 order; a chain of like ops stays in one group. For micrograd's demo step that is ~15 groups, e.g.
 1,600 dot nodes of 16 pairs each. Each kind gets a loop whose body is its op's code with the numbers
-read from one list by slot (``v[o] = v[s0] * v[s1]``, ``d[s0] += g * y``); kinds with few nodes run
-together in one loop that dispatches on the op. No recursion anywhere: a chain of a million ops
-compiles and runs.
+read from one list by slot (``v[o] = v[s0] * v[s1]``, ``d[s0] = d[s0] + g * v[s1]``); kinds with few
+nodes run together in one loop that dispatches on the op. A node whose gradient is 0 is skipped where
+that changes no bit (see _group_kernel_source). No recursion anywhere: a chain of a million ops
+compiles and runs, in ~10 bytes a node.
 """
 from __future__ import annotations
 
@@ -565,10 +566,11 @@ class Program:
         v = self._values.copy()
         slots = self._inputs
         given = 0
-        for slot, value in zip(slots, values):
+        numbers = iter(values)
+        for slot, value in zip(slots, numbers):
             v[slot] = value if value.__class__ is float else _number_of(value)
             given += 1
-        if given != len(slots) or (isinstance(values, Sized) and len(values) != len(slots)):
+        if given != len(slots) or next(numbers, _END) is not _END:
             raise ValueError(self._wrong_count(values))
         for segment in self._segments:
             segment.forward(v, segment.rows(), segment.flat)
@@ -580,7 +582,7 @@ class Program:
         return v[self._output], [d[slot] for slot in slots]
 
     def _wrong_count(self, values: Iterable[Any]) -> str:
-        got = len(values) if isinstance(values, Sized) else 'fewer'
+        got = len(values) if isinstance(values, Sized) else 'another number'
         return (f'this program takes {len(self._inputs)} input values (one per input given to compile_graph, '
                 f'in that order), got {got}')
 
@@ -592,9 +594,8 @@ class Program:
         named after the graph's labels. A program of more than SHOW_LINES lines gives a summary instead,
         which says how to see it all (``code()``)."""
         writer = _Writer(self)
-        if writer.estimated_lines() > SHOW_LINES:
-            return writer.summary()
-        return self.code()
+        census = writer.census()
+        return writer.summary(census) if census[2] > SHOW_LINES else self.code()
 
     def code(self, start: int = 0, stop: int | None = None) -> str:
         """Lines ``start`` to ``stop`` of the program as Python (all of it by default), however long. As a
@@ -775,34 +776,37 @@ class _Writer:
         wrt = ', '.join(inputs) if len(inputs) <= 6 else f'{", ".join(inputs[:3])}, ... ({len(inputs)} inputs)'
         return f'{output} and its gradient with respect to {wrt}: {program.size} ops, compiled by compile_graph'
 
-    def estimated_lines(self) -> int:
+    def census(self) -> tuple[dict[str, int], int, int]:
+        """Nodes by op, the products the dots hold, and about how many lines the code takes."""
         program = self.program
         needs = program._needs
-        edges = sum(sum(map(needs.__getitem__, inputs)) for _, _, inputs in self.nodes())
-        return 8 + len(program._labels) + program.size + edges
-
-    def summary(self) -> str:
-        program = self.program
         counts: dict[str, int] = {}
-        pairs = 0
+        pairs = lines = 0
         for op, _, inputs in self.nodes():
             name = 'dot' if op is None else op.name
             counts[name] = counts.get(name, 0) + 1
             pairs += (len(inputs) - 1) // 2 if op is None else 0
-        names = self.names()
-        output = program._labels.get(program._output, 'the output')
-        shown = [names[s] for s in program._inputs[:4]]
+            lines += 1 + sum(map(needs.__getitem__, inputs))  # its forward line, a backward line per gradient
+        return counts, pairs, 8 + len(program._labels) + lines
+
+    def summary(self, census: tuple[dict[str, int], int, int]) -> str:
+        program = self.program
+        counts, pairs, lines = census
+        labels = program._labels
+        output = labels.get(program._output, 'the output')
+        shown = [_identifier(labels.get(s, '')) or f'x{i}' for i, s in enumerate(program._inputs[:4])]
         more = len(program._inputs) - len(shown)
         by_op = ', '.join(f'{n:,} {name}' for name, n in sorted(counts.items(), key=lambda item: -item[1]))
         loops = [f'{len(s):,} {s.kind.describe() if isinstance(s.kind, Kind) else "of several kinds"}'
                  for s in program._segments]
-        lines = [f'# A compiled program: {output} and its gradient with respect to {len(program._inputs):,} inputs',
-                 f'#   inputs: {", ".join(shown)}{f", ... ({more:,} more)" if more > 0 else ""}',
-                 f'#   {program.size:,} ops: {by_op}' + (f' (the dots hold {pairs:,} products)' if pairs else ''),
-                 f'#   as straight-line Python it takes about {self.estimated_lines():,} lines, too many to print:',
-                 '#   program.code(0, 60) gives the first 60 lines, program.code() all of them']
-        return '\n'.join(lines + list(_wrapped(f'#   it runs as {len(loops)} loops over nodes: ', loops, '',
-                                                indent='#     ')))
+        inputs = f'{len(program._inputs):,} input' + ('s' if len(program._inputs) != 1 else '')
+        text = [f'# A compiled program: {output} and its gradient with respect to {inputs}',
+                f'#   inputs: {", ".join(shown)}{f", ... ({more:,} more)" if more > 0 else ""}',
+                f'#   {program.size:,} ops: {by_op}' + (f' (the dots hold {pairs:,} products)' if pairs else ''),
+                f'#   as straight-line Python it takes about {lines:,} lines, too many to print:',
+                '#   program.code(0, 60) gives the first 60 lines, program.code() all of them']
+        return '\n'.join(text + list(_wrapped(f'#   it runs as {len(loops)} loops over nodes: ', loops, '',
+                                              indent='#     ')))
 
 
 class _Fold(ast.NodeTransformer):
@@ -895,6 +899,9 @@ def _literal(number: float) -> ast.expr:
         return ast.Name('nan')
     magnitude: ast.expr = ast.Name('inf') if abs(number) == math.inf else ast.Constant(abs(number))
     return ast.UnaryOp(ast.USub(), magnitude) if math.copysign(1.0, number) < 0 else magnitude
+
+
+_END = object()
 
 
 def _number_of(value: Any) -> float:
