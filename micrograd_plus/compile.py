@@ -456,6 +456,9 @@ class _Walk:
                 f"{node._op!r}) and its chain rule is a Python closure. Write the op with the library's ops (or add "
                 "a row to the derivative table, ops.py), or use backward() for this graph")
         op = type(node).rule
+        if op is None and (node._op != 'dot' or len(need) % 2 == 0):  # a check only: the engine has no such node
+            raise TypeError(f'compile_graph cannot compile {_describe(node)}: its class {type(node).__name__} '
+                            'has no row in the derivative table (ops.py), so there is no rule to compile')
         if op is None:  # the engine's dot node, the one op without a row of its own
             kind = Kind(None, len(need), need) if len(need) <= 2 * UNROLLED_PAIRS + 1 else LARGE_DOT
         else:  # x ** c has one input node: its exponent c is a constant of the program

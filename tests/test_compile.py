@@ -300,11 +300,31 @@ def test_bad_arguments_say_what_was_given_and_what_to_do():
         program([x, y])
 
 
+def test_no_inputs_make_a_constant_program_and_an_input_may_be_the_output():
+    x = Value(2.0, label='x')
+    program = compile_graph(x.exp(), [])
+    assert program([]) == (math.exp(2.0), []) and 'return 7.38905609893065, []' in program.source
+    program = compile_graph(x, [x])
+    assert program([3.0]) == (3.0, [1.0]) and program.source.endswith('    dx = 1.0\n    return x, [dx]')
+
+
 def test_a_node_built_by_hand_is_named_in_the_error():
     x = Value(2.0, label='x')
     out = cube(x) + 1
     with pytest.raises(TypeError, match="cannot compile the node with data 8.0 \\(op 'cube'\\): it was built by hand"):
         compile_graph(out, [x])
+
+    class Square(Value):  # a node class of one's own, with no row in the table
+        __slots__ = ('_a', '_b')
+        _is_leaf = False
+
+        @property
+        def _prev(self):
+            return (self._a,)
+    square = Value.__new__(Square, 4.0)
+    square._a, square._b = x, None
+    with pytest.raises(TypeError, match='its class Square has no row in the derivative table'):
+        compile_graph(square, [x])
 
 
 # ---------------------------------------------------------------- reading the program
