@@ -147,24 +147,37 @@ def _lines(statements: list[ast.stmt], indent: str) -> list[str]:
 def _node_backward(op: ops.Op | None, width: int, needs: Sequence[int], slots: Sequence[str],
                    indent: str) -> tuple[list[str], bool]:
     """Loop-body lines of one node's chain rule (``g``, ``o`` and the slot names are set by the caller), and
-    whether every rule adds ``g`` times a number of the program, so that a zero ``g`` adds zeros.
-
-    The rules are codegen's (``a.grad += g * y``) with the grad an entry of ``d``, written ``d[s0] = d[s0] +
-    g * v[s1]``: the same float operations, and in CPython a fifth faster than ``+=`` on a list entry. A
-    number a part's rules read once is read in place; one read more often is read into a local first."""
+    whether every rule adds ``g`` times a number of the program, so that a zero ``g`` adds zeros."""
     lines: list[str] = []
     plain = True
     for row, positions in _parts(op, width):
-        wanted = [(rule, p) for rule, p in zip(row.grads, positions) if needs[p]]
-        statements = [s for rule, p in wanted for s in _rule_statements(rule, f'd[{slots[p]}]')]
-        plain = plain and all(map(_adds_g_times_a_number, statements))
-        counts = collections.Counter(node.id for tree in statements for node in ast.walk(tree)
-                                     if isinstance(node, ast.Name))
-        numbers = dict(zip('xy', (f'v[{slots[p]}]' for p in positions)), out='v[o]')
-        inline = {name: _expr(place) for name, place in numbers.items() if counts[name] == 1}
-        lines += [f'{indent}{name} = {place}' for name, place in numbers.items() if counts[name] > 1]
-        lines += _lines([_Substitute(inline, {}).visit(s) for s in statements], indent)
+        template, adds_g_times = _part(row, tuple(needs[p] for p in positions))
+        for line in template:
+            for i, p in enumerate(positions):
+                line = line.replace(f'_slot{i}_', slots[p])
+            lines.append(indent + line)
+        plain = plain and adds_g_times
     return lines, plain
+
+
+@functools.cache
+def _part(row: ops.Op, needs: tuple[int, ...]) -> tuple[tuple[str, ...], bool]:
+    """The lines of one row's rules for the inputs that need a gradient, its inputs' slots written _slot0_,
+    _slot1_ (written once per row and mask, then filled in per node: a 16-pair dot is 16 of them).
+
+    The rules are codegen's (``a.grad += g * y``) with the grad an entry of ``d``, written ``d[s0] = d[s0] +
+    g * v[s1]``: the same float operations, and in CPython a fifth faster than ``+=`` on a list entry. A
+    number the rules read once is read in place; one read more often is read into a local first."""
+    slots = [f'_slot{i}_' for i in range(len(needs))]
+    wanted = [(rule, p) for p, rule in enumerate(row.grads[:len(needs)]) if needs[p]]
+    statements = [s for rule, p in wanted for s in _rule_statements(rule, f'd[{slots[p]}]')]
+    adds_g_times = all(map(_adds_g_times_a_number, statements))
+    counts = collections.Counter(node.id for tree in statements for node in ast.walk(tree)
+                                 if isinstance(node, ast.Name))
+    numbers = dict(zip('xy', (f'v[{slot}]' for slot in slots)), out='v[o]')
+    inline = {name: _expr(place) for name, place in numbers.items() if counts[name] == 1}
+    reads = [f'{name} = {place}' for name, place in numbers.items() if counts[name] > 1]
+    return tuple(reads + _lines([_Substitute(inline, {}).visit(s) for s in statements], '')), adds_g_times
 
 
 def _rule_statements(rule: str, target: str) -> list[ast.stmt]:
