@@ -48,7 +48,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from . import codegen, ops
-from .engine import Value, as_number, is_hand_built, topological_order
+from .engine import Value, as_number, is_dot, is_hand_built, topological_order
 
 Kernel = Callable[..., None]
 
@@ -469,7 +469,7 @@ class _Walk:
                 f"{node._op!r}) and its chain rule is a Python closure. Write the op with the library's ops (or add "
                 "a row to the derivative table, ops.py), or use backward() for this graph")
         op = type(node).rule
-        if op is None and (node._op != 'dot' or len(need) % 2 == 0):  # a check only: the engine has no such node
+        if op is None and (not is_dot(node) or len(need) % 2 == 0):  # a check only: the engine has no such node
             raise TypeError(f'compile_graph cannot compile {_describe(node)}: its class {type(node).__name__} '
                             'has no row in the derivative table (ops.py), so there is no rule to compile')
         if op is None:  # the engine's dot node, the one op without a row of its own
@@ -492,7 +492,8 @@ class _Walk:
             kind = self.kinds[kind_id]
             assert kind is not None
             size = len(flat) if kind is LARGE_DOT else len(flat) // (kind.width + 1)
-            if kind is LARGE_DOT or size < GROUP_MIN:
+            # an op added with register_op has no code in the shared loop: it gets a loop of its own, however small
+            if kind is LARGE_DOT or (size < GROUP_MIN and (kind.op is None or kind.op in CODES)):
                 mixed.add(kind, flat if kind is LARGE_DOT else _rows(flat, kind.width + 1))
                 continue
             if mixed.codes:

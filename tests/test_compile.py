@@ -404,3 +404,18 @@ def test_loops_are_written_only_when_a_graph_is_compiled_and_tracebacks_show_the
     _, _, source = compiled.kernels('mixed')
     names = [name for name in linecache.cache if name.startswith('<compile_graph loops')]
     assert any(linecache.getline(name, 1) == source.splitlines(True)[0] for name in names)
+
+
+def test_an_op_added_with_register_op_compiles_like_a_built_in_one():
+    from micrograd_plus import Op, register_op
+    register_op(Op('cube', 'x ** 3', ('3 * x ** 2',)), method='cube')
+    x = Value(2.0, label='x')
+    y = (x.cube() * x).tanh()
+    program = compile_graph(y, [x])
+    for value in (2.0, 0.5, -1.25):
+        x.data = value
+        again = (x.cube() * x).tanh()
+        x.grad = 0.0
+        again.backward()
+        assert program([value]) == (again.data, [x.grad])
+    assert 'f_pow(x, 3)' in program.source

@@ -291,7 +291,7 @@ class Explainer:
     def _local_text(self, consumer: Value, position: int) -> str:
         """The table's rule for d consumer / d input, with the graph's names put in."""
         operands = [self._names[p] for p in consumer._prev]
-        if consumer._op == 'dot':  # each factor's partner: the same rule the engine runs
+        if engine.is_dot(consumer):  # each factor's partner: the same rule the engine runs
             rule = ops.dot_grads(operands, None)[position]
             return _wrap(rule, PRODUCT) if isinstance(rule, tuple) else format_number(rule)
         x, y, out = consumer.rule_inputs()
