@@ -27,6 +27,14 @@ from .engine import (
 # ---------------------------------------------------------------- modes
 
 _F = TypeVar('_F', bound=Callable[..., Any])
+_UNDO = threading.local()  # in each thread, by Mode object: the switches it must undo, innermost last
+
+
+def _undo_stacks() -> dict[int, list[Any]]:
+    stacks: dict[int, list[Any]] | None = getattr(_UNDO, 'stacks', None)
+    if stacks is None:
+        stacks = _UNDO.stacks = {}
+    return stacks
 
 
 class Mode(contextlib.ContextDecorator):
@@ -36,17 +44,19 @@ class Mode(contextlib.ContextDecorator):
 
     def __init__(self, grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
         self.grad_enabled, self.anomaly = grad_enabled, anomaly
-        self._undo = threading.local()  # each thread's own stack of switches to undo: one object serves all
 
     def __enter__(self) -> None:
         mode = current_mode()
         state = ModeState(mode.grad_enabled if self.grad_enabled is None else self.grad_enabled,
                           mode.anomaly if self.anomaly is None else self.anomaly)
-        stack = self._undo.__dict__.setdefault('stack', [])
-        stack.append(set_mode(state))
+        _undo_stacks().setdefault(id(self), []).append(set_mode(state))
 
     def __exit__(self, *error: Any) -> None:
-        reset_mode(self._undo.stack.pop())
+        undo = _undo_stacks()
+        stack = undo[id(self)]
+        reset_mode(stack.pop())
+        if not stack:  # an object left has nothing here: its id may be another's later
+            del undo[id(self)]
 
     def __call__(self, function: _F) -> _F:
         if (inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)
