@@ -1,0 +1,90 @@
+"""Each lesson's claim, from the lesson's own functions run small. The lessons run at full size in `make lessons`.
+
+A lesson is loaded for its definitions only: imports, functions and CAPITALISED settings. Its other top-level
+statements are the cells that run it at full size, print and draw, which are `make lessons`' business.
+"""
+import ast
+import pathlib
+import types
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+LESSONS = ROOT / 'demos' / 'lessons'
+PICTURES = LESSONS / 'pictures'
+
+
+def _is_definition(node):
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+        return True
+    return isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets)
+
+
+def load(stem):
+    """The lesson demos/lessons/<stem>.py as a namespace of its definitions, without running its cells."""
+    path = LESSONS / f'{stem}.py'
+    tree = ast.parse(path.read_text(encoding='utf-8'), filename=str(path))
+    tree.body = [node for node in tree.body if _is_definition(node)]
+    namespace = {'__file__': str(path), '__name__': f'lesson_{stem}'}
+    exec(compile(tree, str(path), 'exec'), namespace)
+    return types.SimpleNamespace(**namespace)
+
+
+# ---------------------------------------------------------------- 1. forward pass
+
+def test_forward_pass_by_hand_gives_every_z_y_and_the_loss_the_library_computes():
+    lesson = load('01_forward_pass')
+    for seed in (lesson.SEED, 2, 3):
+        model = lesson.build_network(seed)
+        assert lesson.largest_difference(model, lesson.X, lesson.Y_TRUE) == 0.0
+        assert lesson.largest_difference(model, [-2.0, 0.25], -1.0) == 0.0
+    _, by_library = lesson.forward_by_library(lesson.build_network(lesson.SEED), lesson.X, lesson.Y_TRUE)
+    assert {f'layers.0.neurons.{j}.{kind}' for j in range(3) for kind in 'zy'} <= set(by_library)
+
+
+# ---------------------------------------------------------------- 2. chain rule
+
+def test_chain_rule_formulas_give_the_gradients_backward_gives():
+    lesson = load('02_chain_rule')
+    for seed in (lesson.SEED, 2, 3):
+        model = lesson.build_network(seed)
+        assert lesson.largest_difference(model, lesson.XS, lesson.YS) < 1e-12
+
+
+def test_chain_rule_explain_writes_one_term_per_sample_for_a_weight():
+    lesson = load('02_chain_rule')
+    model = lesson.build_network(lesson.SEED)
+    grads, _ = lesson.backward_by_formulas(model, lesson.XS, lesson.YS)
+    *_, loss = lesson.backward_by_library(model, lesson.XS, lesson.YS)
+    text = lesson.explain(dict(model.named_parameters())[lesson.EXPLAINED], root=loss)
+    assert all(f's{n}.layers.0.neurons.1.z' in text for n in range(1, len(lesson.XS) + 1))
+    assert f'= {grads[lesson.EXPLAINED]:.6f}' in text
+
+
+# ---------------------------------------------------------------- 3. learning rate
+
+def test_learning_rate_too_small_crawls_too_large_overshoots_much_too_large_diverges():
+    lesson = load('03_learning_rate')
+    crawl, fine, overshoot, diverge = (lesson.descend(3.0, lr, 10) for lr in lesson.LEARNING_RATES)
+    assert abs(crawl[-1]) > 2.0 and abs(fine[-1]) < 0.5
+    assert lesson.sign_flips(overshoot) == 10 and abs(fine[-1]) < abs(overshoot[-1]) < 3.0
+    assert lesson.sign_flips(fine) == lesson.sign_flips(crawl) == 0
+    assert abs(diverge[-1]) > 15
+
+
+# ---------------------------------------------------------------- 4. momentum
+
+def test_momentum_reaches_the_bottom_of_the_ill_conditioned_bowl_in_fewer_steps():
+    lesson = load('04_momentum')
+    plain = lesson.descend(lesson.LEARNING_RATE, 0.0, lesson.START, 1e-3, 500)
+    heavy = lesson.descend(lesson.LEARNING_RATE, lesson.ALPHA, lesson.START, 1e-3, 500)
+    best_plain = lesson.descend(2 / 21, 0.0, lesson.START, 1e-3, 500)
+    assert lesson.steps_taken(heavy) < lesson.steps_taken(plain) / 2
+    assert lesson.steps_taken(heavy) < lesson.steps_taken(best_plain) / 2
+
+
+def test_momentum_rule_is_what_sgd_with_momentum_does():
+    lesson = load('04_momentum')
+    by_rule = lesson.descend(lesson.LEARNING_RATE, lesson.ALPHA, lesson.START, 0.0, 20)
+    by_sgd = lesson.descend_with_sgd(lesson.LEARNING_RATE, lesson.ALPHA, lesson.START, 20)
+    assert [w for point in by_rule for w in point] == pytest.approx([w for point in by_sgd for w in point], abs=1e-12)
