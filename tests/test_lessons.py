@@ -88,3 +88,33 @@ def test_momentum_rule_is_what_sgd_with_momentum_does():
     by_rule = lesson.descend(lesson.LEARNING_RATE, lesson.ALPHA, lesson.START, 0.0, 20)
     by_sgd = lesson.descend_with_sgd(lesson.LEARNING_RATE, lesson.ALPHA, lesson.START, 20)
     assert [w for point in by_rule for w in point] == pytest.approx([w for point in by_sgd for w in point], abs=1e-12)
+
+
+# ---------------------------------------------------------------- 5. batch size
+
+def test_batch_size_per_epoch_sgd_gets_furthest_and_is_noisiest():
+    lesson = load('05_batch_size')
+    runs = {b: lesson.train(b, samples=64, epochs=5, learning_rate=0.1, seed=0)[0] for b in (1, 8, 64)}
+    sgd, mini, full = runs[1], runs[8], runs[64]
+    assert len(sgd) - 1 == 5 * 64 and len(mini) - 1 == 5 * 8 and len(full) - 1 == 5
+    assert sgd[-1] < mini[-1] < full[-1] < full[0]
+    assert lesson.uphill_fraction(sgd) > lesson.uphill_fraction(mini) > lesson.uphill_fraction(full) == 0
+
+
+# ---------------------------------------------------------------- 6. Adam
+
+def test_adam_reaches_the_lopsided_bowls_bottom_faster_and_at_more_learning_rates():
+    lesson = load('06_adam')
+    paths = lesson.sweep([0.003, 0.01, 0.03, 0.1, 0.3], lesson.START, 1e-3, 400)
+    steps = {name: [lesson.steps_to_tolerance(path, 1e-3) for path in runs.values()] for name, runs in paths.items()}
+    reached = {name: [n for n in row if n is not None] for name, row in steps.items()}
+    assert len(reached['Adam']) > len(reached['momentum']) > len(reached['SGD']) == 0
+    assert min(reached['Adam']) < min(reached['momentum']) / 2
+
+
+def test_adam_loses_its_edge_when_the_valley_runs_diagonally():
+    lesson = load('06_adam')
+    paths = lesson.sweep([0.03, 0.1, 0.3], lesson.START, 1e-3, 400, angle=45)
+    steps = {name: [lesson.steps_to_tolerance(path, 1e-3, 45) for path in runs.values()]
+             for name, runs in paths.items()}
+    assert all(n is None for n in steps['Adam']) and any(n is not None for n in steps['momentum'])
