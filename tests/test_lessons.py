@@ -118,3 +118,27 @@ def test_adam_loses_its_edge_when_the_valley_runs_diagonally():
     steps = {name: [lesson.steps_to_tolerance(path, 1e-3, 45) for path in runs.values()]
              for name, runs in paths.items()}
     assert all(n is None for n in steps['Adam']) and any(n is not None for n in steps['momentum'])
+
+
+# ---------------------------------------------------------------- 7. initialisation
+
+def test_initialisation_equal_weights_never_break_symmetry():
+    lesson = load('07_initialisation')
+    symmetric = lesson.symmetric_network(lesson.CONSTANT, seed=0)
+    random_start = lesson.MLP(2, [4, 1], activation='tanh', rng=0)
+    _, symmetric_accuracy = lesson.train_xor(symmetric, lesson.STEPS, seed=0)
+    _, random_accuracy = lesson.train_xor(random_start, lesson.STEPS, seed=0)
+    assert lesson.hidden_spread(symmetric) == 0.0 and lesson.hidden_spread(random_start) > 0.1
+    assert symmetric_accuracy <= 0.8 < 0.95 <= random_accuracy
+
+
+def test_initialisation_only_he_keeps_the_scale_of_a_deep_relu_network_and_uniform_saturates_tanh():
+    lesson = load('07_initialisation')
+    growth = {}
+    for init in lesson.INITS:
+        spread = lesson.spreads(lesson.layer_outputs('relu', init, width=32, depth=10, samples=20, seed=0))
+        growth[init] = spread[-1] / spread[0]
+    assert growth['uniform'] > 100 and growth['xavier'] < 0.1 and 0.3 < growth['he'] < 3
+    last = {init: lesson.layer_outputs('tanh', init, width=32, depth=10, samples=20, seed=0)[-1]
+            for init in ('uniform', 'xavier')}
+    assert lesson.saturated(last['uniform']) > 0.2 and lesson.saturated(last['xavier']) < 0.02
