@@ -142,3 +142,23 @@ def test_initialisation_only_he_keeps_the_scale_of_a_deep_relu_network_and_unifo
     last = {init: lesson.layer_outputs('tanh', init, width=32, depth=10, samples=20, seed=0)[-1]
             for init in ('uniform', 'xavier')}
     assert lesson.saturated(last['uniform']) > 0.2 and lesson.saturated(last['xavier']) < 0.02
+
+
+# ---------------------------------------------------------------- 8. vanishing and exploding gradients
+
+def test_vanishing_gradients_deep_sigmoid_vanishes_relu_he_keeps_too_large_init_explodes():
+    lesson = load('08_vanishing_gradients')
+    norms = {name: lesson.layer_grad_norms(activation, init, lesson.DEPTH, lesson.WIDTH, lesson.SEED)[0]
+             for name, (activation, init) in lesson.NETWORKS.items()}
+    sigmoid, tanh, he, uniform = norms.values()
+    assert sigmoid[0] < 1e-3 * sigmoid[-1]
+    assert all(0.1 < n / tanh[-1] < 10 for n in tanh) and all(0.1 < n / he[-1] < 10 for n in he)
+    assert uniform[0] > 100 * he[0]
+
+
+def test_vanishing_gradients_compound_with_depth():
+    lesson = load('08_vanishing_gradients')
+    first = {name: [lesson.layer_grad_norms(activation, init, depth, lesson.WIDTH, lesson.SEED)[0][0]
+                    for depth in (1, lesson.DEPTH)] for name, (activation, init) in lesson.NETWORKS.items()}
+    assert first['sigmoid, Xavier'][1] < 1e-3 * first['sigmoid, Xavier'][0]
+    assert first['ReLU, uniform (too large)'][1] > 100 * first['ReLU, uniform (too large)'][0]
