@@ -162,3 +162,16 @@ def test_vanishing_gradients_compound_with_depth():
                     for depth in (1, lesson.DEPTH)] for name, (activation, init) in lesson.NETWORKS.items()}
     assert first['sigmoid, Xavier'][1] < 1e-3 * first['sigmoid, Xavier'][0]
     assert first['ReLU, uniform (too large)'][1] > 100 * first['ReLU, uniform (too large)'][0]
+
+
+# ---------------------------------------------------------------- 9. gradient clipping
+
+def test_gradient_clipping_keeps_training_finite_where_unclipped_training_blows_up():
+    lesson = load('09_gradient_clipping')
+    free_losses, free_norms, _ = lesson.train(None, 10, lesson.LEARNING_RATE, lesson.DEPTH, lesson.SEED)
+    clipped_losses, clipped_norms, _ = lesson.train(lesson.MAX_NORM, 30, lesson.LEARNING_RATE, lesson.DEPTH,
+                                                    lesson.SEED)
+    assert free_norms[0] == clipped_norms[0] > 100 * lesson.MAX_NORM
+    assert len(free_losses) < 10 and not lesson.math.isfinite(free_losses[-1])
+    assert len(clipped_losses) == 30 and all(lesson.math.isfinite(v) for v in clipped_losses)
+    assert clipped_losses[-1] < clipped_losses[0] / 10
