@@ -175,3 +175,12 @@ def test_gradient_clipping_keeps_training_finite_where_unclipped_training_blows_
     assert len(free_losses) < 10 and not lesson.math.isfinite(free_losses[-1])
     assert len(clipped_losses) == 30 and all(lesson.math.isfinite(v) for v in clipped_losses)
     assert clipped_losses[-1] < clipped_losses[0] / 10
+
+
+# ---------------------------------------------------------------- 10. L1 and L2
+
+def test_l1_drives_weights_to_zero_where_l2_and_no_penalty_do_not():
+    lesson = load('10_l1_l2')
+    small = {name: lesson.share_small(lesson.train(name, lesson.LAMBDA, 80, lesson.WIDTH, lesson.SEED)[1],
+                                      lesson.SMALL) for name in lesson.PENALTIES}
+    assert small['L1'] > 0.2 and small['L1'] > 5 * max(small['L2'], small['no penalty'])
