@@ -184,3 +184,14 @@ def test_l1_drives_weights_to_zero_where_l2_and_no_penalty_do_not():
     small = {name: lesson.share_small(lesson.train(name, lesson.LAMBDA, 80, lesson.WIDTH, lesson.SEED)[1],
                                       lesson.SMALL) for name in lesson.PENALTIES}
     assert small['L1'] > 0.2 and small['L1'] > 5 * max(small['L2'], small['no penalty'])
+
+
+# ---------------------------------------------------------------- 11. dropout
+
+def test_dropout_keeps_validation_loss_down_where_the_plain_network_overfits():
+    lesson = load('11_dropout')
+    _, plain_train, plain_val = lesson.train(0.0, lesson.TRAINING_POINTS, 120, lesson.WIDTH, 60, lesson.SEED)
+    _, dropped_train, dropped_val = lesson.train(lesson.P, lesson.TRAINING_POINTS, 120, lesson.WIDTH, 60, lesson.SEED)
+    assert plain_val[-1] > plain_val[1] and plain_train[-1] < plain_train[1]   # the plain network overfits
+    assert dropped_val[-1] < 0.7 * plain_val[-1]
+    assert dropped_val[-1] - dropped_train[-1] < 0.3 * (plain_val[-1] - plain_train[-1])
