@@ -4,6 +4,7 @@ A lesson is loaded for its definitions only: imports, functions and CAPITALISED 
 statements are the cells that run it at full size, print and draw, which are `make lessons`' business.
 """
 import ast
+import itertools
 import pathlib
 import types
 
@@ -195,3 +196,21 @@ def test_dropout_keeps_validation_loss_down_where_the_plain_network_overfits():
     assert plain_val[-1] > plain_val[1] and plain_train[-1] < plain_train[1]   # the plain network overfits
     assert dropped_val[-1] < 0.7 * plain_val[-1]
     assert dropped_val[-1] - dropped_train[-1] < 0.3 * (plain_val[-1] - plain_train[-1])
+
+
+# ---------------------------------------------------------------- 12. batch normalisation
+
+def test_batch_norm_keeps_every_layers_outputs_spread_where_deep_sigmoid_collapses():
+    lesson = load('12_batch_norm')
+    X, _ = lesson.make_moons(64, noise=0.1, seed=lesson.SEED)
+    without = lesson.spread_per_layer(lesson.hidden_outputs(lesson.build(False, lesson.DEPTH, lesson.WIDTH, 0), X))
+    with_bn = lesson.spread_per_layer(lesson.hidden_outputs(lesson.build(True, lesson.DEPTH, lesson.WIDTH, 0), X))
+    assert without[-1] < 1e-3 and all(a > 2 * b for a, b in itertools.pairwise(without))
+    assert min(with_bn) > 0.1
+
+
+def test_batch_norm_trains_the_deep_sigmoid_network_that_does_not_train_without_it():
+    lesson = load('12_batch_norm')
+    curves = {bn: lesson.train(bn, lesson.DEPTH, lesson.WIDTH, 10, lesson.BATCH, lesson.LEARNING_RATE, lesson.SEED)
+              for bn in (False, True)}
+    assert lesson.late_loss(curves[False]) > 0.68 and lesson.late_loss(curves[True]) < 0.5
