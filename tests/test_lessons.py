@@ -214,3 +214,16 @@ def test_batch_norm_trains_the_deep_sigmoid_network_that_does_not_train_without_
     curves = {bn: lesson.train(bn, lesson.DEPTH, lesson.WIDTH, 10, lesson.BATCH, lesson.LEARNING_RATE, lesson.SEED)
               for bn in (False, True)}
     assert lesson.late_loss(curves[False]) > 0.68 and lesson.late_loss(curves[True]) < 0.5
+
+
+# ---------------------------------------------------------------- 13. early stopping
+
+def test_early_stopping_stops_patience_epochs_after_the_best_and_restores_that_epochs_weights():
+    lesson = load('13_early_stopping')
+    model, history, _ = lesson.train(lesson.PATIENCE, 60, lesson.TRAINING_POINTS, lesson.WIDTH, lesson.SEED)
+    best = history.best('val_loss')
+    stop = history.steps['val_loss'][-1]
+    assert stop == best.step + lesson.PATIENCE < 59
+    assert history['val_loss'][-1] > 1.05 * best.value                      # it had started to overfit
+    reference, _, _ = lesson.train(None, best.step + 1, lesson.TRAINING_POINTS, lesson.WIDTH, lesson.SEED)
+    assert model.state_dict() == reference.state_dict()                    # the best epoch's very weights
