@@ -227,3 +227,14 @@ def test_early_stopping_stops_patience_epochs_after_the_best_and_restores_that_e
     assert history['val_loss'][-1] > 1.05 * best.value                      # it had started to overfit
     reference, _, _ = lesson.train(None, best.step + 1, lesson.TRAINING_POINTS, lesson.WIDTH, lesson.SEED)
     assert model.state_dict() == reference.state_dict()                    # the best epoch's very weights
+
+
+# ---------------------------------------------------------------- 14. local minima
+
+def test_local_minima_full_batch_descent_ends_where_it_starts_mini_batch_noise_finds_the_global_one():
+    lesson = load('14_local_minima')
+    full, mini = lesson.experiment(lesson.SAMPLES, lesson.NOISE, lesson.BATCH, lesson.LEARNING_RATE, lesson.STEPS,
+                                   lesson.STARTS, lesson.RUNS, lesson.SEED)
+    assert all((path[-1] < lesson.HUMP) == (path[0] < lesson.HUMP) for path in full)
+    assert all(abs(path[-1] - (-1.30 if path[0] < lesson.HUMP else 1.13)) < 0.01 for path in full)
+    assert lesson.share_global(mini) > lesson.share_global(full) + 0.2
