@@ -238,3 +238,16 @@ def test_local_minima_full_batch_descent_ends_where_it_starts_mini_batch_noise_f
     assert all((path[-1] < lesson.HUMP) == (path[0] < lesson.HUMP) for path in full)
     assert all(abs(path[-1] - (-1.30 if path[0] < lesson.HUMP else 1.13)) < 0.01 for path in full)
     assert lesson.share_global(mini) > lesson.share_global(full) + 0.2
+
+
+# ---------------------------------------------------------------- 15. residual connections
+
+def test_residual_connections_carry_the_gradient_to_the_first_block_and_the_network_learns():
+    lesson = load('15_residual_connections')
+    (plain_norms, plain_losses, plain_accuracy), (skip_norms, skip_losses, skip_accuracy) = (
+        lesson.train(skips, lesson.BLOCKS, lesson.WIDTH, lesson.ACTIVATION, 40, lesson.LEARNING_RATE, lesson.SEED)
+        for skips in (False, True))
+    assert len(plain_norms) == len(skip_norms) == lesson.BLOCKS
+    assert plain_norms[0] < 1e-4 * plain_norms[-1] and skip_norms[0] > 0.1 * skip_norms[-1]
+    assert plain_losses[-1] > 0.68 and skip_losses[-1] < 0.5 * plain_losses[-1]
+    assert skip_accuracy > plain_accuracy + 0.2
