@@ -1,11 +1,16 @@
 """Each lesson's claim, from the lesson's own functions run small. The lessons run at full size in `make lessons`.
 
 A lesson is loaded for its definitions only: imports, functions and CAPITALISED settings. Its other top-level
-statements are the cells that run it at full size, print and draw, which are `make lessons`' business.
+statements are the cells that run it at full size, print and draw, which are `make lessons`' business. Below the
+claims: every lesson is a percent-format notebook, has a test here, and has its thumbnail, of the size
+demos/run_lessons.py makes, shown in README.md.
 """
 import ast
+import importlib.util
 import itertools
 import pathlib
+import re
+import struct
 import types
 
 import pytest
@@ -13,6 +18,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LESSONS = ROOT / 'demos' / 'lessons'
 PICTURES = LESSONS / 'pictures'
+NAMES = sorted(path.stem for path in LESSONS.glob('[0-9][0-9]_*.py'))
 
 
 def _is_definition(node):
@@ -251,3 +257,53 @@ def test_residual_connections_carry_the_gradient_to_the_first_block_and_the_netw
     assert plain_norms[0] < 1e-4 * plain_norms[-1] and skip_norms[0] > 0.1 * skip_norms[-1]
     assert plain_losses[-1] > 0.68 and skip_losses[-1] < 0.5 * plain_losses[-1]
     assert skip_accuracy > plain_accuracy + 0.2
+
+
+# ---------------------------------------------------------------- every lesson: a notebook, a test, a thumbnail
+
+def _runner():
+    spec = importlib.util.spec_from_file_location('run_lessons', ROOT / 'demos' / 'run_lessons.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _png_size(path):
+    """(width, height) from a PNG's header."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b'\x89PNG\r\n\x1a\n', f'{path} is not a PNG'
+    return struct.unpack('>II', header[16:24])
+
+
+def test_the_course_has_fifteen_lessons_numbered_in_order():
+    assert [int(name[:2]) for name in NAMES] == list(range(1, 16))
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_lesson_is_a_percent_format_notebook_that_opens_with_its_title_and_ends_with_its_check(name):
+    source = (LESSONS / f'{name}.py').read_text(encoding='utf-8')
+    cells = re.split(r'^# %%', source, flags=re.M)
+    assert cells[0] == '' and cells[1].startswith(f' [markdown]\n# # Lesson {int(name[:2])}: ')
+    markdown = [cell for cell in cells[1:] if cell.startswith(' [markdown]')]
+    assert all(line.startswith('#') for cell in markdown for line in cell.strip().splitlines()[1:])
+    assert len(cells) - 1 - len(markdown) >= 3                     # code cells between the prose
+    assert markdown[-1].strip().splitlines()[1] == '# ## The check' and 'CLAIM:' in cells[-1]
+    assert f"'{name}" in source                                    # its picture is named after it
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_lesson_claim_is_pinned_by_a_test_here(name):
+    assert f"load('{name}')" in pathlib.Path(__file__).read_text(encoding='utf-8')
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_lesson_thumbnail_is_committed_at_the_thumbnail_size_and_shown_in_readme(name):
+    picture = PICTURES / f'{name}.png'
+    assert picture.exists(), f'{picture.relative_to(ROOT)} is missing: run make lessons and commit it'
+    assert _png_size(picture) == _runner().THUMBNAIL, f'{picture.relative_to(ROOT)} is stale: run make lessons'
+    assert picture.stat().st_size < 60_000, f'{picture.relative_to(ROOT)} is no longer a small PNG'
+    assert f'(demos/lessons/pictures/{name}.png)' in (ROOT / 'README.md').read_text(encoding='utf-8')
+
+
+def test_no_thumbnail_without_its_lesson():
+    assert sorted(path.stem for path in PICTURES.glob('*.png')) == NAMES
