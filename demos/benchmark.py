@@ -9,6 +9,7 @@ Run: python demos/benchmark.py [--quick]
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import math
 import os
@@ -22,7 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 import micrograd_plus
-from micrograd_plus import Value, dot, grad
+from micrograd_plus import Value, compile_graph, dot, grad
+from micrograd_plus import compile as compiled
 from micrograd_plus.data import make_moons
 from micrograd_plus.nn import MLP, Linear, Neuron, ReLU, Sequential
 
@@ -110,8 +112,8 @@ def sgd_step(params: list, lr: float) -> None:
 
 # ---------------------------------------------------------------- workloads
 
-def training_step(engine: dict, model: Any, X: list, y: list) -> float:
-    """micrograd's demo step: max-margin loss + L2 on 100 moons points, backward, SGD."""
+def training_loss(engine: dict, model: Any, X: list, y: list) -> Any:
+    """micrograd's demo loss: max-margin loss + L2 on 100 moons points."""
     V = engine['value']
     inputs = [[V(a), V(b)] for a, b in X]
     scores = [model(x) for x in inputs]
@@ -120,7 +122,12 @@ def training_step(engine: dict, model: Any, X: list, y: list) -> float:
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
     reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-    total = data_loss + reg_loss
+    return data_loss + reg_loss
+
+
+def training_step(engine: dict, model: Any, X: list, y: list) -> float:
+    """micrograd's demo step: build the loss, backward, SGD."""
+    total = training_loss(engine, model, X, y)
     model.zero_grad()
     total.backward()
     sgd_step(model.parameters(), 0.05)
@@ -187,6 +194,84 @@ def workload_layers() -> dict[str, float]:
     return paired_medians({'MLP': lambda: training_step(engine, mlp, X, y),
                            'Sequential': lambda: training_step(engine, seq, X, y),
                            'MLP, nodes unnamed': step_unnamed}, 5 if QUICK else 25)
+
+
+def workload_compiled_training() -> dict[str, float]:
+    """Workload 1's graph through compile_graph: compile once (the first compile in the process also writes
+    the loop bodies), then each step is program(values) and SGD on the numbers. Seconds. The engine's step
+    is timed again here, each of its runs next to one of the program's, so that the ratio compares the two
+    under the same load on a shared machine."""
+    X, y = make_moons(100, noise=0.1, seed=1)
+    engine = engines()['micrograd_plus']
+    model = engine['mlp'](random.Random(1337))
+    params = model.parameters()
+    loss = training_loss(engine, model, X, y)
+    gc.collect()
+    start = time.perf_counter()
+    program = compile_graph(loss, params)
+    first = time.perf_counter() - start
+    values = [p.data for p in params]
+
+    def step() -> None:
+        nonlocal values
+        _, grads = program(values)
+        values = [v - 0.05 * g for v, g in zip(values, grads)]
+
+    def step_without_skipping() -> None:
+        compiled.SKIP_ZERO_GRADS = False
+        try:
+            step()
+        finally:
+            compiled.SKIP_ZERO_GRADS = True
+
+    def steps(one_step: Callable[[], Any], n: int = 5) -> float:
+        """Seconds per step over n steps in a row, as a training loop runs them."""
+        return median_seconds(lambda: [one_step() for _ in range(n)], 1) / n
+
+    step()  # warm-up, as workload 1
+    engine_model = engine['mlp'](random.Random(1337))
+    runs: dict[str, list[float]] = {'engine step': [], 'step': [], 'step, no zero grads skipped': [], 'compile': []}
+    for _ in range(3 if QUICK else 7):
+        runs['engine step'].append(steps(lambda: training_step(engine, engine_model, X, y)))
+        runs['step'].append(steps(step))
+        runs['step, no zero grads skipped'].append(steps(step_without_skipping))
+        runs['compile'].append(median_seconds(lambda: compile_graph(loss, params), 1))
+    found = {name: statistics.median(times) for name, times in runs.items()}
+    found['first compile'] = first
+    return found
+
+
+def compiled_chain(n: int = 1_000_000) -> dict[str, float]:
+    """compile_graph on the n-op chain of workload 3: seconds to compile and to run, next to the engine's
+    build + backward, timed again here."""
+    x, c = Value(1.0), Value(1.0000001)
+    y = x
+    for _ in range(n):
+        y = y * c
+    runs: dict[str, list[float]] = {'engine': [], 'compile': [], 'run': []}
+    for _ in range(1 if QUICK else 3):
+        runs['engine'].append(workload_chain({'value': Value}, n)[0] or math.nan)
+        runs['compile'].append(median_seconds(lambda: compile_graph(y, [x]), 1))
+        runs['run'].append(median_seconds(functools.partial(compile_graph(y, [x]), [1.0]), 1))
+    return {name: statistics.median(times) for name, times in runs.items()}
+
+
+def compiled_bytes_per_node(n: int = 100_000) -> dict[str, float]:
+    """Python heap per node of the chain of bytes_per_node, compiled: kept by the program, at the peak of
+    compiling, and used by a run beyond what the program keeps (tracemalloc; the graph itself not counted)."""
+    x, c = Value(1.0), Value(1.0000001)
+    y = x
+    for _ in range(n):
+        y = y * c
+    gc.collect()
+    tracemalloc.start()
+    program = compile_graph(y, [x])
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    program([1.0])
+    running = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return dict(kept=kept / n, compiling=peak / n, running=(running - kept) / n)
 
 
 def workload_sum_of_products(engine: dict, n: int = 20_000) -> float:
@@ -387,6 +472,32 @@ def main() -> None:
           f'{no_gc * per_op:.2f} µs with it off (the arithmetic and bookkeeping alone).')
     print(f'- Peak Python heap of a training step: {first:.1f} MiB in step 1, {last:.1f} MiB in step '
           f'{20 if QUICK else 100}; {between:.2f} MiB stays between steps (graphs do not pile up).')
+    print_compiled(memory[names[0]])
+
+
+def print_compiled(engine_bytes: float | None) -> None:
+    """The second table: workloads 1, 3 and 4 through compile_graph, against the engine timed alongside."""
+    print('  measuring compile_graph...', file=sys.stderr)
+    step = workload_compiled_training()
+    chain = compiled_chain()
+    chain.update(compiled_bytes_per_node())
+    engine_step, skip_none = step['engine step'], step['step, no zero grads skipped']
+    print()
+    print('compile_graph, micrograd_plus only: the graph compiled once, then program(values) per step; the engine')
+    print('timed again alongside, run for run, 5 steps in a row each (so the first step after gc.collect() is')
+    print("not all a 2 ms step is made of)")
+    print()
+    print('| workload | engine: build + backward() | compiled: program(values) | compile_graph, once |')
+    print('|---|---|---|---|')
+    print(f"| 1. training step (SGD on the numbers) | {fmt_time(engine_step)} | {fmt_time(step['step'])} "
+          f"({engine_step / step['step']:.1f}x faster); {fmt_time(skip_none)} ({engine_step / skip_none:.1f}x) "
+          f"skipping no zero grads | {fmt_time(step['compile'])} = {step['compile'] / engine_step:.1f} engine "
+          f"steps (first in the process, writing the loops: {fmt_time(step['first compile'])} = "
+          f"{step['first compile'] / engine_step:.1f}) |")
+    print(f"| 3. 1,000,000-op chain | {fmt_time(chain['engine'])} | {fmt_time(chain['run'])} "
+          f"({chain['engine'] / chain['run']:.1f}x faster) | {fmt_time(chain['compile'])} |")
+    print(f"| 4. bytes per node of that chain | {engine_bytes or 0:.0f} B (graph) | {chain['kept']:.0f} B kept by the "
+          f"program, {chain['running']:.0f} B more while it runs | {chain['compiling']:.0f} B at the peak |")
 
 
 if __name__ == '__main__':

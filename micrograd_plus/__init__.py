@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import data, losses, nn, optim, training
 from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
+from .compile import compile_graph
 from .engine import AnomalyError, Value, dot, register_op, topological_order
 from .ops import Op
 from .teach.explain import explain
@@ -25,8 +26,8 @@ __version__ = '0.1.0'
 _VIZ = ('draw_dot', 'trace', 'to_svg', 'text_view', 'viz')
 
 __all__ = ['Value', 'AnomalyError', 'dot', 'topological_order', 'register_op', 'Op', 'grad', 'gradcheck',
-           'central_difference', 'no_grad', 'enable_grad', 'detect_anomaly', 'explain', 'stepper', 'nn', 'losses',
-           'optim', 'data', 'training', *_VIZ]
+           'central_difference', 'no_grad', 'enable_grad', 'detect_anomaly', 'compile_graph', 'explain', 'stepper',
+           'nn', 'losses', 'optim', 'data', 'training', *_VIZ]
 
 
 def __getattr__(name: str) -> Any:

@@ -41,7 +41,10 @@ END = '# ---- end generated {name} ----'
 
 CLASS_NAMES = {'+': '_Add', '-': '_Sub', '*': '_Mul', '/': '_Div', '**': '_Pow', 'neg': '_Neg', 'abs': '_Abs',
                'ReLU': '_Relu'}
-BACKWARD_NAMES = '`g` is this node\'s grad, `a`, `b` its input nodes, `x`, `y`, `out` their numbers and its own'
+NAMES_IN_SCOPE = ["# In each _backward: g is this node's grad, a and b its input nodes, x and y their numbers,",
+                  '# out its own. In local_grads the same rules run on Values too (as_values=True), so they',
+                  '# can be differentiated again.',
+                  '']
 
 
 def class_name(op: Op) -> str:
@@ -381,7 +384,7 @@ def _table_name(op: Op) -> str:
 
 def nodes_block(table: tuple[Op, ...] = ops.TABLE) -> list[str]:
     classes = [_node_class(op) for op in table] + [_pow_const_class(ops.POW), _dot_class()]
-    return _joined(classes, '', blank=2)
+    return NAMES_IN_SCOPE + _joined(classes, '', blank=2)
 
 
 def _joined(pieces: list[list[str]], indent: str, blank: int = 1) -> list[str]:

@@ -781,6 +781,12 @@ def _passes_nothing_on() -> None:
     """The _backward of a hand-built node until one is given, like micrograd's ``lambda: None``."""
 
 
+def is_dot(node: Value) -> bool:
+    """A neuron's weighted sum made by ``dot()``: the one op with no row of its own (its rule is the table's
+    + and *), inputs laid out (bias, w1, x1, w2, x2, ...)."""
+    return isinstance(node, _Dot)
+
+
 def is_hand_built(node: Value) -> bool:
     """Made the lecture's way, as ``Value(data, _children, _op)``: its own ``_backward`` is its rule."""
     return isinstance(node, _HandBuilt)
@@ -836,6 +842,10 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value
 
 
 # ---- begin generated nodes: edit ops.py and run `make generate`, not this ----
+# In each _backward: g is this node's grad, a and b its input nodes, x and y their numbers,
+# out its own. In local_grads the same rules run on Values too (as_values=True), so they
+# can be differentiated again.
+
 class _Add(_BinaryNode):
     """x + y"""
     __slots__ = ()

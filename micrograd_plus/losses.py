@@ -119,9 +119,14 @@ def cross_entropy(scores: Any, targets: Any, reduction: str = 'mean') -> Value:
 
 
 def l2_penalty(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:
-    """alpha * sum(p^2), micrograd's regularisation, as a single dot node."""
+    """alpha * sum(p^2), micrograd's regularisation, as a single dot node. Its nodes are labelled, so that
+    explain() and the pictures say which part of a weight's gradient is the penalty's (2 * alpha * p)."""
     parameters = list(parameters)
-    return alpha * dot(parameters, parameters)
+    squares = dot(parameters, parameters)
+    squares.label = 'sum(p**2)'
+    penalty = alpha * squares
+    penalty.label = 'l2_penalty'
+    return penalty
 
 
 def l1_penalty(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:

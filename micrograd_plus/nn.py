@@ -24,6 +24,7 @@ Speed: a neuron's weighted sum is one ``dot`` node instead of 2n ``*``/``+`` nod
 from __future__ import annotations
 
 import functools
+import html
 import importlib
 import math
 import numbers
@@ -128,6 +129,30 @@ class Module:
         """Evaluation mode (Dropout passes everything, BatchNorm uses its running statistics); returns the module."""
         return self.train(False)
 
+    # ------------------------------------------------------------ a summary, for people
+
+    def summary(self) -> list[tuple[str, str, int]]:
+        """``(name, what it is, parameters)`` for the model, then each module directly inside it (each layer
+        of an MLP or a Sequential): what a notebook shows as a table."""
+        named = dict(self.named_modules())
+        children = [name for name in named if name and not any(
+            name.startswith(other + '.') for other in named if other and other != name)]
+        rows = [(name, _described(named[name]), len(named[name].parameters())) for name in children]
+        return [(type(self).__name__, f'{len(children)} modules', len(self.parameters())), *rows]
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a model as a table of its layers: what each is, and its parameter count."""
+        rows = self.summary()
+        body = ''.join(f'<tr><td style="padding:2px 10px;font-family:monospace">{html.escape(name)}</td>'
+                       f'<td style="padding:2px 10px">{html.escape(what)}</td>'
+                       f'<td style="padding:2px 10px;text-align:right">{count:,}</td></tr>'
+                       for name, what, count in rows[1:])
+        mode = 'training' if self.training else 'eval'
+        return (f'<div><b>{html.escape(type(self).__name__)}</b>: {rows[0][2]:,} parameters, {mode} mode</div>'
+                '<table style="border-collapse:collapse"><tr><th style="padding:2px 10px">module</th>'
+                '<th style="padding:2px 10px">what</th><th style="padding:2px 10px">parameters</th></tr>'
+                f'{body}</table>')
+
     def label_parameters(self) -> None:
         """Name everything after its dotted path in this model: each parameter's ``label``, and the labels of
         the nodes each layer makes (``layers.1.neurons.3.z``). Runs by itself when a model is built."""
@@ -205,6 +230,17 @@ class Module:
     def _torch_layers(self, torch: Any) -> list[Any]:
         raise TypeError(f'{type(self).__name__} has no PyTorch counterpart that to_torch() knows: it converts '
                         f'{", ".join(_CONVERTIBLE)}. Write this module in PyTorch by hand')
+
+
+def _described(module: Module) -> str:
+    """A module in a few words: its repr when short (Linear(2, 8), Dropout(p=0.1)), a layer of micrograd's
+    as '16 ReLU neurons, 2 inputs each', anything else its repr cut short."""
+    text = repr(module)
+    neurons = getattr(module, 'neurons', None)
+    if len(text) > 40 and isinstance(neurons, list) and neurons and all(isinstance(n, Neuron) for n in neurons):
+        kinds = '/'.join(sorted({_REPR_NAME[n.activation] for n in neurons}))
+        return f'{len(neurons)} {kinds} neuron{"s" if len(neurons) > 1 else ""}, {len(neurons[0].w)} inputs each'
+    return saving.shortened(' '.join(text.split()), 80)
 
 
 def _named_when_built(init: Callable[..., None]) -> Callable[..., None]:

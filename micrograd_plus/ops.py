@@ -132,11 +132,6 @@ def pow(x: Any, y: Any) -> Any:
     return f_pow(x, y) if _is_number(x) and _is_number(y) else x ** y
 
 
-def zero_if(test: bool, value: Any) -> Any:
-    """``value``, or 0 where ``test`` holds (a rule's guard, see the module docstring)."""
-    return 0.0 if test else value
-
-
 def guarded(value: Any, as_values: bool) -> Any:
     """A derivative where its ``zero_if`` test holds: None on numbers (first order passes nothing on, as
     PyTorch); on Values, kept where its number is finite, so that derivatives of it stay exact."""
@@ -166,6 +161,7 @@ sin = _either(f_sin, 'sin')
 cos = _either(f_cos, 'cos')
 abs = _either(f_abs, '__abs__')
 
+# what a rule may call; zero_if(test, E) is not a function but a form the generator writes as code (see above)
 FUNCTIONS = ('exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'abs', 'sign', 'data', 'zero_if')
 
 

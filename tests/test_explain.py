@@ -283,7 +283,8 @@ def test_a_long_chain_rule_sum_is_grouped_and_still_adds_up_to_the_grad():
     total.backward()
     text = explain(x, total)
     assert 'the sum of 32 chain-rule terms, one per use of x' in text
-    assert '30 uses by x*k, the 5 largest shown' in text and 'the other 25 add up to' in text
+    assert '30 uses by x*k (one node of that name per forward pass), the 5 largest shown' in text
+    assert 'the other 25 add up to' in text
     assert '2 uses by square' in text
     total_line, = re.findall(r'^  = (-?[\d.e-]+)$', text, flags=re.M)
     assert float(total_line) == pytest.approx(x.grad)
@@ -304,3 +305,21 @@ def test_dotted_names_from_a_network_read_as_one_name():
     z.backward()
     assert explain(w, z).splitlines()[1] == ('dL/d(layers.0.neurons.0.w.0) = dL/d(layers.0.neurons.0.w.0*3.0) * 3.0 '
                                              '= 1.0 * 3.0 = 3.0')
+
+
+def test_a_weight_used_once_per_sample_lists_each_samples_term_under_the_layers_name():
+    model, loss = lecture_mlp_loss()
+    lines = explain(model.layers[0].neurons[0].w[0], loss).splitlines()
+    assert lines[2] == '  4 uses by layers.0.neurons.0.z (one node of that name per forward pass):'
+    assert [line.split(' * ')[1].split(' = ')[0] for line in lines[3:7]] == ['3.0', '0.5', '1.0', '2.0']  # x_0 of each
+
+
+def test_the_l2_terms_of_a_weights_gradient_are_named_as_the_penalty():
+    from micrograd_plus.losses import l2_penalty
+    model, loss = lecture_mlp_loss()
+    w = model.layers[0].neurons[0].w[0]
+    total = loss + l2_penalty(model.parameters(), alpha=0.01)
+    total.backward()
+    text = explain(w, total)
+    assert '2 uses by sum(p**2) (it uses it twice):' in text
+    assert text.count(f'dL/d(sum(p**2)) * layers.0.neurons.0.w.0 = 0.01 * {format_number(w.data)}') == 2

@@ -990,3 +990,17 @@ def test_without_torch_the_conversions_say_what_to_install(monkeypatch):
         MLP(2, [1]).to_torch()
     with pytest.raises(ModuleNotFoundError, match='from_torch.* needs PyTorch'):
         from_torch(object())
+
+
+def test_a_notebook_shows_a_model_as_a_table_of_its_layers():
+    from micrograd_plus.nn import BatchNorm, Dropout, Linear, ReLU, Sequential
+    model = MLP(2, [16, 16, 1], rng=0)
+    assert model.summary() == [('MLP', '3 modules', 337), ('layers.0', '16 ReLU neurons, 2 inputs each', 48),
+                               ('layers.1', '16 ReLU neurons, 16 inputs each', 272),
+                               ('layers.2', 'Layer of [LinearNeuron(16)]', 17)]
+    table = model._repr_html_()
+    assert '<b>MLP</b>: 337 parameters, training mode' in table and table.count('<tr>') == 4
+    sequential = Sequential(Linear(2, 8), BatchNorm(8), ReLU(), Dropout(0.1), Linear(8, 1)).eval()
+    assert [row[1] for row in sequential.summary()[1:]] == ['Linear(2, 8)', 'BatchNorm(8)', 'ReLU()',
+                                                          'Dropout(p=0.1)', 'Linear(8, 1)']
+    assert 'eval mode' in sequential._repr_html_()

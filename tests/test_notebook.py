@@ -75,6 +75,11 @@ def test_the_tour_shows_gradcheck_as_a_table(tour):
     assert '<table' in table and 'PASSED' in table
 
 
+def test_the_tour_shows_the_model_as_a_table_of_its_layers(tour):
+    table = cell_with(tour, 'optimizer.step()')['text/html']
+    assert '<b>MLP</b>: 337 parameters' in table and '16 ReLU neurons, 2 inputs each' in table
+
+
 def test_the_tour_trains_and_plots(tour):
     import re
     accuracy = re.search(r'accuracy (\d+)%', cell_with(tour, 'optimizer.step()')['stream'])

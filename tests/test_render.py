@@ -123,7 +123,7 @@ def test_clusters_render(empty_path):
     titles = [t.text for g in root.iter(f'{SVG}g') if g.get('class') == 'cluster' for t in g.iter(f'{SVG}title')]
     assert sorted(titles) == ['cluster_layers.0', 'cluster_layers.0.neurons.0', 'cluster_layers.0.neurons.1',
                               'cluster_layers.1', 'cluster_layers.1.neurons.0']
-    assert 'layer 0' in svg and 'neuron 1' in svg
+    assert 'layers.0' in svg and 'layers.0.neurons.1' in svg
 
 
 def test_the_notebook_display_is_svg(empty_path):

@@ -393,3 +393,31 @@ def test_the_inline_notebook_page_steps_inside_its_frame(tmp_path, renderer):
         assert browser.js(f'{frame}.getElementById("counter").textContent') == f'1 / {len(steps(o))}'
     finally:
         browser.close()
+
+
+def test_a_constants_grad_is_hidden_until_the_node_that_used_it_has_its_step():
+    a, w = Value(2.0, label='a'), Value(-1.5, label='w')
+    one = Value(1.0)  # an unlabelled constant: no step of its own
+    loss = (a * w - one) ** 2
+    loss.label = 'loss'
+    loss.backward()
+    result = steps(loss)
+    revealing = [s for s in result if str(id(one)) in s.get('reveals', [])]
+    assert len(revealing) == 1 and revealing[0]['node'] == str(id(loss._prev[0]))  # the '-' node that used it
+
+
+@needs_browser
+def test_in_the_page_no_grad_shows_before_its_step_constants_included(tmp_path, renderer):
+    a, w = Value(2.0, label='a'), Value(-1.5, label='w')
+    one = Value(1.0)
+    loss = (a * w - one) ** 2
+    loss.label = 'loss'
+    loss.backward()
+    browser = Chromium(stepper(loss, tmp_path / 'page.html').as_uri())
+    try:
+        assert all(pair[1] == 'grad ?' for pair in fields(browser).values() if pair)  # records; op nodes have none
+        assert fields(browser)[str(id(one))] == ['data 1.0000', 'grad ?']
+        browser.press('End', 35)
+        assert fields(browser)[str(id(one))] == ['data 1.0000', f'grad {one.grad:.4f}']
+    finally:
+        browser.close()

@@ -203,7 +203,7 @@ def test_neurons_and_layers_from_nn_names_become_nested_clusters():
     assert str(id(out._prev[0])) not in clusters['cluster_layers.0']      # a layer-0 output feeds layer 1 ...
     assert str(id(hidden[0])) in clusters['cluster_layers.0.neurons.0']   # ... but belongs to its own neuron
     # titles, and parameters named by their last part inside their box
-    assert 'label="neuron 1"' in g.source and 'label="layer 0"' in g.source
+    assert 'label="layers.0.neurons.1"' in g.source and 'label="layers.0"' in g.source  # module names
     assert '{ w.1 | data' in g.source and 'layers.0.neurons.1.w.1 |' not in g.source
     # parameters are recognised from nn's names for colouring too
     w = params['layers.0.neurons.1'][0]
@@ -238,7 +238,7 @@ def test_a_hand_written_neuron_chain_joins_its_cluster_and_the_loss_does_not():
     groups = neuron_clusters(trace(loss)[0])
     assert groups[id(total)] == groups[id(act)] == groups[id(b)] == 'neurons.0'
     assert id(loss) not in groups and id(x[0]) not in groups
-    assert 'label="neuron 0"' in draw_dot(loss).source  # no layer: a top-level neuron box
+    assert 'label="neurons.0"' in draw_dot(loss).source  # no layer: a top-level neuron box, by its module name
 
 
 def test_lecture_names_make_no_clusters():
@@ -388,3 +388,113 @@ def test_an_op_name_with_a_colon_draws_one_op_node_not_a_port():
     y = Value(3.0, (x,), 'a:b')
     source = draw_dot(y).source
     assert '"a":b' not in source and source.count('->') == 2
+
+
+# ---------------------------------------------------------------- the lecture's neuron picture, networks
+
+def test_expand_dot_draws_a_neuron_as_the_lectures_ten_value_nodes():
+    from micrograd_plus.nn import Neuron
+    neuron = Neuron(2, rng=0)
+    x = [Value(1.0, label='x1'), Value(2.0, label='x2')]
+    out = neuron(x)
+    out.backward()
+    nodes, _ = trace(out)
+    assert len(nodes) == 7  # one dot node for speed
+    source = draw_dot(out, expand_dot=True).source
+    records = re.findall(r'\[label="\{[^"]*\}" shape=record', source)
+    ops = re.findall(r'\[label="?(\*|\+|ReLU)"?\]', source)
+    assert len(records) == 10 and sorted(ops) == ['*', '*', '+', '+', 'ReLU']  # micrograd's picture of Neuron(2)
+    w0, w1 = neuron.w
+    assert f'data {w0.data * 1.0:.4f} | grad {out.grad:.4f}' in source  # w0*x1, with the sum's grad
+    assert f'{{ z | data {out._prev[0].data:.4f}' in source and str(id(out._prev[0])) in source  # z keeps its name
+
+
+def test_inside_a_neuron_box_the_weights_stand_in_index_order(renderer):
+    from micrograd_plus.nn import MLP
+    model = MLP(3, [2, 1], rng=1)
+    loss = (model([Value(0.5), Value(-1.0), Value(2.0)]) - 1.0) ** 2
+    loss.backward()
+    for rankdir, axis in (('LR', 'y'), ('TB', 'x')):
+        svg = draw_dot(loss, rankdir=rankdir).pipe(format='svg').decode()
+        for neuron in ('layers.0.neurons.0', 'layers.0.neurons.1', 'layers.1.neurons.0'):
+            names = [f'{neuron}.b'] + [f'{neuron}.w.{i}' for i, _ in enumerate(model.parameters()) if
+                                       f'{neuron}.w.{i}' in {p.label for p in model.parameters()}]
+            where = {p.label: p for p in model.parameters()}
+            positions = []
+            for name in names:
+                block = svg[svg.index(f'<title>{id(where[name])}</title>'):]
+                positions.append(float(re.search(rf'{axis}="(-?[\d.]+)"', block).group(1)))
+            assert positions == sorted(positions), (rankdir, neuron, names, positions)
+
+
+def test_each_box_is_titled_by_its_module_name():
+    from micrograd_plus.nn import MLP
+    model = MLP(2, [3, 1], rng=1)
+    loss = (model([Value(0.5), Value(-1.0)]) - 1.0) ** 2
+    source = draw_dot(loss).source
+    assert 'label="layers.0"' in source and 'label="layers.0.neurons.2"' in source
+    assert 'label="layers.1.neurons.0"' in source and 'label="neuron 0"' not in source
+
+
+def network_nodes(svg):
+    """{node name: (x, y)} of the circles in draw_network's SVG."""
+    circle = r'<title>([^<]+)</title>\s*(?:<g[^>]*>\s*<a[^>]*>\s*)?<ellipse[^>]*?cx="(-?[\d.]+)" cy="(-?[\d.]+)"'
+    return {name: (float(x), float(y)) for name, x, y in re.findall(circle, svg)}
+
+
+def test_draw_network_draws_a_2_16_16_1_network_legibly_at_1400_px(renderer):
+    from micrograd_plus.nn import MLP
+    from micrograd_plus.viz import draw_network
+    model = MLP(2, [16, 16, 1], rng=1337)
+    graph = draw_network(model, x=[0.5, -0.3])
+    svg = graph.pipe(format='svg').decode()
+    nodes = network_nodes(svg)
+    assert len(nodes) == 2 + 16 + 16 + 1 and svg.count('class="edge"') >= 2 * 16 + 16 * 16 + 16
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    smallest_text = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
+    assert smallest_text * 1400 / width >= 14  # points scaled to 1400 px: text a room can read
+    ys = [nodes[f'layers.0.{j}'][1] for j in range(16)]
+    assert ys == sorted(ys)  # neurons in index order, from the top
+    first = model.layers[0].neurons[0]
+    activation = max(0.0, first.b.data + first.w[0].data * 0.5 + first.w[1].data * -0.3)
+    assert f'{activation:.2f}' in svg and 'layers.0' in svg and '16 relu' in svg and 'x0' in svg
+
+
+def test_draw_network_reads_sequentials_and_micrograds_own_classes():
+    from types import SimpleNamespace
+
+    from micrograd_plus.nn import Dropout, Linear, Sequential, Tanh
+    from micrograd_plus.viz import draw_network
+    from micrograd_plus.viz.network import dense_columns
+    model = Sequential(Linear(2, 3, rng=0), Tanh(), Dropout(0.2), Linear(3, 1, rng=1))
+    columns = dense_columns(model)
+    assert [(c.name, len(c.neurons), c.activation, c.notes) for c in columns] == [
+        ('layers.0', 3, 'tanh', ('dropout p=0.2',)), ('layers.3', 1, 'linear', ())]
+    # karpathy/micrograd's MLP, by its attributes: layers -> neurons -> w, b, nonlin
+    neuron = SimpleNamespace(w=[Value(0.5), Value(-0.5)], b=Value(0.1), nonlin=True)
+    micrograd_mlp = SimpleNamespace(layers=[SimpleNamespace(neurons=[neuron])])
+    assert dense_columns(micrograd_mlp)[0].activation == 'relu'
+    assert 'x1' in draw_network(micrograd_mlp, x=[1.0, 2.0]).source
+
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda model: __import__('micrograd_plus.viz', fromlist=['draw_network']).draw_network(model, edges='size'),
+     ValueError, "edges must be 'weight' or 'grad'"),
+    (lambda model: __import__('micrograd_plus.viz', fromlist=['draw_network']).draw_network(model, x=[1.0]),
+     ValueError, 'takes 2 inputs, got a sample of 1'),
+    (lambda model: __import__('micrograd_plus.viz', fromlist=['draw_network']).draw_network(model, max_neurons=5),
+     ValueError, 'more than max_neurons=5'),
+    (lambda model: __import__('micrograd_plus.viz', fromlist=['draw_network']).draw_network(Value(1.0)),
+     TypeError, 'draws a network of dense layers'),
+])
+def test_draw_network_says_what_it_needs(call, error, match):
+    from micrograd_plus.nn import MLP
+    with pytest.raises(error, match=match):
+        call(MLP(2, [4, 1], rng=0))
+
+
+def test_draw_network_refuses_layers_it_cannot_draw_and_points_to_draw_dot():
+    from micrograd_plus.nn import BatchNorm, Linear, Sequential
+    from micrograd_plus.viz import draw_network
+    with pytest.raises(TypeError, match='layers.1 is a BatchNorm. Use draw_dot'):
+        draw_network(Sequential(Linear(2, 3, rng=0), BatchNorm(3)))

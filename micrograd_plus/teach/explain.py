@@ -47,6 +47,7 @@ class Term(NamedTuple):
     local: float
     product: float       # what the engine added (0 where the rule selects zero, even for an infinite upstream)
     group: str           # what used the node: a label, or 'unlabelled dot nodes'
+    consumer: Value
 
 
 def format_number(x: float, digits: int = 6) -> str:
@@ -215,7 +216,10 @@ class Explainer:
         total = 0.0
         for term in terms:
             total += term.product
-        lines = self._sum(node, terms) if len(terms) <= MAX_TERMS else self._grouped_sum(node, terms)
+        # two nodes of one name (a layer's node in every sample) would read as one: group them by name
+        users = {consumer for consumer, _ in self.consumers[node]}
+        repeated = len({self.d(consumer) for consumer in users}) < len(users)
+        lines = self._sum(node, terms) if len(terms) <= MAX_TERMS and not repeated else self._grouped_sum(node, terms)
         if not math.isclose(total, node.grad, rel_tol=1e-9, abs_tol=1e-12) and not (
                 math.isnan(total) and math.isnan(node.grad)):
             name = self.name(node)
@@ -245,7 +249,11 @@ class Explainer:
             shown = shown if len(shown) <= SHOWN_PER_GROUP + 1 else shown[:SHOWN_PER_GROUP]
             rest = [term for term in members if term not in shown]
             largest = f', the {len(shown)} largest shown' if rest else ''
-            lines.append(f'  {len(members)} use{"s" if len(members) > 1 else ""} by {group}{largest}:')
+            nodes = len({id(term.consumer) for term in members})
+            each = ' (one node of that name per forward pass)' if nodes > 1 and not group.startswith('unlabelled') \
+                else ''
+            each += ' (it uses it twice)' if nodes == 1 and len(members) == 2 else ''
+            lines.append(f'  {len(members)} use{"s" if len(members) > 1 else ""} by {group}{each}{largest}:')
             for term in shown:
                 lines.append(f'    {term.upstream_name} * {term.local_text} = {format_number(term.upstream)} * '
                              f'{format_number(term.local)} = {format_number(term.product)}')
@@ -273,17 +281,17 @@ class Explainer:
         if engine.is_hand_built(consumer):  # built as Value(data, children, op): its own _backward is the rule
             local, how = _hand_written_term(consumer, position)
             return Term(self.d(consumer), f'{format_number(local)} ({how})', consumer.grad, local,
-                        consumer.grad * local, group)
+                        consumer.grad * local, group, consumer)
         local = consumer.local_grads()[position]
         if local is None:  # the rule selects zero: the engine passes nothing on, not 0 * upstream
-            return Term(self.d(consumer), '0', consumer.grad, 0.0, 0.0, group)
+            return Term(self.d(consumer), '0', consumer.grad, 0.0, 0.0, group, consumer)
         return Term(self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local),
-                    consumer.grad * float(local), group)
+                    consumer.grad * float(local), group, consumer)
 
     def _local_text(self, consumer: Value, position: int) -> str:
         """The table's rule for d consumer / d input, with the graph's names put in."""
         operands = [self._names[p] for p in consumer._prev]
-        if consumer._op == 'dot':  # each factor's partner: the same rule the engine runs
+        if engine.is_dot(consumer):  # each factor's partner: the same rule the engine runs
             rule = ops.dot_grads(operands, None)[position]
             return _wrap(rule, PRODUCT) if isinstance(rule, tuple) else format_number(rule)
         x, y, out = consumer.rule_inputs()

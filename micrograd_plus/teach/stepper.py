@@ -54,7 +54,8 @@ def steps(root: Value, *, order: str = 'topological', leaves: bool = False) -> l
         raise ValueError(f'the stepper shows the gradients of the last backward(), and {explainer.root_grad()} is 0: '
                          f'call {explainer.root_backward_call()} before stepper()')
     forward, backward = _step_order(explainer, order, leaves)
-    result = []
+    given_at = _given_grads(explainer, backward)
+    result: list[dict[str, Any]] = []
     for k, node in enumerate(forward, 1):
         result.append({
             'phase': 'forward', 'node': node_id(node), 'op': op_id(node) if node._op else None,
@@ -68,8 +69,21 @@ def steps(root: Value, *, order: str = 'topological', leaves: bool = False) -> l
             'phase': 'backward', 'node': node_id(node), 'op': None,
             'edges': [[node_id(node), op_id(c)] for c, _ in consumers] + [[op_id(c), node_id(c)] for c, _ in consumers],
             'title': f'Backward {k}/{len(backward)}: {explainer.d(node)}',
-            'formula': explainer.defined(explainer.backward(node)), 'value': format_number(node.grad)})
+            'formula': explainer.defined(explainer.backward(node)), 'value': format_number(node.grad),
+            'reveals': [node_id(constant) for constant in given_at.get(node, [])]})
     return result
+
+
+def _given_grads(explainer: Explainer, backward: list[Value]) -> dict[Value, list[Value]]:
+    """The nodes with no backward step of their own (constants), by the step after which their grad is
+    known: that of the last node that used them. Until then the page hides it like any other grad."""
+    position = {node: k for k, node in enumerate(backward)}
+    given: dict[Value, list[Value]] = {}
+    for node in explainer.order:
+        users = [position[consumer] for consumer, _ in explainer.consumers[node] if consumer in position]
+        if node not in position and users:
+            given.setdefault(backward[max(users)], []).append(node)
+    return given
 
 
 def _step_order(explainer: Explainer, order: str, leaves: bool) -> tuple[list[Value], list[Value]]:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from .graph import GraphTooLargeError as GraphTooLargeError
     from .graph import draw_dot as draw_dot
     from .graph import to_svg as to_svg
+    from .network import draw_network as draw_network
     from .render import Digraph as Digraph
     from .render import NoRendererError as NoRendererError
     from .render import available_renderer as available_renderer
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
 
 _HOMES = {
     'trace': 'walk', 'neighbourhood': 'walk', 'node_id': 'walk', 'op_id': 'walk',
-    'draw_dot': 'graph', 'to_svg': 'graph', 'GraphTooLargeError': 'graph',
+    'draw_dot': 'graph', 'to_svg': 'graph', 'GraphTooLargeError': 'graph', 'draw_network': 'network',
     'Digraph': 'render', 'NoRendererError': 'render', 'available_renderer': 'render',
     'text_view': 'text', 'TextView': 'text',
 }

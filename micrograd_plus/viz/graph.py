@@ -112,12 +112,9 @@ def _layer_of(neuron: str) -> str | None:
     return match['layer'] if match else None
 
 
-def _cluster_title(name: str) -> str:
-    """'layers.0.neurons.3' -> 'neuron 3', 'layers.1' -> 'layer 1'; anything else as it is."""
-    parts = name.split('.')
-    if len(parts) >= 2 and parts[-1].isdigit() and parts[-2].endswith('s'):
-        return f'{parts[-2][:-1]} {parts[-1]}'
-    return name
+def _natural(name: str) -> tuple[Any, ...]:
+    """A dotted name's sort key, numbers compared as numbers: 'w.2' before 'w.10'."""
+    return tuple((0, int(part), '') if part.isdigit() else (1, 0, part) for part in name.split('.'))
 
 
 # ---------------------------------------------------------------- labels and colours
@@ -200,6 +197,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
              steps: int = 2,
              max_nodes: int | None = 1000,
              max_uses: int | None = 8,
+             expand_dot: bool = False,
              graph_attr: dict[str, str] | None = None) -> Digraph:
     """The computation graph of ``root`` as a graphviz.Digraph, drawn like micrograd's lecture.
 
@@ -218,6 +216,9 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     - ``max_nodes``: refuse graphs bigger than this (None: no limit), with advice on what to draw.
     - ``max_uses``: a leaf used by more ops than this is drawn again beside each use (dashed, and the
       legend says so): one box with a hundred edges takes Graphviz minutes to lay out (None: never).
+    - ``expand_dot``: draw each ``dot`` node (a neuron's weighted sum, one node here for speed) as the
+      lecture's chain of ``*`` and ``+`` nodes, ``b + w0*x0 + w1*x1 ...``, each with its data and grad:
+      micrograd's picture of a neuron.
 
     Layout time stays bounded: graphs of more than LAYOUT_BOUND_OVER nodes get Graphviz's ``nslimit``
     and ``nslimit1`` (how long network simplex may search for the tidiest ranks), unless ``graph_attr``
@@ -226,6 +227,11 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     if color_by not in (None, 'role', 'grad'):
         raise ValueError(f"color_by must be None, 'role' or 'grad', got {color_by!r}")
     fmt = number_formatter(number_format)
+    if expand_dot:
+        stand_in = expanded_dots(root)
+        root = stand_in[id(root)]
+        around = None if around is None else stand_in.get(id(around), around)
+        parameters = None if parameters is None else [stand_in.get(id(p), p) for p in parameters]
     all_nodes, all_edges = trace(root)
     nodes = all_nodes if around is None else nodes_around(all_nodes, all_edges, root, around, steps)
     if max_nodes is not None and len(nodes) > max_nodes:
@@ -239,6 +245,8 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     repeated = _much_used_leaves(nodes, drawn, max_uses)
 
     bound = {'nslimit': '2', 'nslimit1': '2'} if len(nodes) > LAYOUT_BOUND_OVER else {}
+    if grouping:  # crossing minimisation would shuffle a neuron's weights out of their index order
+        bound['mclimit'] = '0.01'
     graph = Digraph(format=format, graph_attr={'rankdir': rankdir, **bound, **(graph_attr or {})})
     legend = [_LEGENDS[color_by].format(scale=fmt(scale))] if color_by else []
     if around is not None:
@@ -277,7 +285,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
                 _add_style(op_attrs, 'dashed')
             target.node(name=op_id(node), label=graphviz.nohtml(_escape_text(node._op)), **op_attrs)
 
-    _emit_grouped(graph, nodes, grouping, emit)
+    _emit_grouped(graph, nodes, grouping, emit, bottom_up=rankdir in ('LR', 'RL'))
     copies = 0
     for node in nodes:
         if node._op:
@@ -301,6 +309,36 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
 LAYOUT_BOUND_OVER = 100  # nodes
 
 
+class DrawnNode:
+    """A node as a drawing shows it (``expand_dot``): the micrograd protocol, and the drawing name of the
+    node it stands for, so a Value keeps its name in the picture (the stepper finds it by that)."""
+    __slots__ = ('_op', '_prev', 'data', 'drawn_id', 'grad', 'label')
+
+    def __init__(self, data: float, grad: float, label: str, op: str, prev: tuple[Any, ...], drawn_id: str) -> None:
+        self.data, self.grad, self.label, self._op, self._prev, self.drawn_id = data, grad, label, op, prev, drawn_id
+
+
+def expanded_dots(root: Any) -> dict[int, DrawnNode]:
+    """Stand-ins for the graph of ``root``, by id of the node each stands for, with every ``dot`` node
+    (inputs bias, w0, x0, w1, x1, ...) written out as micrograd's Neuron computes it: products w_i*x_i,
+    added to the bias one at a time. Each sum and product has the dot node's grad (d sum / d term = 1)."""
+    stand_in: dict[int, DrawnNode] = {}
+    for node in trace(root)[0]:  # inputs first
+        inputs = tuple(stand_in[id(p)] for p in node._prev)
+        if node._op != 'dot' or len(inputs) < 3:
+            stand_in[id(node)] = DrawnNode(node.data, node.grad, node.label, node._op, inputs, node_id(node))
+            continue
+        total: DrawnNode = inputs[0]
+        pairs = list(zip(inputs[1::2], inputs[2::2]))
+        for k, (w, x) in enumerate(pairs):
+            product = DrawnNode(w.data * x.data, node.grad, '', '*', (w, x), f'{node_id(node)}.{k}*')
+            last = k == len(pairs) - 1
+            total = DrawnNode(node.data if last else total.data + product.data, node.grad, node.label if last else '',
+                              '+', (total, product), node_id(node) if last else f'{node_id(node)}.{k}+')
+        stand_in[id(node)] = total
+    return stand_in
+
+
 def _much_used_leaves(nodes: Sequence[Any], drawn: set[int], max_uses: int | None) -> dict[int, Any]:
     """The leaves used by more than ``max_uses`` drawn ops, by id."""
     if max_uses is None:
@@ -318,7 +356,7 @@ def _add_style(attrs: dict[str, str], style: str) -> None:
 
 
 def _emit_grouped(graph: graphviz.Digraph, nodes: Sequence[Any], grouping: dict[int, str],
-                  emit: Callable[[graphviz.Digraph, Any], None]) -> None:
+                  emit: Callable[[graphviz.Digraph, Any], None], bottom_up: bool = True) -> None:
     """Declare nodes: each neuron's inside its cluster, neurons inside their layer's cluster."""
     by_neuron: dict[str, list[Any]] = {}
     loose: list[Any] = []
@@ -326,12 +364,16 @@ def _emit_grouped(graph: graphviz.Digraph, nodes: Sequence[Any], grouping: dict[
         neuron = grouping.get(id(node))
         (by_neuron.setdefault(neuron, []) if neuron is not None else loose).append(node)
     by_layer: dict[str | None, list[str]] = {}
-    for neuron in by_neuron:
+    for neuron in sorted(by_neuron, key=_natural):  # layers.0 before layers.1, neurons.2 before neurons.10
         by_layer.setdefault(_layer_of(neuron), []).append(neuron)
+    for members in by_neuron.values():
+        # Inside a box the inputs stand b, w.0, w.1, ... from the top (or the left): Graphviz stacks what is
+        # declared first at the bottom of a left-to-right drawing; mclimit (see draw_dot) keeps that order
+        members.sort(key=lambda node: (bool(tuple(node._prev)), _natural(node.label or '')), reverse=bottom_up)
 
     def emit_neuron(parent: graphviz.Digraph, neuron: str) -> None:
         with parent.subgraph(name=f'cluster_{neuron}') as box:
-            box.attr(label=_cluster_title(neuron), labelloc='t', labeljust='l', style='rounded,filled',
+            box.attr(label=neuron, labelloc='t', labeljust='l', style='rounded,filled',
                      fillcolor='#eef2f7', color='#94a3b8', fontsize='12', fontcolor='#334155')
             for node in by_neuron[neuron]:
                 emit(box, node)
@@ -342,7 +384,7 @@ def _emit_grouped(graph: graphviz.Digraph, nodes: Sequence[Any], grouping: dict[
                 emit_neuron(graph, neuron)
             continue
         with graph.subgraph(name=f'cluster_{layer}') as box:
-            box.attr(label=_cluster_title(layer), labelloc='t', labeljust='l', style='rounded,filled',
+            box.attr(label=layer, labelloc='t', labeljust='l', style='rounded,filled',
                      fillcolor='#f8fafc', color='#64748b', fontsize='16', fontcolor='#1e293b')
             for neuron in neurons:
                 emit_neuron(box, neuron)

@@ -13,14 +13,15 @@ __all__ = ['neighbourhood', 'node_id', 'nodes_around', 'op_id', 'trace']
 
 def node_id(node: Any) -> str:
     """The name of a Value's record in a drawing (micrograd's ``str(id(n))``): the SVG ``<title>`` the
-    stepper page looks the node up by."""
-    return str(id(node))
+    stepper page looks the node up by. A stand-in drawn for a node (viz.graph.DrawnNode) has its name."""
+    drawn: str | None = getattr(node, 'drawn_id', None)
+    return drawn if drawn is not None else str(id(node))
 
 
 def op_id(node: Any) -> str:
     """The name of the small op node drawn in front of a Value's record: micrograd's ``str(id(n)) + n._op``,
     with any ':' made '_' (in an edge, Graphviz reads 'name:port', which would invent a node)."""
-    return str(id(node)) + str(node._op).replace(':', '_')
+    return node_id(node) + str(node._op).replace(':', '_')
 
 
 def trace(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:

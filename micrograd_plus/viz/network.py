@@ -1,0 +1,198 @@
+"""draw_network(): a network as a room can read it, neurons as circles and weights as edges.
+
+draw_dot shows every number of a computation graph; for a 2-16-16-1 network that is hundreds of boxes.
+This picture shows the network instead: one column of circles per layer, one edge per weight (its width
+the weight's size, red for positive and blue for negative, or the same for its grad), and, given a
+sample, every neuron's activation written in its circle.
+
+It reads the model by duck typing, as micrograd's own classes look: a model has ``layers``, a layer has
+``neurons``, a neuron has ``w`` and ``b`` (and ``activation``, or micrograd's ``nonlin``); activation
+modules between layers (ReLU, Tanh, Sigmoid) and Dropout (drawn as it acts in eval mode) are understood.
+So karpathy/micrograd's MLP draws too.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import graphviz
+
+from .. import ops
+from .graph import NEGATIVE_RGB, POSITIVE_RGB, NumberFormat, number_formatter
+from .render import Digraph
+
+__all__ = ['Column', 'draw_network']
+
+MAX_NEURONS = 400  # beyond this a picture of every weight is a grey blur: draw part of the model instead
+
+def _identity(z: float) -> float:
+    return z
+
+
+_ACTIVATE: dict[str, Callable[[float], float]] = {'relu': ops.f_relu, 'tanh': ops.f_tanh, 'sigmoid': ops.f_sigmoid,
+                                                  'linear': _identity}
+_ACTIVATION_MODULES = {'relu': 'relu', 'tanh': 'tanh', 'sigmoid': 'sigmoid'}
+
+
+class Column(NamedTuple):
+    """One dense layer of the picture: its module name, its neurons' (weights, bias), their activation."""
+    name: str
+    neurons: list[tuple[list[Any], Any]]
+    activation: str
+    notes: tuple[str, ...] = ()
+
+
+def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'weight', format: str = 'svg',
+                 number_format: NumberFormat = '.2f', max_neurons: int | None = MAX_NEURONS) -> Digraph:
+    """A picture of ``model``: inputs and neurons as circles in columns, weights as edges.
+
+    - ``edges='weight'`` draws each weight's size as the edge's width and its sign as its colour (red
+      positive, blue negative); ``edges='grad'`` does the same with each weight's grad (after backward()).
+    - ``x``: one sample; each neuron's activation for it (as in eval mode) is written in its circle and
+      fills it, red for positive and blue for negative.
+    - ``max_neurons``: refuse bigger models (None: no limit), whose every weight would be a grey blur.
+    """
+    if edges not in ('weight', 'grad'):
+        raise ValueError(f"edges must be 'weight' or 'grad', got {edges!r}")
+    fmt = number_formatter(number_format)
+    columns = dense_columns(model)
+    width = len(columns[0].neurons[0][0])
+    total = width + sum(len(column.neurons) for column in columns)
+    if max_neurons is not None and total > max_neurons:
+        raise ValueError(f'this network has {total:,} neurons and inputs, more than max_neurons={max_neurons:,}: '
+                         'a picture of every weight would be unreadable. Draw a smaller model, or pass max_neurons')
+    values = _activations(columns, x, width) if x is not None else None
+
+    graph = Digraph(format=format, graph_attr={
+        # mclimit: the neurons stay in index order (crossing minimisation would rotate each column)
+        'rankdir': 'LR', 'splines': 'line', 'nodesep': '0.12', 'ranksep': '2.2', 'outputorder': 'edgesfirst',
+        'mclimit': '0.01',
+        'fontname': 'Helvetica', 'labelloc': 'b', 'fontsize': '12', 'fontcolor': '#475569'},
+        node_attr={'shape': 'circle', 'fixedsize': 'true', 'width': '0.62', 'fontname': 'Helvetica',
+                   'fontsize': '12', 'style': 'filled', 'fillcolor': 'white', 'color': '#334155'},
+        edge_attr={'arrowhead': 'none'})
+    strengths = [abs(_edge_number(w, edges)) for column in columns for ws, _ in column.neurons for w in ws]
+    scale = max((s for s in strengths if math.isfinite(s)), default=0.0)
+    legend = [f"edges: {'weights' if edges == 'weight' else 'grads of the weights'}, red positive, blue negative, "
+              f"width by size (largest {fmt(scale)})"]
+    if values is not None:
+        legend.append(f"circles: each neuron's activation for x = [{', '.join(fmt(v) for v in values[0])}] "
+                      '(as in eval mode)')
+    graph.attr(label=r'\n'.join(legend))
+
+    names = [f'x{i}' for i in range(width)]
+    _column(graph, 'inputs', f'inputs\n{width}', [
+        (name, name if values is None else f'{name}\n{fmt(values[0][i])}', 'input ' + name, '#dbeafe')
+        for i, name in enumerate(names)])
+    for k, column in enumerate(columns, 1):
+        nodes = []
+        for j, (_, b) in enumerate(column.neurons):
+            value = None if values is None else values[k][j]
+            tip = f'{column.name}.neurons.{j}: b = {fmt(_number(b))}' + ('' if value is None else f', y = {fmt(value)}')
+            nodes.append((f'{column.name}.{j}', '' if value is None else fmt(value), tip,
+                          'white' if value is None else _fill(value, 1.0)))
+        notes = ''.join(f', {note}' for note in column.notes)
+        _column(graph, column.name, f'{column.name}\n{len(column.neurons)} {column.activation}{notes}', nodes)
+        previous = names
+        names = [node[0] for node in nodes]
+        for j, (ws, _) in enumerate(column.neurons):
+            for i, w in enumerate(ws):
+                number = _edge_number(w, edges)
+                graph.edge(previous[i], names[j], color=_stroke(number, scale), penwidth=_width(number, scale),
+                           tooltip=f'{column.name}.neurons.{j}.w.{i} = {fmt(_number(w))}')
+    return graph
+
+
+def dense_columns(model: Any) -> list[Column]:
+    """The model as dense layers, by duck typing: an MLP or Sequential (``layers``), a Layer
+    (``neurons``) or a Neuron (``w``, ``b``)."""
+    if hasattr(model, 'w') and hasattr(model, 'b'):
+        return [Column('neuron', [(list(model.w), model.b)], _activation_of(model))]
+    if hasattr(model, 'neurons'):
+        return [Column('layer', _neurons(model), _activation_of(model.neurons[0]))]
+    if not hasattr(model, 'layers'):
+        raise TypeError(f'draw_network draws a network of dense layers (an MLP, a Sequential of Linear and '
+                        f'activation layers, a Layer, a Neuron), got {type(model).__name__}: use draw_dot for '
+                        'the graph of anything computed from it')
+    columns: list[Column] = []
+    for i, layer in enumerate(model.layers):
+        kind = type(layer).__name__
+        if hasattr(layer, 'neurons'):
+            columns.append(Column(f'layers.{i}', _neurons(layer), _activation_of(layer.neurons[0])))
+        elif kind.lower() in _ACTIVATION_MODULES and columns and columns[-1].activation == 'linear':
+            columns[-1] = columns[-1]._replace(activation=_ACTIVATION_MODULES[kind.lower()])
+        elif kind == 'Dropout' and columns:
+            columns[-1] = columns[-1]._replace(notes=(*columns[-1].notes, f'dropout p={layer.p:g}'))
+        else:
+            raise TypeError(f'draw_network draws dense layers and their activations; layers.{i} is a {kind}. '
+                            'Use draw_dot for its graph')
+    if not columns:
+        raise ValueError(f'{type(model).__name__} has no dense layers to draw')
+    return columns
+
+
+def _neurons(layer: Any) -> list[tuple[list[Any], Any]]:
+    return [(list(neuron.w), neuron.b) for neuron in layer.neurons]
+
+
+def _activation_of(neuron: Any) -> str:
+    activation = getattr(neuron, 'activation', None)  # ours; micrograd's neurons have nonlin
+    if activation is None:
+        activation = 'relu' if getattr(neuron, 'nonlin', False) else 'linear'
+    return str(activation)
+
+
+def _number(value: Any) -> float:
+    return 0.0 if value is None else float(getattr(value, 'data', value))
+
+
+def _edge_number(w: Any, edges: str) -> float:
+    return float(w.grad) if edges == 'grad' else _number(w)
+
+
+def _activations(columns: list[Column], x: Sequence[Any], width: int) -> list[list[float]]:
+    """Every column's activations for the sample x, from the weights' numbers (as in eval mode)."""
+    sample = [_number(v) for v in x]
+    if len(sample) != width:
+        raise ValueError(f'the network takes {width} inputs, got a sample of {len(sample)}: {sample!r}')
+    values = [sample]
+    for column in columns:
+        activate = _ACTIVATE.get(column.activation, _ACTIVATE['linear'])
+        values.append([activate(_number(b) + sum(_number(w) * v for w, v in zip(ws, values[-1])))
+                       for ws, b in column.neurons])
+    return values
+
+
+def _column(graph: graphviz.Digraph, name: str, title: str, nodes: list[tuple[str, str, str, str]]) -> None:
+    """One layer's circles in a titled box, in index order from the top."""
+    with graph.subgraph(name=f'cluster_{name}') as box:
+        box.attr(label=title, labelloc='t', style='rounded', color='#cbd5e1', fontsize='13', fontcolor='#1e293b')
+        for node, label, tip, fill in nodes:
+            box.node(node, label=label, tooltip=tip, fillcolor=fill)
+        # a flat edge orders its ends, and left to right its tail goes below its head: node 0 on top
+        for upper, lower in itertools.pairwise(nodes):
+            box.edge(lower[0], upper[0], style='invis', minlen='0')
+
+
+def _mix(rgb: tuple[int, int, int], amount: float) -> str:
+    r, g, b = (round(255 + (c - 255) * amount) for c in rgb)
+    return f'#{r:02x}{g:02x}{b:02x}'
+
+
+def _fill(value: float, scale: float) -> str:
+    if not math.isfinite(value) or value == 0:
+        return 'white'
+    return _mix(POSITIVE_RGB if value > 0 else NEGATIVE_RGB, 0.15 + 0.55 * min(1.0, abs(value) / scale) ** 0.5)
+
+
+def _stroke(number: float, scale: float) -> str:
+    if not math.isfinite(number) or scale == 0:
+        return '#94a3b8'
+    return _mix(POSITIVE_RGB if number >= 0 else NEGATIVE_RGB, 0.25 + 0.75 * min(1.0, abs(number) / scale))
+
+
+def _width(number: float, scale: float) -> str:
+    strength = min(1.0, abs(number) / scale) if scale and math.isfinite(number) else 0.0
+    return f'{0.4 + 3.2 * strength:.2f}'
