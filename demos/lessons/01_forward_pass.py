@@ -20,6 +20,7 @@ import pathlib
 
 from micrograd_plus import Value, draw_dot, topological_order
 from micrograd_plus.nn import MLP
+from micrograd_plus.viz import draw_network
 
 # Numbers to change
 SEED = 1           # the network's weights are drawn from this seed
@@ -63,7 +64,7 @@ def forward_by_hand(model, x):
 
 def forward_by_library(model, x, y_true):
     """The library's forward pass: the loss node, and every labelled node's number by its label."""
-    inputs = [Value(v, label=f'x{k + 1}') for k, v in enumerate(x)]
+    inputs = [Value(v, label=f'x{k}') for k, v in enumerate(x)]  # the library's names count from 0
     y_pred = model(inputs)
     loss = (y_pred - Value(y_true, label='y_true')) ** 2
     loss.label = 'loss'
@@ -105,20 +106,34 @@ y_pred = y_previous[0]
 print(f'loss = (y_pred - y_true)^2 = ({y_pred:.4f} - {Y_TRUE})^2 = {(y_pred - Y_TRUE) ** 2:.4f}')
 
 # %% [markdown]
-# ## The same numbers from the library
+# ## The network picture
 #
-# The library builds a graph while it computes: every number above is a node, labelled with its place in the
-# network. Drawn, the graph is the forward pass: inputs on the left (blue), weights and biases (yellow), each
-# neuron's `dot` node (its weighted sum $z$) and `tanh` node ($y$), and the loss on the right (red).
+# `draw_network` draws the network itself: the inputs and the neurons as circles, one column per layer, and one
+# edge per weight (its width the weight's size, red for positive and blue for negative). Given the input, each
+# circle shows its neuron's activation $y$ for it: the numbers above, in the library's names (counted from 0).
+
+# %%
+OUTPUT.mkdir(parents=True, exist_ok=True)
+network = draw_network(model, x=X, format='png', number_format='.3f')
+network.attr(dpi='150')
+network.render(OUTPUT / '01_forward_pass', cleanup=True)
+network  # noqa: B018  (a notebook shows the picture here)
+
+# %% [markdown]
+# ## The same numbers from the library's graph
+#
+# While it computes, the library builds a graph: every number above is a node, labelled with its place in the
+# network. Drawn with `draw_dot`, the graph is the forward pass in full: the inputs (blue), the weights and
+# biases (yellow), each neuron's `dot` node making its weighted sum $z$ and its `tanh` node making $y$, and the
+# loss (red).
 
 # %%
 loss, by_library = forward_by_library(model, X, Y_TRUE)
 for name in ('layers.0.neurons.0.z', 'layers.0.neurons.0.y', 'layers.1.neurons.0.z', 'loss'):
     print(f'{name:22} {by_library[name]:.4f}')
-OUTPUT.mkdir(parents=True, exist_ok=True)
-picture = draw_dot(loss, format='png', show_grad=False, color_by='role', parameters=model.parameters())
-picture.render(OUTPUT / '01_forward_pass', cleanup=True)
-picture  # noqa: B018  (a notebook shows the graph here)
+graph = draw_dot(loss, format='png', show_grad=False, color_by='role', parameters=model.parameters())
+graph.render(OUTPUT / '01_forward_pass_graph', cleanup=True)
+graph  # noqa: B018
 
 # %% [markdown]
 # ## The check
