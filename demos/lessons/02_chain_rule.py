@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 
 from micrograd_plus import Value, explain, topological_order
 from micrograd_plus.nn import MLP
+from micrograd_plus.viz import draw_network
 
 # Numbers to change
 SEED = 1                                          # the 2-3-1 network of lesson 1
@@ -178,6 +179,16 @@ ax.set_title(f'Every gradient of the 2-3-1 network on {len(XS)} samples: by the 
 ax.legend(loc='lower left')
 OUTPUT.mkdir(parents=True, exist_ok=True)
 fig.savefig(OUTPUT / '02_chain_rule.png', dpi=100)
+
+# %% [markdown]
+# The same gradients on the network: `draw_network(model, edges='grad')` draws each weight's edge by its
+# $\partial\ell/\partial w$ (width its size, red positive, blue negative).
+
+# %%
+on_network = draw_network(model, edges='grad', format='png', number_format='.3f')
+on_network.attr(dpi='150')
+on_network.render(OUTPUT / '02_chain_rule_network', cleanup=True)
+on_network  # noqa: B018  (a notebook shows the picture here)
 
 # %% [markdown]
 # ## The check
