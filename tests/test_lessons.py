@@ -259,6 +259,15 @@ def test_residual_connections_carry_the_gradient_to_the_first_block_and_the_netw
     assert skip_accuracy > plain_accuracy + 0.2
 
 
+
+def test_residual_connections_with_tanh_blocks_the_plain_network_learns_slowly_and_the_residual_one_wins():
+    lesson = load('15_residual_connections')
+    (plain_norms, plain_losses, _), (skip_norms, skip_losses, skip_accuracy) = (
+        lesson.train(skips, lesson.BLOCKS, lesson.WIDTH, 'tanh', 30, lesson.LEARNING_RATE, lesson.SEED)
+        for skips in (False, True))
+    assert plain_losses[-1] < 0.65 and skip_losses[-1] < 0.25 * plain_losses[-1] and skip_accuracy > 0.95
+    assert plain_norms[0] / plain_norms[-1] < skip_norms[0] / skip_norms[-1]
+
 # ---------------------------------------------------------------- every lesson: a notebook, a test, a thumbnail
 
 def _runner():

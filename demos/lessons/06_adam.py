@@ -127,7 +127,7 @@ right.set_yscale('log')
 right.set_xlim(min(LEARNING_RATES) / 1.5, max(LEARNING_RATES) * 1.5)
 right.axhline(MAX_STEPS, color='grey', linestyle=':', label=f'{MAX_STEPS} steps (the limit)')
 right.set(xlabel='learning rate ε (log scale)', ylabel=f'steps to a loss below {TOLERANCE:g} (log scale)',
-          title='Adam gets there at more learning rates, and faster')
+          title='Steps to get there, at each learning rate')
 right.legend()
 OUTPUT.mkdir(parents=True, exist_ok=True)
 fig.savefig(OUTPUT / '06_adam.png', dpi=100)
@@ -143,11 +143,16 @@ fig.savefig(OUTPUT / '06_adam.png', dpi=100)
 # %%
 fastest = {name: steps[name][winners[name]] for name in OPTIMIZERS}
 reached = {name: sum(n is not None for n in row.values()) for name, row in steps.items()}
-print(f'CLAIM: on the bowl a thousand times steeper one way, Adam gets below {TOLERANCE:g} in {fastest["Adam"]} '
-      f'steps at its best ε, momentum in {fastest["momentum"]}, SGD '
-      f'{"in " + str(fastest["SGD"]) if fastest["SGD"] else "not within " + str(MAX_STEPS)}; Adam gets there at '
-      f'{reached["Adam"]} of the {len(LEARNING_RATES)} learning rates, momentum at {reached["momentum"]}, SGD at '
-      f'{reached["SGD"]}')
-assert fastest['Adam'] < fastest['momentum'] / 2
-assert fastest['SGD'] is None or fastest['momentum'] < fastest['SGD']
-assert reached['Adam'] > reached['momentum'] > reached['SGD']
+def took(n):
+    return f'in {n} steps' if n is not None else f'not within {MAX_STEPS} steps'
+
+
+turned = f' (turned {ANGLE:g} degrees)' if ANGLE else ''
+print(f'CLAIM: on the bowl a thousand times steeper one way{turned}, Adam gets below {TOLERANCE:g} '
+      f'{took(fastest["Adam"])} at its best ε, momentum {took(fastest["momentum"])}, SGD {took(fastest["SGD"])}; '
+      f'Adam gets there at {reached["Adam"]} of the {len(LEARNING_RATES)} learning rates, momentum at '
+      f'{reached["momentum"]}, SGD at {reached["SGD"]}')
+if ANGLE == 0:  # the claim is about the bowl whose axes are the weights; turned, see the note above
+    assert fastest['Adam'] < fastest['momentum'] / 2
+    assert fastest['SGD'] is None or fastest['momentum'] < fastest['SGD']
+    assert reached['Adam'] > reached['momentum'] > reached['SGD']
