@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 READY  := $(VENV)/.ready
 
-.PHONY: test lint demo bench generate clean
+.PHONY: test lint demo lessons bench generate clean
 
 $(READY): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ generate:
 
 demo: $(READY)
 	$(PY) demos/demo.py
+
+# One lesson per course topic (demos/lessons/): each prints and checks its claim, draws its picture into
+# demos/output/lessons/; then the README's thumbnails (demos/lessons/pictures/) are made from the pictures
+lessons: $(READY)
+	$(PY) demos/run_lessons.py
 
 bench: $(READY)
 	$(PIP) install 'micrograd==0.1.0'
