@@ -17,13 +17,14 @@ from .teach.stepper import stepper
 if TYPE_CHECKING:  # loaded on first use (Graphviz takes as long to import as the rest of the library)
     from . import viz as viz
     from .viz import draw_dot as draw_dot
+    from .viz import draw_network as draw_network
     from .viz import text_view as text_view
     from .viz import to_svg as to_svg
     from .viz import trace as trace
 
 __version__ = '0.1.0'
 
-_VIZ = ('draw_dot', 'trace', 'to_svg', 'text_view', 'viz')
+_VIZ = ('draw_dot', 'draw_network', 'trace', 'to_svg', 'text_view', 'viz')
 
 __all__ = ['Value', 'AnomalyError', 'dot', 'topological_order', 'register_op', 'Op', 'grad', 'gradcheck',
            'central_difference', 'no_grad', 'enable_grad', 'detect_anomaly', 'compile_graph', 'explain', 'stepper',

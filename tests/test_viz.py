@@ -498,3 +498,12 @@ def test_draw_network_refuses_layers_it_cannot_draw_and_points_to_draw_dot():
     from micrograd_plus.viz import draw_network
     with pytest.raises(TypeError, match='layers.1 is a BatchNorm. Use draw_dot'):
         draw_network(Sequential(Linear(2, 3, rng=0), BatchNorm(3)))
+
+
+def test_draw_network_fits_longer_numbers_and_takes_graph_attributes():
+    from micrograd_plus import draw_network
+    from micrograd_plus.nn import MLP
+    model = MLP(2, [3, 1], rng=0)
+    narrow = draw_network(model, x=[0.5, -0.3]).source
+    wide = draw_network(model, x=[0.5, -0.3], number_format='.6f', graph_attr={'dpi': '150'}).source
+    assert 'width=0.62' in narrow and 'width=1.02' in wide and 'dpi=150' in wide

@@ -45,7 +45,8 @@ class Column(NamedTuple):
 
 
 def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'weight', format: str = 'svg',
-                 number_format: NumberFormat = '.2f', max_neurons: int | None = MAX_NEURONS) -> Digraph:
+                 number_format: NumberFormat = '.2f', max_neurons: int | None = MAX_NEURONS,
+                 graph_attr: dict[str, str] | None = None) -> Digraph:
     """A picture of ``model``: inputs and neurons as circles in columns, weights as edges.
 
     - ``edges='weight'`` draws each weight's size as the edge's width and its sign as its colour (red
@@ -53,6 +54,7 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
     - ``x``: one sample; each neuron's activation for it (as in eval mode) is written in its circle and
       fills it, red for positive and blue for negative.
     - ``max_neurons``: refuse bigger models (None: no limit), whose every weight would be a grey blur.
+    - ``graph_attr``: Graphviz graph attributes that win over these (e.g. ``{'dpi': '150'}`` for a PNG).
     """
     if edges not in ('weight', 'grad'):
         raise ValueError(f"edges must be 'weight' or 'grad', got {edges!r}")
@@ -64,13 +66,16 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
         raise ValueError(f'this network has {total:,} neurons and inputs, more than max_neurons={max_neurons:,}: '
                          'a picture of every weight would be unreadable. Draw a smaller model, or pass max_neurons')
     values = _activations(columns, x, width) if x is not None else None
+    # circles as wide as the longest number they hold ('-0.7859' with number_format='.4f')
+    longest = max((len(fmt(v)) for layer in values for v in layer), default=0) if values else 0
+    diameter = f'{max(0.62, 0.1 * longest + 0.12):.2f}'
 
     graph = Digraph(format=format, graph_attr={
         # mclimit: the neurons stay in index order (crossing minimisation would rotate each column)
         'rankdir': 'LR', 'splines': 'line', 'nodesep': '0.12', 'ranksep': '2.2', 'outputorder': 'edgesfirst',
         'mclimit': '0.01',
         'fontname': 'Helvetica', 'labelloc': 'b', 'fontsize': '12', 'fontcolor': '#475569'},
-        node_attr={'shape': 'circle', 'fixedsize': 'true', 'width': '0.62', 'fontname': 'Helvetica',
+        node_attr={'shape': 'circle', 'fixedsize': 'true', 'width': diameter, 'fontname': 'Helvetica',
                    'fontsize': '12', 'style': 'filled', 'fillcolor': 'white', 'color': '#334155'},
         edge_attr={'arrowhead': 'none'})
     strengths = [abs(_edge_number(w, edges)) for column in columns for ws, _ in column.neurons for w in ws]
@@ -81,6 +86,8 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
         legend.append(f"circles: each neuron's activation for x = [{', '.join(fmt(v) for v in values[0])}] "
                       '(as in eval mode)')
     graph.attr(label=r'\n'.join(legend))
+    if graph_attr:
+        graph.attr(**graph_attr)
 
     names = [f'x{i}' for i in range(width)]
     _column(graph, 'inputs', f'inputs\n{width}', [
