@@ -113,29 +113,44 @@ class Adam(Optimizer):
 
 def grad_norm(params: Iterable[Value], norm_type: float = 2.0) -> float:
     """The joint norm of the gradients, (sum |grad|^norm_type)^(1/norm_type): 2 is the L2 norm sqrt(sum grad^2),
-    ``math.inf`` the largest |grad|. Reads ``.grad`` only (clip_grad_norm scales them)."""
+    ``math.inf`` the largest |grad|. nan if any grad is nan, as PyTorch's. Reads ``.grad`` only (clip_grad_norm
+    scales them)."""
     grads = [p.grad for p in params]
+    if not norm_type > 0:
+        raise ValueError(f'grad_norm: norm_type must be > 0 (2 for L2, math.inf for the largest), got {norm_type!r}')
+    return _norm(grads, norm_type)
+
+
+def _norm(grads: list[float], norm_type: float) -> float:
     if norm_type == 2:
         return math.sqrt(sum(g * g for g in grads))
     if norm_type == math.inf:
-        return max((abs(g) for g in grads), default=0.0)
-    if not norm_type > 0:
-        raise ValueError(f'grad_norm: norm_type must be > 0 (2 for L2, math.inf for the largest), got {norm_type!r}')
+        largest = max((abs(g) for g in grads), default=0.0)
+        return math.nan if any(g != g for g in grads) else largest  # max() would skip a nan after the first
     return float(sum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type))
 
 
-def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
-    """Scale all grads down together so their joint L2 norm is at most ``max_norm``; returns the norm before.
+def clip_grad_norm(params: Iterable[Value], max_norm: float, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False) -> float:
+    """Scale all grads down together so their joint norm (``grad_norm``) is at most ``max_norm``; returns the
+    norm before.
 
-    Like torch.nn.utils.clip_grad_norm_: the scale is max_norm / (norm + 1e-6), applied only when below 1.
-    A nan or inf norm is returned and the grads are left as they are, so the caller can see and skip the step.
+    As torch.nn.utils.clip_grad_norm_ (checked against PyTorch 2.13): every grad is multiplied by
+    max_norm / (norm + 1e-6) when that is below 1. A nan or inf norm is returned, not raised, and scales the
+    grads as PyTorch's does: an inf norm makes the scale 0, so the inf grad becomes nan and the finite ones
+    0.0 (inf * 0 = nan); a nan norm makes every grad nan. Either way the caller sees the norm and can skip
+    the step; ``error_if_nonfinite=True`` raises FloatingPointError instead, leaving the grads untouched.
     """
     params = list(params)
     if not max_norm >= 0:
         raise ValueError(f'clip_grad_norm: max_norm must be >= 0, got {max_norm!r}')
-    norm = grad_norm(params)
+    norm = grad_norm(params, norm_type)
+    if error_if_nonfinite and not math.isfinite(norm):
+        raise FloatingPointError(f'clip_grad_norm: the gradients have a norm of {norm}, so they cannot be clipped; '
+                                 'find where the nan or inf comes from (detect_anomaly()), or pass '
+                                 'error_if_nonfinite=False to scale by it anyway, as PyTorch does')
     scale = max_norm / (norm + 1e-6)
-    if scale < 1:
+    if not scale >= 1:  # below 1, or nan (PyTorch multiplies by a clamp of it, which keeps nan)
         for p in params:
             p.grad *= scale
     return norm
