@@ -211,6 +211,31 @@ def test_grad_norm_is_nan_when_a_grad_is_nan_in_any_position_as_pytorch():
             assert math.isnan(grad_norm(with_grads([0.0, 0.0], grads), norm_type))
 
 
+def test_adam_refuses_eps_zero_which_would_divide_zero_by_zero_at_the_first_zero_gradient():
+    with pytest.raises(ValueError, match=r'Adam: eps must be > 0 \(it keeps the division finite\), like 1e-8, got'):
+        Adam([Value(1.0)], eps=0)
+
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: SGD([Value(1.0)], lr=math.inf), ValueError, 'SGD: lr must be a finite number, got float inf'),
+    (lambda: SGD([Value(1.0)], lr=Value(0.1)), TypeError, r'lr must be a number, got Value\(data=0.1.*v.data'),
+    (lambda: SGD([Value(1.0)], lr='0.1'), TypeError, "lr must be a number, got str '0.1': convert text"),
+    (lambda: SGD([Value(1.0)], lr=0.1, nesterov='yes'), TypeError, "nesterov is True or False, got str 'yes'"),
+    (lambda: Adam([Value(1.0)], betas=0.9), TypeError, 'betas must be a pair of numbers'),
+    (lambda: Adam([Value(1.0)], betas=(0.9,)), ValueError, 'betas must be a pair of numbers'),
+    (lambda: grad_norm([1.0]), TypeError, r'grad_norm\(params\) must be a list of Values'),
+    (lambda: grad_norm(None), TypeError, r'grad_norm\(params\) must be a list of Values .*, got None'),
+    (lambda: clip_grad_norm([Value(1.0)], None), TypeError, 'max_norm must be a number, got None'),
+    (lambda: clip_grad_value([Value(1.0)], 10 ** 400), None, None),  # a huge clip value clips nothing
+])
+def test_optimizer_arguments_are_checked_where_they_enter(call, error, match):
+    if error is None:
+        call()
+        return
+    with pytest.raises(error, match=match):
+        call()
+
+
 def test_grad_norm_only_reads_and_matches_pytorch():
     torch = pytest.importorskip('torch')
     grads = [3.0, -4.0, 12.0, -0.5]
@@ -253,12 +278,12 @@ def test_clip_grad_norm_by_hand():
 @pytest.mark.parametrize('call, error, match', [
     (lambda: SGD(MLP(2, [1]), lr=0.1), TypeError, r'use SGD\(model.parameters\(\), ...\)'),
     (lambda: SGD([], lr=0.1), ValueError, 'empty parameter list'),
-    (lambda: SGD([1.0], lr=0.1), TypeError, 'optimizes Values, got float'),
+    (lambda: SGD([1.0], lr=0.1), TypeError, r'SGD\(params\) must be a list of Values \(model.paramet.*, got float'),
     (lambda: SGD([Value(1.0)] * 2, lr=0.1), ValueError, 'same parameter twice'),
     (lambda: SGD([Value(1.0)], lr=-1), ValueError, 'lr must be >= 0'),
     (lambda: Adam([Value(1.0)], betas=(1.0, 0.9)), ValueError, r'betas must be in \[0, 1\)'),
     (lambda: clip_grad_norm([Value(1.0)], -1.0), ValueError, 'max_norm must be >= 0'),
-    (lambda: clip_grad_value([Value(1.0)], -1.0), ValueError, 'clip_value must be a number >= 0'),
+    (lambda: clip_grad_value([Value(1.0)], -1.0), ValueError, 'clip_value must be >= 0'),
     (lambda: grad_norm([Value(1.0)], 0), ValueError, 'norm_type must be > 0'),
     (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, 'nesterov=True .* needs momentum > 0'),
 ])
