@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from . import checks
 from .engine import (
     LAST_BACKWARD,
     AnomalyError,
@@ -43,7 +44,8 @@ class Mode(contextlib.ContextDecorator):
     holds in the thread (and the async task) that entered it: other threads keep recording."""
 
     def __init__(self, grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
-        self.grad_enabled, self.anomaly = grad_enabled, anomaly
+        self.grad_enabled = None if grad_enabled is None else checks.flag('Mode(grad_enabled=...)', grad_enabled)
+        self.anomaly = None if anomaly is None else checks.flag('Mode(anomaly=...)', anomaly)
 
     def __enter__(self) -> None:
         mode = current_mode()
@@ -59,6 +61,7 @@ class Mode(contextlib.ContextDecorator):
             del undo[id(self)]
 
     def __call__(self, function: _F) -> _F:
+        checks.function('a mode decorates a function, and', function)
         if (inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)
                 or inspect.iscoroutinefunction(function)):
             name = getattr(function, '__qualname__', repr(function))
@@ -91,13 +94,14 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     be differentiated again (second, third... derivatives). An input that ``output`` does not depend on
     gets 0. Returns one gradient for a single Value, else a list in the order of ``inputs``.
     """
-    single = isinstance(inputs, Value)
-    wanted = [inputs] if isinstance(inputs, Value) else list(inputs)
     if not isinstance(output, Value):
-        raise TypeError(f'grad() needs a Value as output, got {type(output).__name__}')
-    for x in wanted:
-        if not isinstance(x, Value):
-            raise TypeError(f'grad() inputs must be Values, got {type(x).__name__} {x!r}')
+        raise TypeError(f'grad() needs a Value as output, got {checks.shown(output)}')
+    single = isinstance(inputs, Value)
+    if isinstance(inputs, Value):
+        wanted = [inputs]
+    else:
+        wanted = checks.instances('grad() inputs', inputs, Value, 'a Value or a list of Values')
+    create_graph = checks.flag('grad(create_graph=...)', create_graph)
     with Mode(grad_enabled=create_graph):
         grads = _accumulate(output, create_graph)
         zero = Value(0.0) if create_graph else 0.0
@@ -128,14 +132,18 @@ def _accumulate(output: Value, as_values: bool) -> dict[Value, Any]:
 
 # ---------------------------------------------------------------- central differences
 
-def _check_settings(**settings: float) -> None:
-    """eps must be a positive step; tolerances must be >= 0 (0 means: exactly equal)."""
-    for name, value in settings.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise TypeError(f'{name} must be a finite number, got {value!r}')
-        if value < 0 or (name == 'eps' and value == 0):
-            need = 'a positive step, like 1e-6' if name == 'eps' else '>= 0 (0 asks for exact equality)'
-            raise ValueError(f'{name} must be {need}, got {value!r}')
+def _check_step(eps: Any) -> float:
+    """eps is the step of central differences: a positive finite number, like 1e-6."""
+    return checks.real('eps', eps, above=0, need='a positive step, like 1e-6')
+
+
+def _check_point(who: str, args: Sequence[Any]) -> list[float]:
+    """The point to differentiate at, as floats: numbers or Values (their data), all finite."""
+    point = [as_number(v.data if isinstance(v, Value) else v, accepted=f'{who} takes the point as numbers or Values')
+             for v in args]
+    if not all(math.isfinite(x) for x in point):
+        raise ValueError(f'{who} needs a finite point, got {point}: central differences are meaningless there')
+    return point
 
 
 def _grads_by_backward(output: Value, inputs: list[Value]) -> list[float]:
@@ -157,7 +165,7 @@ def _grads_by_backward(output: Value, inputs: list[Value]) -> list[float]:
 def _evaluate(f: Callable[..., Any], args: Sequence[float]) -> float:
     with no_grad():
         out = f(*(Value(a) for a in args))
-    return out.data if isinstance(out, Value) else float(out)
+    return out.data if isinstance(out, Value) else as_number(out, accepted='f must return a Value or a number')
 
 
 def central_difference(f: Callable[..., Any], *args: float | Value, arg: int = 0, eps: float = 1e-6) -> float:
@@ -165,7 +173,11 @@ def central_difference(f: Callable[..., Any], *args: float | Value, arg: int = 0
 
     ``f`` takes and returns Values (or numbers); ``args`` are floats or Values (their data is used).
     """
-    xs = [a.data if isinstance(a, Value) else float(a) for a in args]
+    checks.function('central_difference(f, *point): f', f)
+    xs = _check_point('central_difference(f, *point)', args)
+    arg = checks.count('central_difference(arg=...), the position of the argument to vary,', arg, at_least=0,
+                       at_most=len(xs) - 1)
+    eps = _check_step(eps)
     up, down = list(xs), list(xs)
     up[arg] += eps
     down[arg] -= eps
@@ -219,15 +231,14 @@ def gradcheck(f: Callable[..., Value], *values: Any, second_order: bool = False,
     checked through its own ``_backward``: a wrong one is FAILED, with the numbers (first order only;
     second order needs every op in the derivative table, see ``register_op``).
     """
-    if not callable(f):
-        raise TypeError(f'gradcheck(f, *point) needs a function f of Values, got {type(f).__name__} {f!r}')
+    checks.function('gradcheck(f, *point): f, a function of Values,', f)
     if not values:
         raise ValueError('gradcheck(f, *point) needs the point to check at, e.g. gradcheck(f, 1.3, 0.7)')
-    _check_settings(eps=eps, atol=atol, rtol=rtol)
-    point = [as_number(v.data if isinstance(v, Value) else v, accepted='gradcheck takes the point as numbers')
-             for v in values]
-    if not all(math.isfinite(x) for x in point):
-        raise ValueError(f'gradcheck needs a finite point, got {point}: central differences are meaningless there')
+    second_order = checks.flag('gradcheck(second_order=...)', second_order)
+    eps = _check_step(eps)
+    atol = checks.real('atol', atol, at_least=0, need='a finite number >= 0 (0 asks for exact equality)')
+    rtol = checks.real('rtol', rtol, at_least=0, need='a finite number >= 0 (0 asks for exact equality)')
+    point = _check_point('gradcheck', values)
     names = [v.label if isinstance(v, Value) and v.label else f'x{i}' for i, v in enumerate(values)]
     xs = [Value(x) for x in point]
     out = f(*xs)

@@ -404,6 +404,9 @@ def check_op(op: Op) -> None:
         raise TypeError(f"register_op takes an Op, e.g. Op('cube', 'x ** 3', ('3 * x ** 2',)), got {op!r}")
     if not isinstance(op.name, str) or not op.name.strip():
         raise ValueError(f"an op needs a name (its _op string, like 'cube'), got {op.name!r}")
+    if not isinstance(op.grads, (tuple, list)):
+        raise TypeError(f"{op.name}: the rules are a tuple of strings, one per input, like ('3 * x ** 2',), "
+                        f'got {op.grads!r}')
     if op.arity not in (1, 2):
         raise ValueError(f'{op.name}: give one rule per input (1 or 2 inputs), got {len(op.grads)}: {op.grads!r}')
     inputs = {'x', 'y'} if op.arity == 2 else {'x'}

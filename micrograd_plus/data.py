@@ -8,10 +8,13 @@ controls it, as in micrograd's notebooks).
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Any
+
+from . import checks
 
 Seed = int | random.Random | ModuleType | None  # ModuleType: the ``random`` module itself
 Dataset = tuple[list[list[float]], list[int]]
@@ -25,17 +28,15 @@ def random_source(seed: Seed) -> Any:
         return seed
     if isinstance(seed, int) and not isinstance(seed, bool):
         return random.Random(seed)
-    raise TypeError(f'seed must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}')
+    raise TypeError(f'seed must be an int, a random.Random or None, got {checks.shown(seed)}')
 
 
-def _check_count(n_samples: int, at_least: int = 1) -> None:
-    if not isinstance(n_samples, int) or isinstance(n_samples, bool) or n_samples < at_least:
-        raise ValueError(f'n_samples must be an int >= {at_least}, got {n_samples!r}')
-
-
-def _check_noise(noise: float) -> None:
-    if not noise >= 0:
-        raise ValueError(f'noise is a standard deviation and must be >= 0, got {noise!r}')
+def _checked(n_samples: int, noise: float, shuffle: bool, noise_name: str = 'noise') -> tuple[int, float, bool]:
+    """The arguments every maker takes: a count of points (at most checks.MAX_SIZE), a standard deviation
+    and a flag."""
+    return (checks.count('n_samples', n_samples),
+            checks.real(noise_name, noise, at_least=0, need='a standard deviation: a finite number >= 0'),
+            checks.flag('shuffle', shuffle))
 
 
 def _linspace(start: float, stop: float, n: int, endpoint: bool = True) -> list[float]:
@@ -58,8 +59,7 @@ def _finish(points: list[list[float]], labels: list[int], noise: float, rng: Any
 
 def make_moons(n_samples: int = 100, noise: float = 0.0, seed: Seed = None, shuffle: bool = True) -> Dataset:
     """Two interleaving half circles (labels 0 and 1): separable, but not by a straight line."""
-    _check_count(n_samples)
-    _check_noise(noise)
+    n_samples, noise, shuffle = _checked(n_samples, noise, shuffle)
     rng = random_source(seed)
     n_upper = n_samples // 2
     n_lower = n_samples - n_upper
@@ -71,10 +71,9 @@ def make_moons(n_samples: int = 100, noise: float = 0.0, seed: Seed = None, shuf
 def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.5, seed: Seed = None,
                  shuffle: bool = True) -> Dataset:
     """A circle of radius ``factor`` (label 1) inside a circle of radius 1 (label 0)."""
-    _check_count(n_samples)
-    _check_noise(noise)
-    if not 0 < factor < 1:
-        raise ValueError(f'factor is the inner radius relative to the outer one and must be in (0, 1), got {factor!r}')
+    n_samples, noise, shuffle = _checked(n_samples, noise, shuffle)
+    factor = checks.real('factor', factor, above=0, below=1,
+                         need='in (0, 1): the inner radius relative to the outer one')
     rng = random_source(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
@@ -90,10 +89,10 @@ def make_spiral(n_samples: int = 150, classes: int = 3, noise: float = 0.2, seed
 
     ``noise`` jitters the angle, so the arms stay in the unit disc; samples are split evenly across arms.
     """
-    _check_count(n_samples)
-    _check_noise(noise)
-    if not isinstance(classes, int) or classes < 2:
-        raise ValueError(f'classes must be an int >= 2, got {classes!r}')
+    n_samples, noise, shuffle = _checked(n_samples, noise, shuffle)
+    classes = checks.count('classes', classes, at_least=2)
+    if classes > n_samples:
+        raise ValueError(f'make_spiral: {classes} classes need at least as many samples, got n_samples={n_samples}')
     rng = random_source(seed)
     points, labels = [], []
     for k in range(classes):
@@ -107,8 +106,7 @@ def make_spiral(n_samples: int = 150, classes: int = 3, noise: float = 0.2, seed
 
 def make_xor(n_samples: int = 100, noise: float = 0.25, seed: Seed = None, shuffle: bool = True) -> Dataset:
     """Four clusters at the corners (+-1, +-1); label 1 where the signs differ (x XOR y), else 0."""
-    _check_count(n_samples)
-    _check_noise(noise)
+    n_samples, noise, shuffle = _checked(n_samples, noise, shuffle)
     rng = random_source(seed)
     corners = [(-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0)]
     points = [list(corners[i % 4]) for i in range(n_samples)]
@@ -119,33 +117,51 @@ def make_xor(n_samples: int = 100, noise: float = 0.25, seed: Seed = None, shuff
 def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 3, cluster_std: float = 1.0,
                center_box: tuple[float, float] = (-10.0, 10.0), seed: Seed = None, shuffle: bool = True) -> Dataset:
     """Gaussian blobs, one class per center. ``centers`` is a count (drawn in ``center_box``) or the points."""
-    _check_count(n_samples)
-    _check_noise(cluster_std)
+    n_samples, cluster_std, shuffle = _checked(n_samples, cluster_std, shuffle, noise_name='cluster_std')
+    lo, hi = _pair('center_box', center_box)
+    if not lo <= hi:
+        raise ValueError(f'center_box is (low, high) with low <= high, got {center_box!r}')
     rng = random_source(seed)
-    if isinstance(centers, bool):
-        raise TypeError(f'centers must be a count or a list of points, got {centers!r}')
-    if isinstance(centers, int):
-        if centers < 1:
-            raise ValueError(f'centers must be >= 1, got {centers}')
-        lo, hi = center_box
-        points = [[rng.uniform(lo, hi), rng.uniform(lo, hi)] for _ in range(centers)]
+    given: Any = centers  # typed as the two forms it may take; checked here as anything
+    if isinstance(given, numbers.Integral):  # a count (which a bool is not: count() says so)
+        count = checks.count('centers', given)
+        points = [[rng.uniform(lo, hi), rng.uniform(lo, hi)] for _ in range(count)]
     else:
-        points = [[float(c) for c in center] for center in centers]
+        listed = checks.sequence('centers', given, 'a count or a list of [x, y] points')
+        if not listed:
+            raise ValueError('make_blobs needs at least one center')
+        points = [list(_pair(f'centers[{i}]', center)) for i, center in enumerate(listed)]
     centers = points
-    if not centers:
-        raise ValueError('make_blobs needs at least one center')
     labels = [i % len(centers) for i in range(n_samples)]
     points = [list(centers[k]) for k in labels]
     return _finish(points, labels, cluster_std, rng, shuffle)
 
 
+def _pair(what: str, pair: Any) -> tuple[float, float]:
+    """Two finite numbers: a point [x, y] or a range (low, high)."""
+    numbers_ = checks.sequence(what, pair, 'a pair of numbers')
+    if len(numbers_) != 2:
+        raise ValueError(f'{what} must be a pair of numbers, got {len(numbers_)}: {checks.shown(pair)}')
+    first, second = (checks.real(f'{what}: each number', c) for c in numbers_)
+    return first, second
+
+
+def _samples(X: Any, y: Any) -> tuple[Sequence[Any], Sequence[Any]]:
+    """Samples and their targets: two lists of the same length."""
+    X = checks.sequence('X', X, 'a list of samples')
+    y = checks.sequence('y', y, 'a list of targets')
+    if len(X) != len(y):
+        raise ValueError(f'X and y must have the same length, got {len(X)} samples and {len(y)} targets')
+    return X, y
+
+
 def train_test_split(X: Sequence[Any], y: Sequence[Any], test_fraction: float = 0.25, seed: Seed = None,
                      shuffle: bool = True) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
     """``(X_train, X_test, y_train, y_test)``: a shuffled split with ``test_fraction`` of the points held out."""
-    if len(X) != len(y):
-        raise ValueError(f'X and y must have the same length, got {len(X)} points and {len(y)} labels')
-    if not 0 < test_fraction < 1:
-        raise ValueError(f'test_fraction must be between 0 and 1 (exclusive), got {test_fraction!r}')
+    X, y = _samples(X, y)
+    test_fraction = checks.real('test_fraction', test_fraction, above=0, below=1,
+                                need='between 0 and 1 (exclusive)')
+    shuffle = checks.flag('shuffle', shuffle)
     n_test = round(len(X) * test_fraction)
     if not 0 < n_test < len(X):
         raise ValueError(f'splitting {len(X)} points with test_fraction={test_fraction} leaves one side empty; '
@@ -166,10 +182,9 @@ def batches(X: Sequence[Any], y: Sequence[Any], batch_size: int, shuffle: bool =
     ``seed=epoch``, or a ``random.Random`` made once before the loop, for a new reproducible order each
     epoch; None draws from the global ``random``. The arguments are checked at the call, not at the first batch.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f'batch_size must be an int >= 1, got {batch_size!r}')
-    if len(X) != len(y):
-        raise ValueError(f'X and y must have the same length, got {len(X)} samples and {len(y)} targets')
+    batch_size = checks.count('batch_size', batch_size, at_most=None)
+    X, y = _samples(X, y)
+    shuffle, drop_last = checks.flag('shuffle', shuffle), checks.flag('drop_last', drop_last)
     if not len(X):
         raise ValueError('batches() got no samples')
     order = list(range(len(X)))

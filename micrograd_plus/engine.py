@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, SupportsFloat, Union
 
-from . import ops
+from . import checks, ops
 from .ops import f_abs, f_cos, f_div, f_exp, f_log, f_pow, f_relu, f_sigmoid, f_sign, f_sin, f_sqrt, f_tanh
 
 Operand = Union['Value', SupportsFloat]  # what an op takes beside a Value: numbers, numpy and torch scalars
@@ -56,6 +56,9 @@ def current_mode() -> ModeState:
 def set_mode(state: ModeState) -> tuple[contextvars.Token[ModeState], bool]:
     """Switch the calling thread's (or task's) mode; pass what it returns to reset_mode() to undo it."""
     global _plain, _modes_on
+    if not isinstance(state, ModeState):
+        raise TypeError(f'set_mode() takes a ModeState(grad_enabled, anomaly), got {checks.shown(state)}; '
+                        'or use the modes: with no_grad(), with detect_anomaly()')
     token = _mode.set(ModeState(bool(state.grad_enabled), bool(state.anomaly)))
     counted = state != _DEFAULT
     if counted:
@@ -68,6 +71,8 @@ def set_mode(state: ModeState) -> tuple[contextvars.Token[ModeState], bool]:
 def reset_mode(switch: tuple[contextvars.Token[ModeState], bool]) -> None:
     """Undo one set_mode() of this thread or task."""
     global _plain, _modes_on
+    if not (isinstance(switch, tuple) and len(switch) == 2 and isinstance(switch[0], contextvars.Token)):
+        raise TypeError(f'reset_mode() takes what set_mode() returned, got {checks.shown(switch)}')
     token, counted = switch
     _mode.reset(token)
     if counted:
@@ -94,8 +99,8 @@ class BackwardRecord:
         self.inner_nodes = 0  # how big its graph was, so explain() can say why it kept nothing
         self.edges = 0
 
-    def remember(self, output: Value, inner: list[Value]) -> None:
-        """Called by backward() with its walk: keep ``output`` if its graph is lecture-sized."""
+    def _remember(self, output: Value, inner: list[Value]) -> None:
+        """Called by backward() (only) with its walk: keep ``output`` if its graph is lecture-sized."""
         self.inner_nodes = len(inner)
         self.edges = sum(len(node._prev) for node in inner) if len(inner) <= self.KEEP_UP_TO else -1
         small = 0 <= self.edges <= self.KEEP_EDGES_UP_TO
@@ -162,6 +167,8 @@ def _leaf(data: float) -> Value:
 
 def format_exponent(c: float) -> str:
     """The exponent in micrograd's ``_op`` of ``x ** c``: '2' for 2.0, '0.5', '1e+20'."""
+    if c.__class__ is not float:
+        c = as_number(c, accepted='format_exponent() takes the exponent, a real number')
     return str(int(c)) if c.is_integer() and abs(c) < 1e16 else str(c)
 
 
@@ -185,8 +192,9 @@ class Value:
     _is_leaf: ClassVar[bool] = True
 
     def __new__(cls, data: Any, _children: Iterable[Value] = (), _op: str = '', label: str = '') -> Value:
-        if cls is Value and (_children or _op):
-            return _hand_built(data, tuple(_children), _op, label)
+        if (_children.__class__ is not tuple or _children or _op.__class__ is not str or _op
+                or label.__class__ is not str):  # the lecture's op node, or something to check
+            return _checked_new(cls, data, _children, _op, label)
         self = _new(cls)
         self.data = data if data.__class__ is float else as_number(data)
         self.grad = 0.0
@@ -274,10 +282,10 @@ class Value:
         """
         if self._is_leaf:
             self.grad += 1.0
-            LAST_BACKWARD.remember(self, [])
+            LAST_BACKWARD._remember(self, [])
             return
         order = _inner_nodes_in_order(self)  # also resets their grads to 0
-        LAST_BACKWARD.remember(self, order)
+        LAST_BACKWARD._remember(self, order)
         self.grad = 1.0
         if not _plain and _mode.get().anomaly:
             _backward_checked(order)
@@ -591,6 +599,24 @@ class Value:
     # ---- end generated operators ----
 
 
+def _checked_new(cls: type[Value], data: Any, children: Any, op: Any, label: Any) -> Value:
+    """``Value(data, _children, _op, label)`` beyond a plain leaf: inputs or an op (a node built the lecture's
+    way), or a label that is not a str; each argument checked."""
+    if not isinstance(label, str):
+        raise TypeError(f"Value(label=...) is the node's name as text (a str; '' for none), got {checks.shown(label)}")
+    if not isinstance(op, str):
+        raise TypeError(f"Value(_op=...) is the op's name as text (a str, like 'cube'), got {checks.shown(op)}")
+    inputs = tuple(checks.instances('Value(data, _children)', children, Value,
+                                    'a tuple of Values (the inputs of the op)'))
+    if cls is Value and (inputs or op):
+        return _hand_built(data, inputs, op, label)
+    self = _new(cls)
+    self.data = data if data.__class__ is float else as_number(data)
+    self.grad = 0.0
+    self.label = label
+    return self
+
+
 def _hand_built(data: Any, inputs: tuple[Value, ...], op: str, label: str) -> Value:
     """``Value(data, _children, _op)``, an op written the lecture's way: under no_grad() it records no inputs."""
     grad_enabled = _plain or _mode.get().grad_enabled
@@ -608,6 +634,8 @@ def _hand_built(data: Any, inputs: tuple[Value, ...], op: str, label: str) -> Va
 
 def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, inputs before results, ``root`` last. Iterative: no recursion."""
+    if not isinstance(root, Value):
+        raise TypeError(f'topological_order() takes the Value whose graph to walk, got {checks.shown(root)}')
     order: list[Value] = []
     seen: set[Value] = set()
     stack: list[Any] = [root]
@@ -823,6 +851,9 @@ class _HandBuiltConstant(_HandBuilt):
 def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
     """``bias + sum(w * x)`` as a single node: the same value and gradients as the chain of ``+``
     and ``*`` nodes, with one node instead of 2n (what makes an MLP step fast)."""
+    if weights.__class__ is not list or inputs.__class__ is not list:  # a neuron passes lists: the check is rare
+        checks.sequence('dot(weights, inputs): weights', weights, 'a list of Values or numbers')
+        checks.sequence('dot(weights, inputs): inputs', inputs, 'a list of Values or numbers')
     if len(weights) != len(inputs):
         raise ValueError(f'dot() needs as many weights as inputs, got {len(weights)} and {len(inputs)}')
     nodes = [bias, *itertools.chain.from_iterable(zip(weights, inputs))]
@@ -1259,6 +1290,8 @@ class _Dot(_NaryNode):
 
 def describe(node: Value) -> str:
     """A node for an error message: its label (if any) and its number."""
+    if not isinstance(node, Value):
+        raise TypeError(f'describe() takes a Value, got {checks.shown(node)}')
     name = f"'{node.label}' " if node.label else ''
     return f'{name}{node.data!r}'
 
@@ -1319,11 +1352,22 @@ def register_op(op: ops.Op, method: str | None = None, reflected: str | None = N
 
     from . import codegen  # the generator: needed only by ops added at run time
 
-    method = method or op.method
+    if not isinstance(op, ops.Op):
+        raise TypeError(f"register_op takes an Op, e.g. Op('cube', 'x ** 3', ('3 * x ** 2',)), got {checks.shown(op)}")
+    codegen.check_op(op)  # an Op whose rules can become code
+    replace = checks.flag('register_op(replace=...)', replace)
+    method = op.method if method is None else method
+    if method is not None:
+        checks.text('register_op(method=...)', method)
     if not method or not method.isidentifier():
         raise ValueError(f'register_op needs the name of the Value method that builds the op, e.g. '
                          f"register_op(op, method='{op.name if str(op.name).isidentifier() else 'cube'}'), "
-                         f'got {method!r}')
+                         f'got {checks.shown(method)}')
+    if reflected is not None and (not isinstance(reflected, str) or not reflected.isidentifier()
+                                  or len(op.grads) != 2):
+        raise ValueError('register_op(reflected=...) names the method for `number OP value` of an op of two inputs, '
+                         f"like '__rand__' (or None), got {checks.shown(reflected)} for an op of "
+                         f'{len(op.grads)} input(s)')
     cls_name = f'_Registered_{method}'
     before = globals().get(cls_name)
     if before is not None and before.rule == op and not replace:

@@ -9,15 +9,27 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from . import checks
 from .engine import Value, dot
 
-
-def _as_list(x: Any) -> list[Any]:
-    return [x] if isinstance(x, (Value, int, float)) else list(x)
+REDUCTIONS = ('mean', 'sum')
 
 
-def _pairs(predictions: Any, targets: Any, loss: str) -> tuple[list[Any], list[Any]]:
-    predictions, targets = _as_list(predictions), _as_list(targets)
+def _as_list(what: str, x: Any) -> list[Any]:
+    """A batch of Values or numbers (one Value or number is a batch of one), each checked."""
+    if isinstance(x, (Value, int, float)):
+        return [x]
+    items = list(checks.sequence(what, x, 'a list of Values or numbers'))
+    for i, item in enumerate(items):
+        if not isinstance(item, (Value, numbers.Real)):
+            raise TypeError(f'{what} must be a list of Values or numbers, got {checks.shown(item)} at position {i}')
+    return items
+
+
+def _pairs(predictions: Any, targets: Any, loss: str, names: tuple[str, str] = ('predictions', 'targets'),
+           reduction: str = 'mean') -> tuple[list[Any], list[Any]]:
+    checks.choice(f'{loss}(reduction=...)', reduction, REDUCTIONS)
+    predictions, targets = _as_list(f'{loss}(): {names[0]}', predictions), _as_list(f'{loss}(): {names[1]}', targets)
     if len(predictions) != len(targets):
         raise ValueError(f'{loss}() got {len(predictions)} predictions but {len(targets)} targets; '
                          'pass one target per prediction')
@@ -28,16 +40,12 @@ def _pairs(predictions: Any, targets: Any, loss: str) -> tuple[list[Any], list[A
 
 def _reduce(losses: list[Value], reduction: str) -> Value:
     total = sum(losses[1:], losses[0])
-    if reduction == 'mean':
-        return total * (1.0 / len(losses))
-    if reduction == 'sum':
-        return total
-    raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    return total * (1.0 / len(losses)) if reduction == 'mean' else total
 
 
 def mse(predictions: Any, targets: Any, reduction: str = 'mean') -> Value:
     """Mean squared error: mean of (prediction - target)^2."""
-    predictions, targets = _pairs(predictions, targets, 'mse')
+    predictions, targets = _pairs(predictions, targets, 'mse', reduction=reduction)
     squares = []
     for p, t in zip(predictions, targets):
         difference = p - t
@@ -47,7 +55,8 @@ def mse(predictions: Any, targets: Any, reduction: str = 'mean') -> Value:
 
 def hinge(scores: Any, labels: Any, margin: float = 1.0, reduction: str = 'mean') -> Value:
     """Max-margin loss, micrograd's demo loss: mean of relu(margin - label * score) for labels -1 / +1."""
-    scores, labels = _pairs(scores, labels, 'hinge')
+    scores, labels = _pairs(scores, labels, 'hinge', ('scores', 'labels'), reduction)
+    margin = checks.real('hinge(margin=...)', margin)
     for label in labels:
         if label != 1 and label != -1:
             raise ValueError(f'hinge() needs labels -1 or +1, got {label!r}; turn 0/1 labels into 2*y - 1')
@@ -60,6 +69,9 @@ max_margin = hinge
 def softplus(x: Value) -> Value:
     """log(1 + e^x) without overflow. The branch is chosen on the number, so each branch is smooth and
     the derivative is exactly sigmoid(x) everywhere, including x = 0."""
+    given: Any = x  # a number is as good as a Value
+    if not isinstance(given, Value):
+        x = Value(checks.real('softplus(x)', given, finite=False))
     if x.data >= 0:
         return x + ((-x).exp() + 1).log()  # e^-x <= 1: no overflow
     return (x.exp() + 1).log()
@@ -68,7 +80,7 @@ def softplus(x: Value) -> Value:
 def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = 'mean') -> Value:
     """-[t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))] for targets t in [0, 1], written as
     softplus(z) - t z so that huge logits give a finite loss and gradient sigmoid(z) - t."""
-    logits, targets = _pairs(logits, targets, 'binary_cross_entropy_with_logits')
+    logits, targets = _pairs(logits, targets, 'binary_cross_entropy_with_logits', ('logits', 'targets'), reduction)
     for t in targets:
         if not 0 <= t <= 1:
             raise ValueError(f'binary_cross_entropy_with_logits() needs targets in [0, 1], got {t!r}; '
@@ -85,7 +97,7 @@ def log_softmax(scores: Sequence[Any]) -> list[Value]:
 
 def _shifted_log_sum_exp(scores: Sequence[Any]) -> tuple[list[Value], Value]:
     """(scores - max, log sum exp(scores - max)): log_softmax_i is their difference."""
-    scores = [s if isinstance(s, Value) else Value(s) for s in scores]
+    scores = [s if isinstance(s, Value) else Value(s) for s in _as_list('log_softmax(scores)', scores)]
     if not scores:
         raise ValueError('log_softmax() needs at least one score')
     shift = max(s.data for s in scores)
@@ -104,12 +116,20 @@ def cross_entropy(scores: Any, targets: Any, reduction: str = 'mean') -> Value:
     ``scores`` is one sample's list of k scores with an int ``targets``, or a batch (a list of such
     lists) with a list of ints.
     """
+    checks.choice('cross_entropy(reduction=...)', reduction, REDUCTIONS)
+    which = 'each sample of scores'
     if isinstance(targets, numbers.Integral):
-        scores, targets = [scores], [targets]
-    batch, targets = _pairs(scores, targets, 'cross_entropy')
+        scores, targets, which = [scores], [targets], 'with one target (an int), scores'
+    batch = checks.sequence('cross_entropy(): scores', scores, 'a list of scores, or a list of such lists')
+    targets = checks.sequence('cross_entropy(): targets', targets, 'a class index or a list of them')
+    if len(batch) != len(targets):
+        raise ValueError(f'cross_entropy() got {len(batch)} lists of scores but {len(targets)} targets; '
+                         'pass one target per list of scores')
+    if not batch:
+        raise ValueError('cross_entropy() got an empty batch')
     losses = []
     for sample, target in zip(batch, targets):
-        sample = _as_list(sample)
+        sample = _as_list(f'cross_entropy(): {which}', sample)
         if isinstance(target, bool) or not isinstance(target, numbers.Integral) or not 0 <= int(target) < len(sample):
             raise ValueError(f'cross_entropy() needs each target to be a class index 0..{len(sample) - 1} '
                              f'(one per list of {len(sample)} scores), got {target!r}')
@@ -121,10 +141,10 @@ def cross_entropy(scores: Any, targets: Any, reduction: str = 'mean') -> Value:
 def l2_penalty(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:
     """alpha * sum(p^2), micrograd's regularisation, as a single dot node. Its nodes are labelled, so that
     explain() and the pictures say which part of a weight's gradient is the penalty's (2 * alpha * p)."""
-    parameters = list(parameters)
+    parameters = checks.instances('l2_penalty(parameters)', parameters, Value, 'a list of Values (model.parameters())')
     squares = dot(parameters, parameters)
     squares.label = 'sum(p**2)'
-    penalty = alpha * squares
+    penalty: Value = checks.real('l2_penalty(alpha)', alpha, at_least=0) * squares
     penalty.label = 'l2_penalty'
     return penalty
 
@@ -133,14 +153,19 @@ def l1_penalty(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:
     """alpha * sum(|p|), the lasso's regularisation. Its gradient alpha * sign(p) has the same size however
     small p is, so it drives weights to exactly zero (sparse models) where L2's 2 alpha p only shrinks them.
     At p = 0 the gradient is 0, as PyTorch's abs."""
+    parameters = checks.instances('l1_penalty(parameters)', parameters, Value, 'a list of Values (model.parameters())')
+    alpha = checks.real('l1_penalty(alpha)', alpha, at_least=0)
     magnitudes = [abs(p) for p in parameters]
     if not magnitudes:
         return Value(0.0)
-    return alpha * sum(magnitudes[1:], magnitudes[0])
+    penalty: Value = alpha * sum(magnitudes[1:], magnitudes[0])
+    return penalty
 
 
 def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     """Fraction of predictions equal to their targets (plain numbers: use it on labels, not Values)."""
+    predictions = checks.sequence('accuracy(predictions)', predictions, 'a list of labels')
+    targets = checks.sequence('accuracy(targets)', targets, 'a list of labels')
     if len(predictions) != len(targets) or not predictions:
         raise ValueError(f'accuracy() needs equally many, and some, predictions and targets; '
                          f'got {len(predictions)} and {len(targets)}')

@@ -26,14 +26,13 @@ from __future__ import annotations
 import functools
 import html
 import importlib
+import itertools
 import math
-import numbers
 import os
-import pathlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from . import saving
+from . import checks, saving
 from .data import Seed, random_source
 from .engine import Value, dot
 from .saving import ParameterFileError
@@ -69,16 +68,15 @@ class Module:
     def batch(self, samples: Sequence[Any]) -> list[Any]:
         """The outputs for a list of samples. One call per sample, except in layers that need the whole batch
         at once (BatchNorm in training mode), which is why a training loop with BatchNorm calls this."""
-        return [self(x) for x in samples]
+        return [self(x) for x in _batch_of(samples)]
 
     # ------------------------------------------------------------ structure
 
     def named_modules(self, prefix: str = '') -> Iterator[tuple[str, Module]]:
         """``(dotted name, module)`` for this module (named ``prefix``, '' by default) and every module inside."""
-        yield prefix, self
-        for name, item in _walk(self, prefix):
-            if isinstance(item, Module):
-                yield name, item
+        checks.text('named_modules(prefix)', prefix)  # here, not at the first next(): a plain function's check
+        inside = [(name, item) for name, item in _walk(self, prefix) if isinstance(item, Module)]
+        return iter([(prefix, self), *inside])
 
     def modules(self) -> list[Module]:
         return [m for _, m in self.named_modules()]
@@ -86,9 +84,8 @@ class Module:
     def named_parameters(self, prefix: str = '') -> Iterator[tuple[str, Value]]:
         """``(dotted name, parameter)`` pairs, e.g. ``('layers.0.neurons.3.w.1', Value(...))``; a parameter
         held in two places is listed once, under its first name."""
-        for name, item in _walk(self, prefix):
-            if isinstance(item, Value):
-                yield name, item
+        checks.text('named_parameters(prefix)', prefix)
+        return iter([(name, item) for name, item in _walk(self, prefix) if isinstance(item, Value)])
 
     def parameters(self) -> list[Value]:
         return [item for _, item in _walk(self, named=False) if isinstance(item, Value)]
@@ -204,12 +201,12 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters (and buffers) to a JSON file, atomically: the file is either the old one or
         the new one."""
-        saving.write_atomically(pathlib.Path(path), saving.document(repr(self), self.state_dict()))
+        saving.write_atomically(checks.path('save(path)', path), saving.document(repr(self), self.state_dict()))
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read parameters written by ``save``. A corrupt or mismatched file raises ParameterFileError
         and leaves the model untouched."""
-        path = pathlib.Path(path)
+        path = checks.path('load(path)', path)
         state = saving.read_parameter_file(path)
         try:
             self.load_state_dict(state['parameters'])
@@ -301,15 +298,13 @@ def _walk(module: Module, prefix: str = '', named: bool = True,
 
 # ---------------------------------------------------------------- micrograd's network
 
-def _check_activation(activation: str) -> str:
-    if activation not in _ACTIVATE:
-        raise ValueError(f'activation must be one of {", ".join(map(repr, ACTIVATIONS))}, got {activation!r}')
-    return activation
+def _check_parameters(model: str, n: int) -> None:
+    """A model of n parameters: at most checks.MAX_SIZE, or refused before any is made."""
+    checks.count(f'the number of parameters of {model}', n)
 
 
-def _check_size(what: str, n: Any) -> None:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f'{what} must be an int >= 1, got {n!r}')
+def _batch_of(samples: Any) -> Sequence[Any]:
+    return checks.sequence('batch(samples)', samples, 'a list of samples')
 
 
 def _initial_weight(init: str, rng: Any, nin: int, nout: int) -> float:
@@ -325,7 +320,9 @@ def _initial_weight(init: str, rng: Any, nin: int, nout: int) -> float:
 
 def _as_inputs(x: Any) -> Sequence[Any]:
     """A layer's input as a sequence: a single Value or number counts as one input."""
-    return [x] if isinstance(x, (Value, int, float)) else x
+    if isinstance(x, (Value, int, float)):
+        return [x]
+    return x if x.__class__ is list else checks.sequence('a sample', x, 'a list of numbers or Values (or one number)')
 
 
 def _as_values(x: Any) -> list[Value]:
@@ -344,18 +341,21 @@ class Neuron(Module):
 
     def __init__(self, nin: int, nonlin: bool = True, *, activation: str | None = None, init: str = 'uniform',
                  rng: Seed = None, fan_out: int = 1, bias: bool = True) -> None:
-        if not isinstance(nin, int) or nin < 1:
-            raise ValueError(f'a neuron needs nin >= 1 inputs, got {nin!r}')
+        nin = checks.count('Neuron: nin, its number of inputs,', nin)
+        nonlin = checks.flag('Neuron: nonlin', nonlin)
+        self.activation = checks.choice('Neuron: activation', activation, ACTIVATIONS) if activation is not None \
+            else 'relu' if nonlin else 'linear'
+        init = checks.choice('init', init, INITS)
+        fan_out = checks.count('Neuron: fan_out', fan_out)
+        bias = checks.flag('Neuron: bias', bias)
         source = random_source(rng)
         self.w = [Value(_initial_weight(init, source, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0) if bias else None
-        self.activation = _check_activation(activation if activation is not None else
-                                            'relu' if nonlin else 'linear')
         self.nonlin = self.activation != 'linear'
 
     def __call__(self, x: Any) -> Value:
-        if isinstance(x, (Value, int, float)):  # _as_inputs, inlined: this runs 3,300 times a training step
-            x = [x]
+        if x.__class__ is not list:  # a layer passes a list: _as_inputs only for the rest (3,300 calls a step)
+            x = _as_inputs(x)
         w, b = self.w, self.b
         if len(x) != len(w):
             raise ValueError(f'{self!r} takes {len(w)} inputs, got {len(x)}')
@@ -383,8 +383,9 @@ class Layer(Module):
     """``nout`` neurons reading the same inputs. Returns a single Value when ``nout == 1`` (micrograd's API)."""
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        if not isinstance(nout, int) or nout < 1:
-            raise ValueError(f'a layer needs nout >= 1 neurons, got {nout!r}')
+        nin = checks.count(f'{type(self).__name__}: nin', nin)
+        nout = checks.count(f'{type(self).__name__}: nout', nout)
+        _check_parameters(f'{type(self).__name__}({nin}, {nout})', (nin + 1) * nout)
         kwargs['rng'] = random_source(kwargs.get('rng'))  # one generator for all neurons: distinct weights
         kwargs.setdefault('fan_out', nout)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
@@ -411,10 +412,15 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], *, activation: str = 'relu',
                  output_activation: str = 'linear', init: str = 'uniform', rng: Seed = None) -> None:
+        nin = checks.count('MLP: nin', nin)
+        nouts = checks.sequence('MLP: nouts', nouts, 'a list of layer sizes, like [16, 16, 1]')
         if not nouts:
             raise ValueError('an MLP needs at least one layer size in nouts, e.g. MLP(2, [16, 16, 1])')
+        sizes = [nin] + [checks.count(f'MLP: nouts[{i}]', n) for i, n in enumerate(nouts)]
+        _check_parameters(f'MLP({nin}, {sizes[1:]})', sum((a + 1) * b for a, b in itertools.pairwise(sizes)))
+        for what, name in (('activation', activation), ('output_activation', output_activation)):
+            checks.choice(f"MLP: {what} (use 'linear' for none)", name, ACTIVATIONS)
         source = random_source(rng)
-        sizes = [nin] + list(nouts)
         last = len(nouts) - 1
         self.layers = [Layer(sizes[i], sizes[i + 1], activation=output_activation if i == last else activation,
                              init=init, rng=source) for i in range(len(nouts))]
@@ -441,8 +447,6 @@ class Linear(Layer):
     'xavier' or 'he'; biases start at 0."""
 
     def __init__(self, nin: int, nout: int, bias: bool = True, init: str = 'uniform', rng: Seed = None) -> None:
-        _check_size('Linear: nin', nin)
-        _check_size('Linear: nout', nout)
         super().__init__(nin, nout, activation='linear', bias=bias, init=init, rng=rng)
 
     def __call__(self, x: Any) -> list[Value]:
@@ -515,7 +519,7 @@ class Sequential(Module):
         return x
 
     def batch(self, samples: Sequence[Any]) -> list[Any]:
-        outputs = list(samples)
+        outputs = list(_batch_of(samples))
         for layer in self.layers:
             outputs = layer.batch(outputs)
         return outputs
@@ -547,11 +551,8 @@ class Dropout(Module):
     The masks come from ``rng`` (an int seed, a ``random.Random``, or None for the global ``random``)."""
 
     def __init__(self, p: float = 0.5, rng: Seed = None) -> None:
-        given: Any = p  # typed float, but an int or a numpy scalar is as good
-        if isinstance(given, bool) or not isinstance(given, numbers.Real) or not 0 <= float(given) < 1:
-            raise ValueError(f'Dropout(p): p is the probability of zeroing an input and must be in [0, 1), '
-                             f'got {p!r}')
-        self.p = float(p)
+        self.p = checks.real('Dropout(p): p, the probability of zeroing an input,', p, at_least=0, below=1,
+                             need='in [0, 1)')
         self._rng = random_source(rng)
 
     def __call__(self, x: Any) -> list[Value]:
@@ -583,11 +584,11 @@ class BatchNorm(Module):
     buffer_names = ('running_mean', 'running_var', 'num_batches_tracked')
 
     def __init__(self, num_features: int, momentum: float | None = 0.1, eps: float = 1e-5) -> None:
-        _check_size('BatchNorm: num_features', num_features)
-        if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f'BatchNorm: momentum must be in [0, 1] or None (a plain average), got {momentum!r}')
-        if not eps > 0:
-            raise ValueError(f'BatchNorm: eps keeps the division finite and must be > 0, got {eps!r}')
+        num_features = checks.count('BatchNorm: num_features', num_features)
+        if momentum is not None:
+            momentum = checks.real('BatchNorm: momentum', momentum, at_least=0, at_most=1,
+                                   need='in [0, 1] or None (a plain average)')
+        eps = checks.real('BatchNorm: eps', eps, above=0, need='> 0 (it keeps the division finite)')
         self.num_features, self.momentum, self.eps = num_features, momentum, eps
         self.weight = [Value(1.0) for _ in range(num_features)]
         self.bias = [Value(0.0) for _ in range(num_features)]
@@ -608,7 +609,7 @@ class BatchNorm(Module):
     def batch(self, samples: Sequence[Any]) -> list[Any]:
         if not self.training:
             return [self(x) for x in samples]
-        rows = [self._checked(x) for x in samples]
+        rows = [self._checked(x) for x in _batch_of(samples)]
         if len(rows) < 2:
             raise ValueError(f'{self!r} in training mode needs a batch of 2 or more samples to take a variance '
                              f'over, got {len(rows)} (PyTorch refuses it too); use bigger batches, or eval mode')
@@ -672,7 +673,7 @@ class Residual(Module):
         return self._added(x, self.module(x))
 
     def batch(self, samples: Sequence[Any]) -> list[Any]:
-        inputs = [_as_values(x) for x in samples]
+        inputs = [_as_values(x) for x in _batch_of(samples)]
         return [self._added(x, fx) for x, fx in zip(inputs, self.module.batch(inputs))]
 
     def _added(self, x: list[Value], fx: Any) -> list[Value]:
@@ -703,8 +704,9 @@ def grad_norms(model: Module, by: str = 'layer') -> dict[str, float]:
     module's own Values; the model itself is named ``''``). ``by='neuron'``: one norm per module holding
     parameters itself (``layers.0.neurons.3``, a BatchNorm). ``by='parameter'``: |grad| of each parameter.
     """
-    if by not in ('layer', 'neuron', 'parameter'):
-        raise ValueError(f"grad_norms: by must be 'layer', 'neuron' or 'parameter', got {by!r}")
+    if not isinstance(model, Module):
+        raise TypeError(f'grad_norms(model) takes a model (a Module), got {checks.shown(model)}')
+    checks.choice('grad_norms: by', by, ('layer', 'neuron', 'parameter'))
     squares: dict[str, float] = {}
     for group, p in _grouped_parameters(model, '', None, by, {id(model)}):
         squares[group] = squares.get(group, 0.0) + p.grad * p.grad

@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from . import checks
 from .engine import as_number
 
 FILE_FORMAT = 'micrograd_plus.parameters'
@@ -30,6 +31,10 @@ class ParameterFileError(ValueError):
 
 def document(model: str, state: Mapping[str, float]) -> str:
     """The text of a parameter file for ``state``, saved from the model whose repr is ``model``."""
+    checks.text('document(model), the repr of the model,', model)
+    if not isinstance(state, Mapping) or not all(isinstance(name, str) for name in state):
+        raise TypeError(f'document(state) takes a state dict, names to numbers (model.state_dict()), '
+                        f'got {checks.shown(state)}')
     content = {'format': FILE_FORMAT, 'version': FILE_VERSION, 'model': model,
                'parameters': {name: encode(value) for name, value in state.items()}}
     return json.dumps(content, indent=1, allow_nan=False) + '\n'
@@ -37,6 +42,9 @@ def document(model: str, state: Mapping[str, float]) -> str:
 
 def checked_values(names: list[str], state: Any) -> list[float]:
     """The values in ``state`` for ``names``, in that order, or a ValueError naming every problem."""
+    names = checks.listed('checked_values(names)', names, 'a list of parameter names')
+    if not all(isinstance(name, str) for name in names):
+        raise TypeError(f'checked_values(names) must be a list of parameter names (text), got {checks.shown(names)}')
     if not isinstance(state, Mapping):
         raise ValueError(f'a state dict maps parameter names to numbers, got {type(state).__name__}')
     wanted = set(names)  # once: checking each key against a list was quadratic (67k parameters took 98 s)
@@ -70,6 +78,8 @@ def _some(names: list[str], limit: int = 3) -> str:
 
 def shortened(text: str, limit: int = 100) -> str:
     """``text`` cut to ``limit`` characters with '...' (a model's repr can run to thousands)."""
+    checks.text('shortened(text)', text)
+    limit = checks.count('shortened(limit)', limit, at_least=3, at_most=None)
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
@@ -108,7 +118,8 @@ def write_atomically(path: pathlib.Path, text: str) -> None:
     A symlink is followed (the link stays, its target gets the new text). The new file gets the old
     one's permissions, set before any data goes in, or the usual ones (0o666 less the umask) like open().
     """
-    path = pathlib.Path(os.path.realpath(path))
+    path = pathlib.Path(os.path.realpath(checks.path('write_atomically(path)', path)))
+    checks.text('write_atomically(text)', text)
     directory = path.parent
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, f'cannot save to {path}: it is a folder; give a file name such '
@@ -192,6 +203,8 @@ MAX_FILE_BYTES = 1 << 30  # 1 GiB: about 40 million parameters, more than a scal
 
 def read_parameter_file(path: pathlib.Path) -> dict[str, Any]:
     """The checked contents of a parameter file (parameters decoded to floats), or ParameterFileError."""
+    path = checks.path('read_parameter_file(path)', path)
+
     def fail(problem: str) -> ParameterFileError:
         return ParameterFileError(f'{path} is not a usable micrograd_plus parameter file: {problem}. '
                                   'Save the model again with model.save(path).')

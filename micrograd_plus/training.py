@@ -19,17 +19,24 @@ import math
 import numbers
 from typing import Any, NamedTuple
 
-from .engine import Value
+from . import checks
+from .engine import Value, as_number
 from .nn import Module
 
 
 def _number(what: str, value: Any) -> float:
-    """A metric as a float: a Value's data, or a real number."""
+    """A metric as a float: a Value's data, or a real number (nan and inf too: a diverged loss is recorded)."""
     if isinstance(value, Value):
         return float(value.data)
     if not isinstance(value, bool) and isinstance(value, numbers.Real):
-        return float(value)
-    raise TypeError(f'{what} must be a number or a Value, got {type(value).__name__} {value!r}')
+        return as_number(value)  # a huge int is inf, as float() cannot say
+    raise TypeError(f'{what} must be a number or a Value, got {checks.shown(value)}')
+
+
+def _model(what: str, model: Any) -> Module:
+    if not isinstance(model, Module):
+        raise TypeError(f'{what} takes the model (a Module), got {checks.shown(model)}')
+    return model
 
 
 class Best(NamedTuple):
@@ -78,6 +85,7 @@ class History:
         return self.records
 
     def _known(self, metric: str) -> str:
+        checks.text('a metric name', metric)
         if metric not in self.values:
             recorded = ', '.join(map(repr, self.values)) or 'nothing yet'
             raise KeyError(f'no metric {metric!r} was recorded; recorded: {recorded}')
@@ -86,10 +94,9 @@ class History:
     def best(self, metric: str, mode: str = 'auto') -> Best:
         """The best value of ``metric`` and its step (the first, on a tie; nan is skipped). ``mode``: 'min',
         'max', or 'auto': 'max' for metrics named like accuracy (the name contains 'acc'), else 'min'."""
-        if mode == 'auto':
+        metric = self._known(metric)
+        if checks.choice('best(): mode', mode, ('min', 'max', 'auto')) == 'auto':
             mode = 'max' if 'acc' in metric.lower() else 'min'
-        if mode not in ('min', 'max'):
-            raise ValueError(f"best(): mode must be 'min', 'max' or 'auto', got {mode!r}")
         sign = 1.0 if mode == 'min' else -1.0
         pairs = [(step, value) for step, value in zip(self.steps[self._known(metric)], self.values[metric])
                  if not math.isnan(value)]
@@ -103,6 +110,10 @@ class History:
         names = [self._known(m) for m in metrics] or self.metrics
         if not names:
             raise ValueError('nothing to plot: record() some metrics first')
+        xlabel, logy = checks.text('plot(xlabel=...)', xlabel), checks.flag('plot(logy=...)', logy)
+        if ax is not None and not all(hasattr(ax, m) for m in ('plot', 'set_xlabel', 'set_yscale', 'legend')):
+            raise TypeError(f'plot(ax=...) takes matplotlib axes (fig, ax = plt.subplots()), or None for new ones, '
+                            f'got {checks.shown(ax)}')
         if ax is None:
             try:
                 pyplot = importlib.import_module('matplotlib.pyplot')
@@ -136,13 +147,11 @@ class EarlyStopping:
     """
 
     def __init__(self, patience: int, min_delta: float = 0.0, restore_best: bool = True, mode: str = 'min') -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f'EarlyStopping: patience is how many values without improvement to wait and must '
-                             f'be an int >= 1, got {patience!r}')
-        if not min_delta >= 0:
-            raise ValueError(f'EarlyStopping: min_delta must be >= 0, got {min_delta!r}')
-        if mode not in ('min', 'max'):
-            raise ValueError(f"EarlyStopping: mode must be 'min' (a loss) or 'max' (an accuracy), got {mode!r}")
+        patience = checks.count('EarlyStopping: patience, how many values without improvement to wait,', patience,
+                                at_most=None)
+        min_delta = checks.real('EarlyStopping: min_delta', min_delta, at_least=0)
+        restore_best = checks.flag('EarlyStopping: restore_best', restore_best)
+        checks.choice("EarlyStopping: mode ('min' for a loss, 'max' for an accuracy)", mode, ('min', 'max'))
         self.patience, self.min_delta, self.restore_best, self.mode = patience, min_delta, restore_best, mode
         self.best = math.inf if mode == 'min' else -math.inf
         self.best_step: int | None = None
@@ -152,6 +161,8 @@ class EarlyStopping:
         self.stopped = False
 
     def improves(self, value: float) -> bool:
+        """Whether ``value`` beats the best so far by more than min_delta."""
+        value = _number('EarlyStopping.improves(value)', value)
         if self.mode == 'min':
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
@@ -176,6 +187,7 @@ class EarlyStopping:
 
     def restore(self, model: Module) -> None:
         """Load the weights (and buffers) the model had at the best value; nothing if none was seen yet."""
+        _model('EarlyStopping.restore(model)', model)
         if self.best_state is not None:
             model.load_state_dict(self.best_state)
 

@@ -101,10 +101,10 @@ def test_train_test_split_keeps_pairs_and_partitions():
 
 @pytest.mark.parametrize('call, error, match', [
     (lambda: make_moons(0), ValueError, 'n_samples must be an int >= 1'),
-    (lambda: make_moons(10, noise=-0.1), ValueError, 'noise is a standard deviation'),
+    (lambda: make_moons(10, noise=-0.1), ValueError, 'noise must be a standard deviation'),
     (lambda: make_circles(10, factor=1.5), ValueError, r'must be in \(0, 1\)'),
     (lambda: make_spiral(10, classes=1), ValueError, 'classes must be an int >= 2'),
-    (lambda: make_blobs(10, centers=0), ValueError, 'centers must be >= 1'),
+    (lambda: make_blobs(10, centers=0), ValueError, 'centers must be an int >= 1'),
     (lambda: random_source('7'), TypeError, 'seed must be an int, a random.Random or None'),
     (lambda: train_test_split([1, 2], [1]), ValueError, 'same length'),
     (lambda: train_test_split([1, 2], [1, 2], test_fraction=1.0), ValueError, 'between 0 and 1'),
@@ -146,11 +146,40 @@ def test_batches_are_reproducible_from_a_seed_and_differ_between_seeds():
 
 @pytest.mark.parametrize('call, match', [
     (lambda: batches([1, 2], [1, 2], 0), 'batch_size must be an int >= 1, got 0'),
-    (lambda: batches([1, 2], [1, 2], 1.5), 'batch_size must be an int >= 1, got 1.5'),
-    (lambda: batches([1, 2], [1, 2], True), 'batch_size must be an int >= 1, got True'),
     (lambda: batches([1, 2, 3], [1, 2], 2), 'same length, got 3 samples and 2 targets'),
     (lambda: batches([], [], 2), 'no samples'),
 ])
 def test_bad_batch_arguments_are_clear_errors_at_the_call(call, match):
     with pytest.raises(ValueError, match=match):
         call()  # not only when the first batch is taken
+
+
+@pytest.mark.parametrize('call, match', [
+    (lambda: batches([1, 2], [1, 2], 1.5), 'batch_size must be an int, got float 1.5'),
+    (lambda: batches([1, 2], [1, 2], True), 'batch_size must be an int, got bool True'),
+    (lambda: batches((x for x in [1, 2]), [1, 2], 1),
+     r'X must be a list of samples, got a generator: pass list\(...\) of it'),
+    (lambda: batches([1, 2], [1, 2], 1, shuffle='no'), "shuffle is True or False, got str 'no'"),
+])
+def test_batches_of_the_wrong_kind_of_thing_are_type_errors_at_the_call(call, match):
+    with pytest.raises(TypeError, match=match):
+        call()
+
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: make_moons(10, noise=math.inf), ValueError, 'noise must be a standard deviation: a finite number >= 0'),
+    (lambda: make_moons(10, noise=None), TypeError, 'noise must be a number, got None'),
+    (lambda: make_moons(10, shuffle='no'), TypeError, "shuffle is True or False, got str 'no'"),
+    (lambda: make_spiral(10, classes=20), ValueError, '20 classes need at least as many samples, got n_samples=10'),
+    (lambda: make_blobs(10, centers=[[1.0, 2.0], [3.0]]), ValueError, r'centers\[1\] must be a pair of numbers, got 1'),
+    (lambda: make_blobs(10, centers=True), TypeError, 'centers must be an int, got bool True'),
+    (lambda: make_blobs(10, centers=None), TypeError, 'centers must be a count or a list of .x, y. points, got None'),
+    (lambda: make_blobs(10, center_box=(5.0, -5.0)), ValueError, r'center_box is \(low, high\) with low <= high'),
+    (lambda: make_blobs(10, center_box=None), TypeError, 'center_box must be a pair of numbers, got None'),
+    (lambda: train_test_split(None, [1]), TypeError, 'X must be a list of samples, got None'),
+    (lambda: train_test_split([1, 2], [1, 2], test_fraction='0.5'), TypeError, 'test_fraction must be a number'),
+    (lambda: make_xor(10 ** 9), ValueError, 'n_samples must be at most 10,000,000, got int 1000000000: a scalar'),
+])
+def test_dataset_arguments_are_checked_before_anything_is_made(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -276,7 +276,7 @@ def test_grad_of_an_unused_input_is_zero():
 
 
 def test_grad_rejects_non_values():
-    with pytest.raises(TypeError, match='inputs must be Values'):
+    with pytest.raises(TypeError, match='inputs must be a Value or a list of Values, got float 1.0'):
         grad(Value(1.0), [1.0])
     with pytest.raises(TypeError, match='needs a Value as output'):
         grad(1.0, [Value(1.0)])
@@ -800,8 +800,10 @@ def test_gradcheck_says_second_order_needs_the_op_in_the_table():
 @pytest.mark.parametrize('settings, error, match', [
     (dict(eps=0), ValueError, 'eps must be a positive step'),
     (dict(eps=-1e-6), ValueError, 'eps must be a positive step'),
-    (dict(atol=-1), ValueError, 'atol must be >= 0'),
-    (dict(rtol=math.nan), TypeError, 'rtol must be a finite number'),
+    (dict(atol=-1), ValueError, r'atol must be a finite number >= 0 \(0 asks for exact equality\), got int -1'),
+    (dict(rtol=math.nan), ValueError, 'rtol must be a finite number'),
+    (dict(atol=10 ** 400), ValueError, 'atol must be a finite number'),
+    (dict(eps='1e-6'), TypeError, 'eps must be a number, got str'),
 ])
 def test_gradcheck_refuses_settings_that_would_pass_everything_or_divide_by_zero(settings, error, match):
     with pytest.raises(error, match=match):
@@ -827,3 +829,61 @@ def test_in_a_notebook_a_value_shows_its_label_data_grad_and_op():
     assert '<b>a</b> data 2.0' in a._repr_html_() and 'grad 4.0' in a._repr_html_()
     assert '(*)' in b._repr_html_() and '<b>' not in b._repr_html_()
     assert '&lt;x&gt;' in Value(1.0, label='<x>')._repr_html_()  # labels are text, never markup
+
+
+# ---------------------------------------------------------------- arguments checked where they enter
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: Value(1.0, label=None), TypeError, r"Value\(label=...\) is the node's name as text .*, got None"),
+    (lambda: Value(1.0, ('a',), 'op'), TypeError, r"_children\) must be a tuple of Values .*, got str 'a' at position"),
+    (lambda: Value(1.0, 2.0, 'op'), TypeError, r'_children\) must be a tuple of Values .*, got float 2.0'),
+    (lambda: Value(1.0, (Value(2.0),), 5), TypeError, r"Value\(_op=...\) is the op's name as text"),
+    (lambda: topological_order(None), TypeError, r'topological_order\(\) takes the Value .*, got None'),
+    (lambda: dot(None, [1.0]), TypeError, r'dot\(weights, inputs\): weights must be a list of Values or numbers, got'),
+    (lambda: dot([Value(1.0)], (x for x in [1.0])), TypeError, r'inputs must be a list.*a generator: pass list'),
+    (lambda: grad(Value(1.0), 1.0), TypeError, r'grad\(\) inputs must be a Value or a list of Values, got float 1.0'),
+    (lambda: grad(Value(1.0), [Value(1.0)], create_graph='yes'), TypeError, r'create_graph=...\) is True or False'),
+    (lambda: central_difference(lambda x: x, 1.0, arg=1), ValueError, r'arg=...\), the position .* must be at most 0'),
+    (lambda: central_difference(lambda x: x, 1.0, eps=0), ValueError, 'eps must be a positive step'),
+    (lambda: central_difference(None, 1.0), TypeError, r'f must be a function, got None'),
+    (lambda: central_difference(lambda x: 'a', 1.0), TypeError, 'f must return a Value or a number, got str'),
+    (lambda: no_grad()(None), TypeError, 'a mode decorates a function, and must be a function, got None'),
+])
+def test_engine_arguments_are_checked_where_they_enter(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_a_hand_built_op_node_still_takes_any_iterable_of_values_as_micrograd_does():
+    x = Value(2.0)
+    for children in ((x,), [x], {x}):
+        out = Value(8.0, children, 'cube')
+        assert out._prev == (x,) and out._op == 'cube'
+    assert Value(1.0, [], '')._prev == () and Value(1.0, label='a').label == 'a'
+
+
+def test_register_op_checks_its_op_and_names_before_generating_code():
+    from micrograd_plus import Op, register_op
+    with pytest.raises(TypeError, match=r"register_op takes an Op, e.g. Op\('cube'.*, got None"):
+        register_op(None)
+    with pytest.raises(ValueError, match=r"reflected=...\) names the method .* an op of two inputs.*got str '__rq__'"):
+        register_op(Op('quad', 'x ** 4', ('4 * x ** 3',)), method='quad', reflected='__rq__')
+    with pytest.raises(TypeError, match="the rules are a tuple of strings, one per input"):
+        register_op(Op('quad', 'x ** 4', 4), method='quad')
+    with pytest.raises(TypeError, match=r"replace=...\) is True or False, got str 'yes'"):
+        register_op(Op('quad', 'x ** 4', ('4 * x ** 3',)), method='quad', replace='yes')
+    assert not hasattr(Value, 'quad')  # nothing was registered by the refused calls
+
+
+def test_the_engines_plumbing_says_what_it_takes_too():
+    from micrograd_plus.autodiff import Mode
+    from micrograd_plus.engine import describe, format_exponent, reset_mode, set_mode
+    with pytest.raises(TypeError, match=r'set_mode\(\) takes a ModeState'):
+        set_mode(None)
+    with pytest.raises(TypeError, match=r'reset_mode\(\) takes what set_mode\(\) returned'):
+        reset_mode((1, True))
+    with pytest.raises(TypeError, match=r'describe\(\) takes a Value'):
+        describe(1.0)
+    with pytest.raises(TypeError, match=r"grad_enabled=...\) is True or False, got str 'no'"):
+        Mode(grad_enabled='no')
+    assert format_exponent(2) == '2' and format_exponent(0.5) == '0.5'

@@ -98,7 +98,7 @@ def test_reductions_mean_and_sum():
     preds = [Value(1.0), Value(3.0)]
     assert mse(preds, [0, 0], reduction='sum').data == 10.0
     assert mse(preds, [0, 0]).data == 5.0
-    with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
+    with pytest.raises(ValueError, match=r"mse\(reduction=...\) must be one of 'mean', 'sum', got str 'max'"):
         mse(preds, [0, 0], reduction='max')
 
 
@@ -210,3 +210,27 @@ def test_grad_of_cross_entropy_is_softmax_minus_one_hot():
     grads = grad(cross_entropy(scores, 0), scores)
     probabilities = [p.data for p in softmax([0.2, -1.0, 1.5])]
     assert grads == pytest.approx([probabilities[0] - 1, probabilities[1], probabilities[2]], rel=1e-12)
+
+
+# ---------------------------------------------------------------- arguments checked where they enter
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: mse(None, [1.0]), TypeError, r'mse\(\): predictions must be a list of Values or numbers, got None'),
+    (lambda: mse([Value(1.0)], [[1.0]]), TypeError, r'targets must be a list of Values or numbers, got list \[1.0\] '),
+    (lambda: hinge([Value(1.0)], [1], margin='1'), TypeError, r"hinge\(margin=...\) must be a number, got str '1'"),
+    (lambda: hinge([Value(1.0)], [1], reduction=None), ValueError, r"reduction=...\) must be one of 'mean', 'sum'"),
+    (lambda: l2_penalty(None), TypeError, r'l2_penalty\(parameters\) must be a list of Values \(model.parameters'),
+    (lambda: l1_penalty([Value(1.0)], alpha=-1), ValueError, r'l1_penalty\(alpha\) must be >= 0, got int -1'),
+    (lambda: log_softmax(None), TypeError, r'log_softmax\(scores\) must be a list of Values or numbers, got None'),
+    (lambda: cross_entropy([1.0, 2.0], None), TypeError, r'cross_entropy\(\): targets must be a class index'),
+    (lambda: cross_entropy([[1.0, 2.0], [1.0, 2.0]], 0), TypeError, r'with one target \(an int\), scores must be'),
+    (lambda: accuracy(None, [1]), TypeError, r'accuracy\(predictions\) must be a list of labels, got None'),
+    (lambda: softplus('a'), TypeError, r"softplus\(x\) must be a number, got str 'a'"),
+])
+def test_loss_arguments_are_checked_where_they_enter(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_softplus_takes_a_number_as_well_as_a_value():
+    assert softplus(2.0).data == pytest.approx(math.log1p(math.exp(2.0)), rel=1e-15)

@@ -701,9 +701,15 @@ def test_dropout_is_the_identity_in_eval_mode_and_reproducible_from_its_seed():
     assert first != second  # a fresh mask on every call
 
 
-@pytest.mark.parametrize('p', [1.0, -0.1, 1.5, math.nan, '0.5', True])
+@pytest.mark.parametrize('p', [1.0, -0.1, 1.5, math.nan, 10 ** 400])
 def test_dropout_p_outside_zero_to_one_is_a_clear_error(p):
     with pytest.raises(ValueError, match=r'must be in \[0, 1\), got'):
+        Dropout(p)
+
+
+@pytest.mark.parametrize('p', ['0.5', True, None])
+def test_dropout_p_that_is_not_a_number_is_a_type_error(p):
+    with pytest.raises(TypeError, match=r'Dropout\(p\): p, the probability of zeroing an input, must be a number'):
         Dropout(p)
 
 
@@ -804,7 +810,7 @@ def test_batchnorm_bad_arguments_say_what_is_wrong():
         BatchNorm(0)
     with pytest.raises(ValueError, match=r'momentum must be in \[0, 1\] or None'):
         BatchNorm(2, momentum=1.5)
-    with pytest.raises(ValueError, match='eps .* must be > 0'):
+    with pytest.raises(ValueError, match=r'eps must be > 0 \(it keeps the division finite\), got float 0.0'):
         BatchNorm(2, eps=0.0)
     with pytest.raises(ValueError, match=r'BatchNorm\(3\) takes 3 features, got 2'):
         BatchNorm(3).batch([[1.0, 2.0], [3.0, 4.0]])
@@ -864,7 +870,7 @@ def test_grad_norms_only_read_and_name_a_models_own_parameters_by_its_name():
     before = [p.grad for p in model.parameters()]
     assert grad_norms(model) == {'': math.sqrt(sum(g * g for g in before))}
     assert [p.grad for p in model.parameters()] == before
-    with pytest.raises(ValueError, match="by must be 'layer', 'neuron' or 'parameter'"):
+    with pytest.raises(ValueError, match="by must be one of 'layer', 'neuron', 'parameter', got str 'weight'"):
         grad_norms(model, by='weight')
 
 
@@ -1004,3 +1010,35 @@ def test_a_notebook_shows_a_model_as_a_table_of_its_layers():
     assert [row[1] for row in sequential.summary()[1:]] == ['Linear(2, 8)', 'BatchNorm(8)', 'ReLU()',
                                                           'Dropout(p=0.1)', 'Linear(8, 1)']
     assert 'eval mode' in sequential._repr_html_()
+
+
+# ---------------------------------------------------------------- arguments checked where they enter
+
+@pytest.mark.parametrize('keyword', ['activation', 'output_activation'])
+def test_mlp_refuses_activation_none_instead_of_building_relu_neurons(keyword):
+    with pytest.raises(ValueError, match=rf"MLP: {keyword} \(use 'linear' for none\) must be one of 'relu', 'tanh', "
+                                         r"'sigmoid', 'linear', got None"):
+        MLP(2, [3, 1], **{keyword: None})
+    assert repr(MLP(2, [3, 1], output_activation='linear')) == repr(MLP(2, [3, 1]))
+
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: Linear(2, 3, bias='False'), TypeError, "Neuron: bias is True or False, got str 'False'"),
+    (lambda: Neuron(2, nonlin='no'), TypeError, "Neuron: nonlin is True or False, got str 'no'"),
+    (lambda: Neuron(True), TypeError, 'Neuron: nin, its number of inputs, must be an int, got bool True'),
+    (lambda: MLP(2, 16), TypeError, r'MLP: nouts must be a list of layer sizes, like \[16, 16, 1\], got int 16'),
+    (lambda: MLP(2, [16, 2.5]), TypeError, r'MLP: nouts\[1\] must be an int, got float 2.5'),
+    (lambda: MLP(2, [1]).save(None), TypeError, r'save\(path\) must be a file name .*, got None'),
+    (lambda: MLP(2, [1]).load(''), ValueError, r'load\(path\) must be a file name, got an empty one'),
+    (lambda: MLP(2, [1])(None), TypeError, r'a sample must be a list of numbers or Values \(or one number\), got None'),
+    (lambda: MLP(2, [1])(x for x in [1.0, 2.0]), TypeError, 'a sample must be a list.*a generator'),
+    (lambda: Neuron(2)(None), TypeError, 'a sample must be a list of numbers or Values'),
+    (lambda: Sequential(Linear(2, 1)).batch(None), TypeError, r'batch\(samples\) must be a list of samples, got None'),
+    (lambda: BatchNorm(2).batch(5), TypeError, r'batch\(samples\) must be a list of samples, got int 5'),
+    (lambda: BatchNorm(2, momentum='0.1'), TypeError, 'BatchNorm: momentum must be a number'),
+    (lambda: MLP(2, [1]).named_parameters(None), TypeError, r'named_parameters\(prefix\) must be text'),
+    (lambda: grad_norms(None), TypeError, r'grad_norms\(model\) takes a model \(a Module\), got None'),
+])
+def test_nn_arguments_are_checked_where_they_enter(call, error, match):
+    with pytest.raises(error, match=match):
+        call()  # at the call: named_parameters() too, not at the first next()

@@ -164,6 +164,78 @@ def test_clip_grad_norm_matches_pytorch(max_norm):
     assert [p.grad for p in ours] == pytest.approx([t.grad.item() for t in theirs], rel=1e-14)
 
 
+NON_FINITE_GRADS = [[math.inf, 1.0], [-math.inf, 2.0], [math.nan, 1.0], [math.inf, math.nan], [math.inf, math.inf],
+                    [3.0, 4.0]]
+
+
+def torch_clipped(torch, grads, max_norm, norm_type):
+    theirs = [torch.zeros((), dtype=torch.float64) for _ in grads]
+    for t, g in zip(theirs, grads):
+        t.grad = torch.tensor(g, dtype=torch.float64)
+    norm = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
+    return norm.item(), [t.grad.item() for t in theirs]
+
+
+def same_floats(ours, theirs):
+    return all((a != a and b != b) or a == pytest.approx(b, rel=1e-14) for a, b in zip(ours, theirs))
+
+
+@pytest.mark.parametrize('grads', NON_FINITE_GRADS)
+@pytest.mark.parametrize('max_norm', [1.0, 10.0, math.inf, 0.0])
+@pytest.mark.parametrize('norm_type', [2.0, math.inf, 1.0])
+def test_clip_grad_norm_with_inf_or_nan_grads_returns_that_norm_and_scales_as_pytorch(grads, max_norm, norm_type):
+    torch = pytest.importorskip('torch')
+    params = with_grads([0.0] * len(grads), grads)
+    norm = clip_grad_norm(params, max_norm, norm_type)
+    reference_norm, reference_grads = torch_clipped(torch, grads, max_norm, norm_type)
+    assert same_floats([norm], [reference_norm])
+    assert same_floats([p.grad for p in params], reference_grads)
+
+
+def test_clip_grad_norm_of_an_inf_grad_is_inf_and_the_grads_become_nan_and_zero_as_in_pytorch():
+    params = with_grads([0.0, 0.0], [math.inf, 1.0])
+    assert clip_grad_norm(params, 1.0) == math.inf
+    assert math.isnan(params[0].grad) and params[1].grad == 0.0  # inf * (1 / inf) = nan, 1 * 0 = 0
+
+
+def test_clip_grad_norm_can_refuse_a_non_finite_norm_and_then_leaves_the_grads_alone():
+    params = with_grads([0.0, 0.0], [math.inf, 1.0])
+    with pytest.raises(FloatingPointError, match=r'norm of inf, so they cannot be clipped.*detect_anomaly'):
+        clip_grad_norm(params, 1.0, error_if_nonfinite=True)
+    assert [p.grad for p in params] == [math.inf, 1.0]
+
+
+def test_grad_norm_is_nan_when_a_grad_is_nan_in_any_position_as_pytorch():
+    for grads in ([1.0, math.nan], [math.nan, 1.0]):
+        for norm_type in (2.0, math.inf, 1.0, 0.5):
+            assert math.isnan(grad_norm(with_grads([0.0, 0.0], grads), norm_type))
+
+
+def test_adam_refuses_eps_zero_which_would_divide_zero_by_zero_at_the_first_zero_gradient():
+    with pytest.raises(ValueError, match=r'Adam: eps must be > 0 \(it keeps the division finite\), like 1e-8, got'):
+        Adam([Value(1.0)], eps=0)
+
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: SGD([Value(1.0)], lr=math.inf), ValueError, 'SGD: lr must be a finite number, got float inf'),
+    (lambda: SGD([Value(1.0)], lr=Value(0.1)), TypeError, r'lr must be a number, got Value\(data=0.1.*v.data'),
+    (lambda: SGD([Value(1.0)], lr='0.1'), TypeError, "lr must be a number, got str '0.1': convert text"),
+    (lambda: SGD([Value(1.0)], lr=0.1, nesterov='yes'), TypeError, "nesterov is True or False, got str 'yes'"),
+    (lambda: Adam([Value(1.0)], betas=0.9), TypeError, 'betas must be a pair of numbers'),
+    (lambda: Adam([Value(1.0)], betas=(0.9,)), ValueError, 'betas must be a pair of numbers'),
+    (lambda: grad_norm([1.0]), TypeError, r'grad_norm\(params\) must be a list of Values'),
+    (lambda: grad_norm(None), TypeError, r'grad_norm\(params\) must be a list of Values .*, got None'),
+    (lambda: clip_grad_norm([Value(1.0)], None), TypeError, 'max_norm must be a number, got None'),
+    (lambda: clip_grad_value([Value(1.0)], 10 ** 400), None, None),  # a huge clip value clips nothing
+])
+def test_optimizer_arguments_are_checked_where_they_enter(call, error, match):
+    if error is None:
+        call()
+        return
+    with pytest.raises(error, match=match):
+        call()
+
+
 def test_grad_norm_only_reads_and_matches_pytorch():
     torch = pytest.importorskip('torch')
     grads = [3.0, -4.0, 12.0, -0.5]
@@ -206,12 +278,12 @@ def test_clip_grad_norm_by_hand():
 @pytest.mark.parametrize('call, error, match', [
     (lambda: SGD(MLP(2, [1]), lr=0.1), TypeError, r'use SGD\(model.parameters\(\), ...\)'),
     (lambda: SGD([], lr=0.1), ValueError, 'empty parameter list'),
-    (lambda: SGD([1.0], lr=0.1), TypeError, 'optimizes Values, got float'),
+    (lambda: SGD([1.0], lr=0.1), TypeError, r'SGD\(params\) must be a list of Values \(model.paramet.*, got float'),
     (lambda: SGD([Value(1.0)] * 2, lr=0.1), ValueError, 'same parameter twice'),
     (lambda: SGD([Value(1.0)], lr=-1), ValueError, 'lr must be >= 0'),
     (lambda: Adam([Value(1.0)], betas=(1.0, 0.9)), ValueError, r'betas must be in \[0, 1\)'),
     (lambda: clip_grad_norm([Value(1.0)], -1.0), ValueError, 'max_norm must be >= 0'),
-    (lambda: clip_grad_value([Value(1.0)], -1.0), ValueError, 'clip_value must be a number >= 0'),
+    (lambda: clip_grad_value([Value(1.0)], -1.0), ValueError, 'clip_value must be >= 0'),
     (lambda: grad_norm([Value(1.0)], 0), ValueError, 'norm_type must be > 0'),
     (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, 'nesterov=True .* needs momentum > 0'),
 ])

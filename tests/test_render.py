@@ -283,3 +283,21 @@ def test_the_environment_can_prefer_the_system_dot(fake_dot, monkeypatch):
     monkeypatch.setenv(render.PREFERENCE, 'Dot ')
     with pytest.raises(ValueError, match=r"MICROGRAD_PLUS_RENDERER='Dot ': set it to 'dot'"):
         draw_dot(o).pipe()
+
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: render.render_source(None), TypeError, r'render_source\(source\), the DOT text, must be text'),
+    (lambda: render.render_source('digraph {}', format=None), TypeError, "the format must be text, like 'svg'"),
+    (lambda: render.render_source('digraph {}', engine=2.5), TypeError, r'the engine must be text \(one of'),
+    (lambda: render.render_source('digraph {}', neato_no_op=5), ValueError, r'neato_no_op .* must be at most 2'),
+    (lambda: render.render_source('digraph {}', encoding='klingon'), ValueError, "unknown encoding 'klingon'"),
+    (lambda: Digraph().pipe(format='svg', quiet='no'), TypeError, "quiet is True or False, got str 'no'"),
+    (lambda: Digraph().render('g', cleanup='yes'), TypeError, r"render\(cleanup=...\) is True or False"),
+    (lambda: Digraph().render(2.5), TypeError, r'render\(filename=...\) must be a file name'),
+    (lambda: available_renderer(None), TypeError, 'the format must be text'),
+])
+def test_render_arguments_are_checked_before_anything_runs_or_is_written(call, error, match, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=match):
+        call()
+    assert os.listdir(tmp_path) == []

@@ -101,3 +101,17 @@ def test_a_recent_temporary_of_a_live_writer_is_left_alone(saved):
     os.utime(live, (old, old))
     MLP(2, [3, 1], rng=2).save(saved)
     assert not live.exists()
+
+
+def test_the_file_helpers_say_what_they_take(tmp_path):
+    with pytest.raises(TypeError, match=r'read_parameter_file\(path\) must be a file name .*, got None'):
+        saving.read_parameter_file(None)
+    with pytest.raises(ValueError, match=r'write_atomically\(path\) must be a file name, got an empty one'):
+        saving.write_atomically('', '{}')
+    with pytest.raises(TypeError, match=r'write_atomically\(text\) must be text \(a str\), got None'):
+        saving.write_atomically(tmp_path / 'x.json', None)
+    with pytest.raises(TypeError, match=r'document\(state\) takes a state dict'):
+        saving.document('MLP', None)
+    with pytest.raises(ValueError, match=r'shortened\(limit\) must be an int >= 3, got 1'):
+        saving.shortened('text', 1)
+    assert not os.listdir(tmp_path)

@@ -51,8 +51,10 @@ def test_history_mistakes_are_clear_errors():
     history.record(loss=1.0)
     with pytest.raises(KeyError, match="no metric 'val_loss' was recorded; recorded: 'loss'"):
         history.best('val_loss')
-    with pytest.raises(ValueError, match="mode must be 'min', 'max' or 'auto'"):
+    with pytest.raises(ValueError, match=r"best\(\): mode must be one of 'min', 'max', 'auto', got str 'lowest'"):
         history.best('loss', mode='lowest')
+    with pytest.raises(TypeError, match='a metric name must be text'):
+        history.best(None)
     history.record(nan=math.nan)
     with pytest.raises(ValueError, match='every value of .nan. is nan'):
         history.best('nan')
@@ -148,10 +150,13 @@ def test_early_stopping_restores_batchnorm_running_statistics_too():
 
 
 @pytest.mark.parametrize('call, error, match', [
-    (lambda: EarlyStopping(patience=0), ValueError, 'patience .* must be an int >= 1, got 0'),
-    (lambda: EarlyStopping(patience=2.5), ValueError, 'patience'),
+    (lambda: EarlyStopping(patience=0), ValueError, 'patience, .* must be an int >= 1, got 0'),
+    (lambda: EarlyStopping(patience=2.5), TypeError, 'patience, .* must be an int, got float 2.5'),
+    (lambda: EarlyStopping(patience=2, min_delta=math.inf), ValueError, 'min_delta must be a finite number'),
+    (lambda: EarlyStopping(patience=2, restore_best='no'), TypeError, "restore_best is True or False, got str 'no'"),
+    (lambda: EarlyStopping(patience=2).restore(None), TypeError, r'restore\(model\) takes the model'),
     (lambda: EarlyStopping(patience=2, min_delta=-0.1), ValueError, 'min_delta must be >= 0'),
-    (lambda: EarlyStopping(patience=2, mode='lowest'), ValueError, "mode must be 'min' .* or 'max'"),
+    (lambda: EarlyStopping(patience=2, mode='lowest'), ValueError, r"mode \('min' for a loss.* must be one of"),
     (lambda: EarlyStopping(patience=2).step(1.0), TypeError, r'needs the model .* restore_best=False'),
     (lambda: EarlyStopping(patience=2, restore_best=False).step('1.0'), TypeError, 'must be a number'),
 ])
@@ -180,3 +185,15 @@ def test_mini_batch_training_on_moons_reaches_full_training_accuracy():
         if accuracy == 1.0:
             break
     assert accuracy == 1.0, f'{accuracy:.0%} after {epoch + 1} epochs'
+
+
+def test_history_plot_and_records_check_their_arguments():
+    history = History()
+    history.record(0, loss=10 ** 400)  # a huge int is recorded as inf, as a float would overflow to
+    assert history['loss'] == [math.inf]
+    with pytest.raises(TypeError, match=r'plot\(ax=...\) takes matplotlib axes .*, got str'):
+        history.plot(ax='axes')
+    with pytest.raises(TypeError, match=r"plot\(logy=...\) is True or False, got str 'yes'"):
+        history.plot(ax=object(), logy='yes')
+    with pytest.raises(TypeError, match=r'EarlyStopping.improves\(value\) must be a number or a Value, got None'):
+        EarlyStopping(2).improves(None)

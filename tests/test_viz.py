@@ -294,7 +294,7 @@ def test_neighbourhood_of_one_node_in_a_huge_graph():
     assert 'dashed: some inputs (op) or uses (value) not shown' in g.source
     with pytest.raises(ValueError, match='is not part of the graph'):
         draw_dot(big, around=Value(1.0))
-    with pytest.raises(ValueError, match='steps must be 0 or more'):
+    with pytest.raises(ValueError, match='steps must be an int >= 0, got -1'):
         neighbourhood(big, center, steps=-1)
 
 
@@ -507,3 +507,27 @@ def test_draw_network_fits_longer_numbers_and_takes_graph_attributes():
     narrow = draw_network(model, x=[0.5, -0.3]).source
     wide = draw_network(model, x=[0.5, -0.3], number_format='.6f', graph_attr={'dpi': '150'}).source
     assert 'width=0.62' in narrow and 'width=1.02' in wide and 'dpi=150' in wide
+
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda: trace(None), TypeError, r'trace\(root\) takes a Value \(a node of a graph: .*\), got None'),
+    (lambda: neighbourhood(Value(1.0), Value(1.0), steps=None), TypeError, 'steps must be an int, got None'),
+    (lambda: text_view(None), TypeError, r'text_view\(root\) takes a Value'),
+    (lambda: text_view(Value(1.0), max_rows='10'), TypeError, r"max_rows=...\) must be an int, got str '10'"),
+    (lambda: text_view(Value(1.0), ascii=None), TypeError, r'ascii=...\) is True or False, got None'),
+])
+def test_walking_and_text_views_check_their_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_nodes_around_says_its_edges_must_be_pairs_of_the_nodes_given():
+    from micrograd_plus.viz.walk import nodes_around, op_id
+    a = Value(1.0)
+    b = a * 2
+    nodes, edges = trace(b)
+    assert nodes_around(nodes, edges, b, a, 1) == [a, b]  # the constant 2 is two steps from a
+    with pytest.raises(ValueError, match=r'takes \(input, result\) pairs of the nodes given'):
+        nodes_around(nodes, [(a, Value(3.0))], b, a, 1)
+    with pytest.raises(TypeError, match=r'op_id\(\) takes a Value \(with an _op\), got float 1.0'):
+        op_id(1.0)

@@ -11,6 +11,7 @@ hand the source to :func:`render_source`, the one place a renderer runs.
 """
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import pathlib
@@ -21,6 +22,8 @@ import sysconfig
 import typing
 
 import graphviz
+
+from .. import checks
 
 __all__ = ['Digraph', 'NoRendererError', 'RenderError', 'available_renderer', 'choose_renderer',
            'find_graphviz_pure', 'render_source']
@@ -100,6 +103,7 @@ def choose_renderer(format: str = 'svg') -> tuple[str, str]:
     everywhere sets the environment variable MICROGRAD_PLUS_RENDERER=dot; graphviz-pure stays the
     fallback. Raises NoRendererError, saying what can be made and what to install, when neither can.
     """
+    checks.text('the format', format)
     preference = os.environ.get(PREFERENCE, PURE)
     if preference not in (PURE, DOT):
         raise ValueError(f"{PREFERENCE}={preference!r}: set it to 'dot' (your Graphviz first) or "
@@ -143,6 +147,12 @@ def render_source(source: str, format: str = 'svg', engine: str = 'dot', *, rend
     ``subprocess.run`` kills and reaps the program if we are interrupted. A failure raises RenderError
     with the program's message; warnings (exit status 0) go to stderr unless ``quiet``, as in graphviz.
     """
+    checks.text('render_source(source), the DOT text,', source)
+    format, engine = _checked(format, renderer, formatter, engine)
+    neato_no_op, quiet = _neato_no_op(neato_no_op), checks.flag('quiet', quiet)
+    _encoding(encoding)
+    if cwd is not None:
+        checks.path('render_source(cwd=...)', cwd)
     name, program = choose_renderer(format)
     output = ':'.join(part for part in (format, renderer, formatter) if part)
     cmd = [program, f'-K{engine}', f'-T{output}'] + ([f'-n{int(neato_no_op)}'] if neato_no_op else [])
@@ -170,7 +180,10 @@ class Digraph(graphviz.Digraph):
              neato_no_op: bool | int | None = None, quiet: bool = False, *, engine: str | None = None,
              encoding: str | None = None) -> bytes | str:
         """The picture as bytes, or as text when ``encoding`` is given (graphviz.Digraph.pipe's promise)."""
-        format, engine = _checked(format or self.format, renderer, formatter, engine or self.engine)
+        format, engine = _checked(self.format if format is None else format, renderer, formatter,
+                                  self.engine if engine is None else engine)
+        if encoding is not None:
+            _encoding(encoding)
         picture = render_source(self.source, format, engine, renderer=renderer, formatter=formatter,
                                 neato_no_op=neato_no_op, quiet=quiet, encoding=self.encoding)
         return picture if encoding is None else picture.decode(encoding)
@@ -186,6 +199,13 @@ class Digraph(graphviz.Digraph):
         Unlike graphviz's, a failure leaves no file behind: a format no renderer here makes is refused
         before anything is written, and the saved source is removed again if the renderer refuses it.
         """
+        for name, given in (('filename', filename), ('directory', directory), ('outfile', outfile)):
+            if given is not None:
+                checks.path(f'render({name}=...)', given)
+        cleanup, view, quiet_view = (checks.flag(f'render({name}=...)', given) for name, given in
+                                     (('cleanup', cleanup), ('view', view), ('quiet_view', quiet_view)))
+        raise_if_result_exists = checks.flag('render(raise_if_result_exists=...)', raise_if_result_exists)
+        overwrite_source = checks.flag('render(overwrite_source=...)', overwrite_source)
         if raise_if_result_exists and overwrite_source:
             raise ValueError('overwrite_source cannot be combined with raise_if_result_exists')
         if outfile is not None:
@@ -193,7 +213,8 @@ class Digraph(graphviz.Digraph):
             format = format or _format_of(outfile)
             outfile = outfile if directory is not None else pathlib.Path(self.directory, outfile)
             filename = filename if filename is not None else outfile.with_suffix('.gv')
-        format, engine = _checked(format or self.format, renderer, formatter, engine or self.engine)
+        format, engine = _checked(self.format if format is None else format, renderer, formatter,
+                                  self.engine if engine is None else engine)
         choose_renderer(format)  # a format nothing here makes fails before any file is written
         source_path = pathlib.Path(self.directory if directory is None else directory,
                                    self.filename if filename is None else filename)  # where save() writes
@@ -227,11 +248,32 @@ def _checked(format: str, renderer: str | None, formatter: str | None, engine: s
     for kind, value, known in (('format', format, graphviz.FORMATS), ('engine', engine, graphviz.ENGINES),
                                ('renderer', renderer, graphviz.RENDERERS),
                                ('formatter', formatter, graphviz.FORMATTERS)):
+        if value is None and kind in ('format', 'engine'):
+            raise TypeError(f"the {kind} must be text, like {'svg' if kind == 'format' else 'dot'!r}, got None")
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f'the {kind} must be text (one of {sorted(known)}), got {checks.shown(value)}')
         if value is not None and value.lower() not in known:
             raise ValueError(f'unknown {kind}: {value!r} (must be one of {sorted(known)})')
     if formatter is not None and renderer is None:
         raise graphviz.RequiredArgumentError(f'formatter given without renderer: {formatter!r}')
     return format.lower(), engine.lower()
+
+
+def _neato_no_op(value: bool | int | None) -> int | None:
+    """graphviz's neato_no_op: None, a bool, or Graphviz's -n level 0, 1 or 2."""
+    if value is None or value is True or value is False:
+        return value
+    return checks.count('neato_no_op (None, True, False or 0, 1, 2)', value, at_least=0, at_most=2)
+
+
+def _encoding(encoding: str) -> str:
+    """A text encoding Python knows, like 'utf-8'."""
+    checks.text('the encoding', encoding)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r}: use one Python knows, like 'utf-8'") from None
+    return encoding
 
 
 def _format_of(outfile: pathlib.Path) -> str:

@@ -10,8 +10,9 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+from .. import checks
 from .graph import NumberFormat, number_formatter
-from .walk import trace
+from .walk import check_node, trace
 
 __all__ = ['TextView', 'text_view']
 
@@ -38,6 +39,10 @@ def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat 
     Works on any object with ``data``, ``grad``, ``label``, ``_prev`` and ``_op`` (micrograd's too).
     ``max_rows`` stops long listings (None: no limit); ``ascii`` avoids box-drawing characters.
     """
+    check_node('text_view(root)', root)
+    show_grad, ascii = checks.flag('text_view(show_grad=...)', show_grad), checks.flag('text_view(ascii=...)', ascii)
+    if max_rows is not None:
+        max_rows = checks.count('text_view(max_rows=...)', max_rows, at_most=None)
     fmt: Callable[[float], str] = number_formatter(number_format)
     tee, last, bar, blank = _BRANCHES[ascii]
     numbers: dict[int, int] = {}

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-__all__ = ['neighbourhood', 'node_id', 'nodes_around', 'op_id', 'trace']
+from .. import checks
+
+__all__ = ['check_node', 'neighbourhood', 'node_id', 'nodes_around', 'op_id', 'trace']
+
+
+def check_node(what: str, node: Any) -> Any:
+    """``node`` if it is a node of a graph (anything with micrograd's ``data`` and ``_prev``: a Value, karpathy's
+    too), else a TypeError saying what ``what`` takes."""
+    if not (hasattr(node, '_prev') and hasattr(node, 'data')):
+        raise TypeError(f'{what} takes a Value (a node of a graph: data, grad, _prev, _op), got {checks.shown(node)}')
+    return node
 
 
 def node_id(node: Any) -> str:
@@ -21,6 +31,8 @@ def node_id(node: Any) -> str:
 def op_id(node: Any) -> str:
     """The name of the small op node drawn in front of a Value's record: micrograd's ``str(id(n)) + n._op``,
     with any ':' made '_' (in an edge, Graphviz reads 'name:port', which would invent a node)."""
+    if not hasattr(node, '_op'):
+        raise TypeError(f'op_id() takes a Value (with an _op), got {checks.shown(node)}')
     return node_id(node) + str(node._op).replace(':', '_')
 
 
@@ -31,6 +43,7 @@ def trace(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
     inputs visited in argument order; edges grouped by result, in argument order. An op that uses
     one input twice (``a*a``) gives two edges. Iterative, so a 1,000,000-node chain is fine.
     """
+    check_node('trace(root)', root)
     nodes: list[Any] = []
     seen: set[int] = set()
     stack: list[tuple[Any, bool]] = [(root, False)]
@@ -57,12 +70,18 @@ def neighbourhood(root: Any, center: Any, steps: int = 2) -> list[Any]:
 
 def nodes_around(nodes: list[Any], edges: list[tuple[Any, Any]], root: Any, center: Any, steps: int) -> list[Any]:
     """neighbourhood() on a graph already traced into ``nodes`` and ``edges`` (draw_dot has them at hand)."""
-    if steps < 0:
-        raise ValueError(f'steps must be 0 or more, got {steps}')
+    steps = checks.count('steps', steps, at_least=0, at_most=None)
+    checks.sequence('nodes_around(nodes)', nodes, 'a list of nodes (from trace(root))')
+    checks.sequence('nodes_around(edges)', edges, 'a list of (input, result) pairs (from trace(root))')
     neighbours: dict[int, list[Any]] = {id(node): [] for node in nodes}
     if id(center) not in neighbours:
-        raise ValueError(f'around={center!r} is not part of the graph of {root!r}: pass a node that root depends on')
-    for parent, child in edges:
+        raise ValueError(f'around={checks.shown(center)} is not part of the graph of {checks.shown(root)}: pass a '
+                         'node that root depends on')
+    for edge in edges:
+        if not (isinstance(edge, (tuple, list)) and len(edge) == 2 and all(id(n) in neighbours for n in edge)):
+            raise ValueError(f'nodes_around(edges) takes (input, result) pairs of the nodes given, as trace(root) '
+                             f'returns them, got {checks.shown(edge)}')
+        parent, child = edge
         neighbours[id(parent)].append(child)
         neighbours[id(child)].append(parent)
     distance = {id(center): 0}
