@@ -195,3 +195,9 @@ def test_a_huge_hex_literal_is_a_one_line_usage_error(capsys, digits):
     code, out, err = run(capsys, 'graph', 'x * 0x' + 'f' * digits, 'x=1')
     assert code == 2 and out == '' and ('too large for a float' in err or 'digits, more than' in err)
     assert len(err.splitlines()) == 1
+
+
+def test_the_installed_micrograd_plus_command_runs_the_cli():
+    from importlib.metadata import entry_points
+    command, = [e for e in entry_points(group='console_scripts') if e.name == 'micrograd-plus']
+    assert command.load() is main
