@@ -39,13 +39,34 @@ class ModeState(NamedTuple):
     anomaly: bool = False       # raise AnomalyError at the first nan or inf
 
 
+class _Switched(ModeState):
+    """A mode other than the default, as a context holds it. The fast path is open only while none exists:
+    a context copied with one (an asyncio task made inside ``with no_grad()``) keeps it alive, so counting
+    live objects, not ``with`` blocks, keeps ``_plain`` true to what every thread and task sees."""
+    __slots__ = ()
+
+    def __new__(cls, grad_enabled: bool, anomaly: bool) -> _Switched:
+        global _plain, _modes_on
+        switched = super().__new__(cls, grad_enabled, anomaly)
+        with _modes_lock:
+            _modes_on += 1
+            _plain = False
+        return switched
+
+    def __del__(self) -> None:
+        global _plain, _modes_on
+        with _modes_lock:
+            _modes_on -= 1
+            _plain = _modes_on == 0
+
+
 _DEFAULT = ModeState()
 _mode: contextvars.ContextVar[ModeState] = contextvars.ContextVar('micrograd_plus_mode', default=_DEFAULT)
 # The one flag every op reads: true while no thread or task anywhere has a mode on. Only then does an op
 # skip asking for its own thread's mode, so the fast path costs what it did before modes were per thread.
 _plain = True
-_modes_on = 0
-_modes_lock = threading.Lock()
+_modes_on = 0  # _Switched objects alive
+_modes_lock = threading.RLock()  # re-entrant: a _Switched may be freed while its own thread holds the lock
 
 
 def current_mode() -> ModeState:
@@ -53,32 +74,20 @@ def current_mode() -> ModeState:
     return _mode.get()
 
 
-def set_mode(state: ModeState) -> tuple[contextvars.Token[ModeState], bool]:
+def set_mode(state: ModeState) -> contextvars.Token[ModeState]:
     """Switch the calling thread's (or task's) mode; pass what it returns to reset_mode() to undo it."""
-    global _plain, _modes_on
     if not isinstance(state, ModeState):
         raise TypeError(f'set_mode() takes a ModeState(grad_enabled, anomaly), got {checks.shown(state)}; '
                         'or use the modes: with no_grad(), with detect_anomaly()')
-    token = _mode.set(ModeState(bool(state.grad_enabled), bool(state.anomaly)))
-    counted = state != _DEFAULT
-    if counted:
-        with _modes_lock:
-            _modes_on += 1
-            _plain = False
-    return token, counted
+    grad_enabled, anomaly = bool(state.grad_enabled), bool(state.anomaly)
+    return _mode.set(_DEFAULT if grad_enabled and not anomaly else _Switched(grad_enabled, anomaly))
 
 
-def reset_mode(switch: tuple[contextvars.Token[ModeState], bool]) -> None:
+def reset_mode(token: contextvars.Token[ModeState]) -> None:
     """Undo one set_mode() of this thread or task."""
-    global _plain, _modes_on
-    if not (isinstance(switch, tuple) and len(switch) == 2 and isinstance(switch[0], contextvars.Token)):
-        raise TypeError(f'reset_mode() takes what set_mode() returned, got {checks.shown(switch)}')
-    token, counted = switch
+    if not isinstance(token, contextvars.Token):
+        raise TypeError(f'reset_mode() takes what set_mode() returned, got {checks.shown(token)}')
     _mode.reset(token)
-    if counted:
-        with _modes_lock:
-            _modes_on -= 1
-            _plain = _modes_on == 0
 
 
 class AnomalyError(FloatingPointError):

@@ -1,3 +1,4 @@
+import contextlib
 import gc
 import math
 import tracemalloc
@@ -887,3 +888,64 @@ def test_the_engines_plumbing_says_what_it_takes_too():
     with pytest.raises(TypeError, match=r"grad_enabled=...\) is True or False, got str 'no'"):
         Mode(grad_enabled='no')
     assert format_exponent(2) == '2' and format_exponent(0.5) == '0.5'
+
+
+def test_an_async_task_made_inside_no_grad_keeps_it_after_the_block_and_the_fast_path_knows():
+    import asyncio
+    import threading
+
+    from micrograd_plus import engine
+
+    async def main():
+        with no_grad():
+            task = asyncio.ensure_future(later())  # the task copies the context: no_grad() comes with it
+        await asyncio.sleep(0)
+        return await task
+
+    async def later():
+        await asyncio.sleep(0.01)
+        return (Value(2.0) * 3)._prev  # the block that made the task has exited by now
+
+    assert asyncio.run(main()) == ()
+    assert engine._plain and (Value(2.0) * 3)._prev != ()  # and once the task is gone, the fast path is back
+
+    other_recorded = []
+    stop = threading.Event()
+    ready = threading.Event()
+
+    def other_thread():
+        with detect_anomaly():  # some other thread's mode must not change what this one records
+            ready.set()
+            stop.wait(5)
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    ready.wait(5)
+    other_recorded.append((Value(2.0) * 3)._prev != ())
+    stop.set()
+    thread.join()
+    assert other_recorded == [True]
+
+
+def test_modes_left_out_of_order_by_generators_still_agree_with_the_fast_path():
+    import threading
+
+    from micrograd_plus import engine
+    seen = []
+
+    def inside(mode):
+        with mode:
+            yield
+
+    def run():  # in a thread of its own: the mode it is left in stays there
+        first, second = inside(no_grad()), inside(detect_anomaly())
+        next(first)
+        next(second)
+        for generator in (first, second):  # the first block exits first: contextvars puts back no_grad
+            with contextlib.suppress(StopIteration):
+                next(generator)
+        seen.append(((Value(2.0) * 3)._prev != (), engine.current_mode().grad_enabled))
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    recorded, grad_enabled = seen[0]
+    assert recorded == grad_enabled  # what ops do is what the mode says, whatever it is
