@@ -117,11 +117,9 @@ def _accumulate(output: Value, as_values: bool) -> dict[Value, Any]:
         g = grads.get(node)
         if g is None or node._is_leaf:
             continue
-        for parent, local in zip(node._prev, node.local_grads(as_values)):
-            if local is None:  # the rule selects zero: nothing passes, not even 0 * nan
+        for parent, term in zip(node._prev, node.vjp(g, as_values)):
+            if term is None:  # the rule selects zero: nothing passes, not even 0 * nan
                 continue
-            # skip multiplying by a literal 1 (the + rule): keeps second-order graphs small and readable
-            term = g if local.__class__ in (int, float) and local == 1 else g * local
             previous = grads.get(parent)
             grads[parent] = term = term if previous is None else previous + term
             if anomaly and not math.isfinite(float(term)):

@@ -15,7 +15,7 @@ Two blocks are generated, each between marker lines:
 - ``operators``, inside ``class Value``: one method per op (``__mul__``, ``tanh``...) that computes the
   forward number and records the result node;
 - ``nodes``, after it: one node class per op, with its float ``_backward`` (the fast first-order chain
-  rule, ``a.grad += g * y``) and ``local_grads`` (the same rule on Values, for grad() to any order).
+  rule, ``a.grad += g * y``) and ``vjp`` (what each input gets, on numbers or on Values: grad() to any order).
 """
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ END = '# ---- end generated {name} ----'
 CLASS_NAMES = {'+': '_Add', '-': '_Sub', '*': '_Mul', '/': '_Div', '**': '_Pow', 'neg': '_Neg', 'abs': '_Abs',
                'ReLU': '_Relu'}
 NAMES_IN_SCOPE = ["# In each _backward: g is this node's grad, a and b its input nodes, x and y their numbers,",
-                  '# out its own. In local_grads the same rules run on Values too (as_values=True), so they',
-                  '# can be differentiated again.',
+                  '# out its own. vjp gives the same to grad(): on numbers, or on Values (as_values=True) so that',
+                  '# gradients can be differentiated again.',
                   '']
 
 
@@ -185,15 +185,60 @@ def _math(op: Op, names: tuple[str, ...], where: str = '') -> list[str]:
     return [f'd/d{name} = {rule}{where}' for name, rule in zip(names, op.grads)]
 
 
-def _local_grads(operands: str, rules: tuple[str, ...], indent: str = '        ') -> list[str]:
-    """The body of local_grads: read the operands the rules use, return one rule per input."""
-    codes = [value_code(rule) for rule in rules]
-    returned = f'({codes[0]},)' if len(codes) == 1 else f'({", ".join(codes)})'
-    if len(indent + returned) > 100:  # one rule a line
-        returned = '(' + f',\n{indent}        '.join(codes) + (',)' if len(codes) == 1 else ')')
+def contribution_code(rule: str) -> str:
+    """g times a rule, as code on floats or Values: what each input gets, as ``chain_rule`` adds it. None
+    where the rule selects zero (nothing passes, not even 0 * nan); ``g / E`` for a rule ``1 / E``."""
+    tree = parse_rule(rule)
+    if _guard(tree) is not None:
+        raise ValueError(f'zero_if() must be a whole rule, as in ops.POW: {rule!r}')
+    if isinstance(tree, ast.IfExp) and (_is_zero(tree.body) or _is_zero(tree.orelse)):
+        test = value_code(ast.unparse(tree.test))
+        if _is_zero(tree.body):
+            return f'None if {test} else {contribution_code(ast.unparse(tree.orelse))}'
+        return f'{contribution_code(ast.unparse(tree.body))} if {test} else None'
+    if isinstance(tree, ast.Constant) and tree.value == 1:
+        return 'g'
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub) and isinstance(tree.operand, ast.Constant) \
+            and tree.operand.value == 1:
+        return '-g'
+    if isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Div) and isinstance(tree.left, ast.Constant) \
+            and tree.left.value == 1:
+        return f'ops.div(g, {value_code(ast.unparse(tree.right))})'
+    code = _OnValues().visit(tree)
+    text = ast.unparse(code)
+    if not isinstance(code, (ast.Name, ast.Call, ast.Attribute, ast.Constant)):
+        text = f'({text})'
+    return f'g * {text}'
+
+
+def contribution_lines(rule: str, target: str) -> list[str]:
+    """Lines setting ``target`` to what an input gets (see contribution_code); a ``zero_if`` guard keeps the
+    term only where it is finite (``ops.guarded``), as PyTorch's where() selects 0 there."""
+    guard = _guard(parse_rule(rule))
+    if guard is None:
+        return [f'{target} = {contribution_code(rule)}']
+    test, kept = guard
+    return [f'{target} = {contribution_code(ast.unparse(kept))}',
+            f'if {value_code(ast.unparse(test))}:',
+            f'    {target} = ops.guarded({target}, as_values)']
+
+
+def _vjp(operands: str, rules: tuple[str, ...], indent: str = '        ') -> list[str]:
+    """The body of vjp: read the operands the rules use, then what each input gets."""
     names = _unused(operands, rules)
-    reads = [f'{names} = self.rule_inputs(as_values)'] if names.strip('_, ') else []
-    return [indent + line for line in reads + [f'return {returned}']]
+    lines = [f'{names} = self.rule_inputs(as_values)'] if names.strip('_, ') else []
+    if all(_guard(parse_rule(rule)) is None for rule in rules):  # one expression each: return them at once
+        codes = [contribution_code(rule) for rule in rules]
+        lines.append(f'return ({codes[0]},)' if len(codes) == 1 else f'return ({", ".join(codes)})')
+    else:
+        targets = [f'to_{name}' for name in 'xy'[:len(rules)]]
+        for rule, target in zip(rules, targets):
+            lines += contribution_lines(rule, target)
+        lines.append(f'return ({targets[0]},)' if len(targets) == 1 else f'return ({", ".join(targets)})')
+    return [indent + line for line in lines]
+
+
+VJP = '    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:'
 
 
 # ---------------------------------------------------------------- the operators block (methods of Value)
@@ -289,8 +334,8 @@ def _node_class(op: Op, rule: str | None = None, cls: str | None = None) -> list
             *['        ' + line for line in _reads(op.grads, sources)],
             *['        ' + line for line in updates],
             '',
-            '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
-            *_local_grads(operands, op.grads),
+            VJP,
+            *_vjp(operands, op.grads),
             '',
             '    def _forward_again(self) -> float:',
             f'        return {_forward(op, x="self._a.data", y="self._b.data")}']
@@ -333,8 +378,8 @@ def _pow_const_class(op: Op) -> list[str]:
             *['        ' + line for line in _reads((rule,), sources)],
             *['        ' + line for line in chain_rule('a', rule)],
             '',
-            '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
-            *_local_grads('x, y, out', (rule,)),
+            VJP,
+            *_vjp('x, y, out', (rule,)),
             '',
             '    def _forward_again(self) -> float:',
             f'        return {_forward(op, x="self._a.data", y="self._c")}']
@@ -363,9 +408,9 @@ def _dot_class() -> list[str]:
             *['            ' + line for line in _reads(ops.MUL.grads, {'x': 'a.data', 'y': 'b.data'})],
             *['            ' + line for line in pair],
             '',
-            '    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:',
+            VJP,
             '        inputs = self._b',
-            '        return tuple(ops.dot_grads(inputs if as_values else [node.data for node in inputs], self))',
+            '        return ops.dot_vjp(inputs if as_values else [node.data for node in inputs], g)',
             '',
             '    def _forward_again(self) -> float:',
             '        inputs = self._b',

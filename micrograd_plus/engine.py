@@ -240,9 +240,10 @@ class Value:
         def _backward(self) -> None:
             """Pass this node's grad on to its inputs (the chain rule for this node alone). A leaf has none."""
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
-        """d self / d input for each input in ``_prev``, as floats or as Values (for higher order).
-        None where the rule selects zero: that input gets nothing, not 0 * (a grad that may be nan)."""
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        """What each input in ``_prev`` gets when ``g`` arrives here: g * d self / d input, by the same rule
+        as ``_backward``, on numbers or on Values (``as_values=True``: a graph, for higher order). None where
+        the rule selects zero: that input gets nothing, not 0 * (a g that may be nan). A leaf has none."""
         return ()
 
     def rule_inputs(self, as_values: bool = False) -> tuple[Any, Any, Any]:
@@ -845,7 +846,7 @@ class _HandBuilt(_NaryNode):
     def _restore_extra(self, *extra: Any) -> None:
         self._op, self._backward = extra
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         raise TypeError(f'{self!r} was built by hand as Value(data, _children, {self._op!r}): grad() needs the '
                         'op in the derivative table (ops.py); backward() runs the _backward you give the node')
 
@@ -883,8 +884,8 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value
 
 # ---- begin generated nodes: edit ops.py and run `make generate`, not this ----
 # In each _backward: g is this node's grad, a and b its input nodes, x and y their numbers,
-# out its own. In local_grads the same rules run on Values too (as_values=True), so they
-# can be differentiated again.
+# out its own. vjp gives the same to grad(): on numbers, or on Values (as_values=True) so that
+# gradients can be differentiated again.
 
 class _Add(_BinaryNode):
     """x + y"""
@@ -902,8 +903,8 @@ class _Add(_BinaryNode):
         a.grad += g
         b.grad += g
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
-        return (1, 1)
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        return (g, g)
 
     def _forward_again(self) -> float:
         return self._a.data + self._b.data
@@ -925,8 +926,8 @@ class _Sub(_BinaryNode):
         a.grad += g
         b.grad -= g
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
-        return (1, -1)
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        return (g, -g)
 
     def _forward_again(self) -> float:
         return self._a.data - self._b.data
@@ -950,9 +951,9 @@ class _Mul(_BinaryNode):
         a.grad += g * y
         b.grad += g * x
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         x, y, _ = self.rule_inputs(as_values)
-        return (y, x)
+        return (g * y, g * x)
 
     def _forward_again(self) -> float:
         return self._a.data * self._b.data
@@ -976,9 +977,9 @@ class _Div(_BinaryNode):
         a.grad += f_div(g, y)
         b.grad += g * f_div(-out, y)
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         _, y, out = self.rule_inputs(as_values)
-        return (ops.div(1, y), ops.div(-out, y))
+        return (ops.div(g, y), g * ops.div(-out, y))
 
     def _forward_again(self) -> float:
         return f_div(self._a.data, self._b.data)
@@ -1005,10 +1006,15 @@ class _Pow(_BinaryNode):
         if not (x == 0 and y >= 0):
             b.grad += g * (f_log(x) * out)
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         x, y, out = self.rule_inputs(as_values)
-        return (ops.guarded(y * ops.pow(x, y - 1), as_values) if ops.data(y) == 0 else y * ops.pow(x, y - 1),
-                ops.guarded(ops.log(x) * out, as_values) if ops.data(x) == 0 and ops.data(y) >= 0 else ops.log(x) * out)
+        to_x = g * (y * ops.pow(x, y - 1))
+        if ops.data(y) == 0:
+            to_x = ops.guarded(to_x, as_values)
+        to_y = g * (ops.log(x) * out)
+        if ops.data(x) == 0 and ops.data(y) >= 0:
+            to_y = ops.guarded(to_y, as_values)
+        return (to_x, to_y)
 
     def _forward_again(self) -> float:
         return f_pow(self._a.data, self._b.data)
@@ -1026,8 +1032,8 @@ class _Neg(_UnaryNode):
         a = self._a
         a.grad -= g
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
-        return (-1,)
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        return (-g,)
 
     def _forward_again(self) -> float:
         return -self._a.data
@@ -1046,9 +1052,9 @@ class _Abs(_UnaryNode):
         x = a.data
         a.grad += g * f_sign(x)
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         x, _, _ = self.rule_inputs(as_values)
-        return (ops.sign(x),)
+        return (g * ops.sign(x),)
 
     def _forward_again(self) -> float:
         return f_abs(self._a.data)
@@ -1067,9 +1073,9 @@ class _Exp(_UnaryNode):
         out = self.data
         a.grad += g * out
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         _, _, out = self.rule_inputs(as_values)
-        return (out,)
+        return (g * out,)
 
     def _forward_again(self) -> float:
         return f_exp(self._a.data)
@@ -1088,9 +1094,9 @@ class _Log(_UnaryNode):
         x = a.data
         a.grad += f_div(g, x)
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         x, _, _ = self.rule_inputs(as_values)
-        return (ops.div(1, x),)
+        return (ops.div(g, x),)
 
     def _forward_again(self) -> float:
         return f_log(self._a.data)
@@ -1109,9 +1115,9 @@ class _Sqrt(_UnaryNode):
         out = self.data
         a.grad += f_div(g, 2 * out)
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         _, _, out = self.rule_inputs(as_values)
-        return (ops.div(1, 2 * out),)
+        return (ops.div(g, 2 * out),)
 
     def _forward_again(self) -> float:
         return f_sqrt(self._a.data)
@@ -1130,9 +1136,9 @@ class _Tanh(_UnaryNode):
         out = self.data
         a.grad += g * (1 - out * out)
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         _, _, out = self.rule_inputs(as_values)
-        return (1 - out * out,)
+        return (g * (1 - out * out),)
 
     def _forward_again(self) -> float:
         return f_tanh(self._a.data)
@@ -1151,9 +1157,9 @@ class _Sigmoid(_UnaryNode):
         out = self.data
         a.grad += g * (out * (1 - out))
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         _, _, out = self.rule_inputs(as_values)
-        return (out * (1 - out),)
+        return (g * (out * (1 - out)),)
 
     def _forward_again(self) -> float:
         return f_sigmoid(self._a.data)
@@ -1173,9 +1179,9 @@ class _Relu(_UnaryNode):
         if x > 0:
             a.grad += g
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         x, _, _ = self.rule_inputs(as_values)
-        return (1 if ops.data(x) > 0 else None,)
+        return (g if ops.data(x) > 0 else None,)
 
     def _forward_again(self) -> float:
         return f_relu(self._a.data)
@@ -1194,9 +1200,9 @@ class _Sin(_UnaryNode):
         x = a.data
         a.grad += g * f_cos(x)
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         x, _, _ = self.rule_inputs(as_values)
-        return (ops.cos(x),)
+        return (g * ops.cos(x),)
 
     def _forward_again(self) -> float:
         return f_sin(self._a.data)
@@ -1215,9 +1221,9 @@ class _Cos(_UnaryNode):
         x = a.data
         a.grad += g * (-f_sin(x))
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         x, _, _ = self.rule_inputs(as_values)
-        return (-ops.sin(x),)
+        return (g * (-ops.sin(x)),)
 
     def _forward_again(self) -> float:
         return f_cos(self._a.data)
@@ -1252,9 +1258,12 @@ class _PowConst(_UnaryNode):
         if y != 0:
             a.grad += g * (y * f_pow(x, y - 1))
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         x, y, _ = self.rule_inputs(as_values)
-        return (ops.guarded(y * ops.pow(x, y - 1), as_values) if ops.data(y) == 0 else y * ops.pow(x, y - 1),)
+        to_x = g * (y * ops.pow(x, y - 1))
+        if ops.data(y) == 0:
+            to_x = ops.guarded(to_x, as_values)
+        return (to_x,)
 
     def _forward_again(self) -> float:
         return f_pow(self._a.data, self._c)
@@ -1282,9 +1291,9 @@ class _Dot(_NaryNode):
             a.grad += g * y
             b.grad += g * x
 
-    def local_grads(self, as_values: bool = False) -> tuple[Any, ...]:
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         inputs = self._b
-        return tuple(ops.dot_grads(inputs if as_values else [node.data for node in inputs], self))
+        return ops.dot_vjp(inputs if as_values else [node.data for node in inputs], g)
 
     def _forward_again(self) -> float:
         inputs = self._b

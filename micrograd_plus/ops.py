@@ -6,8 +6,8 @@ engine's code is generated from this table (``python -m micrograd_plus.codegen``
 ``engine.py``), in two forms:
 
 - the float ``_backward`` of each node class, the fast first-order pass (``a.grad += g * y``);
-- ``local_grads(as_values=True)``, the same rules evaluated on Values, which builds a graph, so
-  gradients can be differentiated again (second, third... derivatives).
+- ``vjp(g, as_values=True)``, what each input gets from the same rules evaluated on Values, which
+  builds a graph, so gradients can be differentiated again (second, third... derivatives).
 
 Zeros that PyTorch selects with ``where()`` rather than multiplies are written so here too: the input
 then gets nothing at all, so a nan arriving from upstream does not turn ``0 * nan`` into nan.
@@ -132,10 +132,11 @@ def pow(x: Any, y: Any) -> Any:
     return f_pow(x, y) if _is_number(x) and _is_number(y) else x ** y
 
 
-def guarded(value: Any, as_values: bool) -> Any:
-    """A derivative where its ``zero_if`` test holds: None on numbers (first order passes nothing on, as
-    PyTorch); on Values, kept where its number is finite, so that derivatives of it stay exact."""
-    return value if as_values and math.isfinite(data(value)) else None
+def guarded(term: Any, as_values: bool) -> Any:
+    """What an input gets where its rule's ``zero_if`` test holds: nothing on numbers (first order, as
+    PyTorch); on Values, the term where its number is finite (0 there), so derivatives of it stay exact,
+    and nothing where it is not (0 * inf, or a nan from upstream)."""
+    return term if as_values and math.isfinite(data(term)) else None
 
 
 def sign(x: Any) -> float:
@@ -215,6 +216,11 @@ TABLE = (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU,
 
 # dot = bias + w1*x1 + w2*x2 + ... over inputs laid out as (bias, w1, x1, w2, x2, ...). It has no
 # row of its own: its float backward is generated from ADD (for the bias) and MUL (for each pair).
+
+def dot_vjp(inputs: Sequence[Any], g: Any) -> tuple[Any, ...]:
+    """What each input of a dot gets: g for the bias, g * x_i for w_i and g * w_i for x_i."""
+    return (g, *(g * partner for partner in dot_grads(inputs, None)[1:]))
+
 
 def dot_grads(inputs: Sequence[Any], out: Any) -> list[Any]:
     """d/dbias = 1 (ADD's rule), d/dw_i = x_i and d/dx_i = w_i (MUL's rule), on floats or Values."""

@@ -105,6 +105,8 @@ NOT_SWEPT_NAMES = {
     # whose constructor is not ours: the class adds methods only
     'viz.text.TextView': "str's own constructor",
     'nn.Module.__call__': 'abstract: each subclass defines it (and is swept)',
+    'engine.Value.vjp': "generated code that grad() runs once per node, with numbers the engine made: grad() checks "
+                        'its own arguments, and a check here would cost every node',
 }
 NOT_SWEPT_PARAMETERS = {
     'viz.render.Digraph.render': {'view': 'True opens a picture viewer', 'quiet_view': 'True opens a viewer'},
@@ -202,7 +204,7 @@ def backward(out: Any, _: Any = None) -> None:
 # engine
 spec('engine.Value', then=lambda v, _: (repr(v), v.backward(), _text_view(v)))(lambda: {'data': 2.0})
 spec('engine.Value.explain')(lambda: dict(zip(('root', 'self'), after_backward())))
-spec('engine.Value.local_grads', 'engine.Value.rule_inputs')(lambda: {'self': op_node(), 'as_values': True})
+spec('engine.Value.rule_inputs')(lambda: {'self': op_node(), 'as_values': True})
 spec('engine.dot', then=backward)(lambda: {'weights': [value(1.0), value(2.0)], 'inputs': [3.0, 4.0], 'bias': 0.5})
 spec('engine.topological_order')(lambda: {'root': op_node()})
 spec('engine.register_op', then=lambda cls, a: getattr(_mgp().Value(2.0), a.get('method') or 'sweep_cube')())(

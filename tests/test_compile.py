@@ -43,9 +43,9 @@ def term_sizes(out, leaves):
     for node in reversed(topological_order(out)):
         g = sizes.get(node)
         if g is not None and node._prev:
-            for parent, local in zip(node._prev, node.local_grads()):
-                if local is not None:  # a selected zero passes nothing
-                    sizes[parent] = sizes.get(parent, 0.0) + g * abs(local)
+            for parent, term in zip(node._prev, node.vjp(g)):
+                if term is not None:  # a selected zero passes nothing
+                    sizes[parent] = sizes.get(parent, 0.0) + abs(term)
     return [sizes.get(x, 0.0) for x in leaves]
 
 

@@ -282,11 +282,12 @@ class Explainer:
             local, how = _hand_written_term(consumer, position)
             return Term(self.d(consumer), f'{format_number(local)} ({how})', consumer.grad, local,
                         consumer.grad * local, group, consumer)
-        local = consumer.local_grads()[position]
+        local = consumer.vjp(1.0)[position]
         if local is None:  # the rule selects zero: the engine passes nothing on, not 0 * upstream
             return Term(self.d(consumer), '0', consumer.grad, 0.0, 0.0, group, consumer)
+        product = consumer.vjp(consumer.grad)[position]  # the engine's own term (g / y for 1/y, not g * inf)
         return Term(self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local),
-                    consumer.grad * float(local), group, consumer)
+                    0.0 if product is None else float(product), group, consumer)
 
     def _local_text(self, consumer: Value, position: int) -> str:
         """The table's rule for d consumer / d input, with the graph's names put in."""
