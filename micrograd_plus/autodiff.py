@@ -115,7 +115,7 @@ def _accumulate(output: Value, as_values: bool) -> dict[Value, Any]:
     anomaly = current_mode().anomaly
     for node in reversed(topological_order(output)):
         g = grads.get(node)
-        if g is None or node._is_leaf:
+        if g is None or node.is_leaf:
             continue
         for parent, term in zip(node._prev, node.vjp(g, as_values)):
             if term is None:  # the rule selects zero: nothing passes, not even 0 * nan
@@ -147,18 +147,18 @@ def _check_point(who: str, args: Sequence[Any]) -> list[float]:
 def _grads_by_backward(output: Value, inputs: list[Value]) -> list[float]:
     """d output / d input by backward(), which runs hand-built ops' own _backward. Every other leaf's grad
     and what backward() remembers for explain() are put back as they were: checking changes nothing."""
-    leaves = [node for node in topological_order(output) if node._is_leaf]
+    leaves = [node for node in topological_order(output) if node.is_leaf]
     saved = [node.grad for node in leaves]
-    record = LAST_BACKWARD.output, LAST_BACKWARD.inner_nodes, LAST_BACKWARD.edges
     try:
         for node in leaves:
             node.grad = 0.0
-        output.backward()
+        with LAST_BACKWARD.unchanged():
+            output.backward()
         return [x.grad for x in inputs]
     finally:
         for node, g in zip(leaves, saved):
             node.grad = g
-        LAST_BACKWARD.output, LAST_BACKWARD.inner_nodes, LAST_BACKWARD.edges = record
+
 
 def _evaluate(f: Callable[..., Any], args: Sequence[float]) -> float:
     with no_grad():

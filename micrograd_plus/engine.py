@@ -14,13 +14,14 @@ blocks marked below), so the chain rule for ``*`` runs as ``a.grad += g * y`` wi
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import copy
 import itertools
 import math
 import numbers
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, SupportsFloat, Union
 
 from . import checks, ops
@@ -114,6 +115,15 @@ class BackwardRecord:
         self.edges = sum(len(node._prev) for node in inner) if len(inner) <= self.KEEP_UP_TO else -1
         small = 0 <= self.edges <= self.KEEP_EDGES_UP_TO
         self.output = output if small else None
+
+    @contextlib.contextmanager
+    def unchanged(self) -> Iterator[None]:
+        """Inside, backward() runs without changing what explain() finds (gradcheck's own backward())."""
+        kept = self.output, self.inner_nodes, self.edges
+        try:
+            yield
+        finally:
+            self.output, self.inner_nodes, self.edges = kept
 
 
 LAST_BACKWARD = BackwardRecord()
@@ -250,6 +260,11 @@ class Value:
         """(x, y, out) as this node's rule in ops.py reads them: numbers, or the nodes themselves for a rule
         that builds a graph. y is None for one input, the constant c for x ** c. A leaf has no rule."""
         raise TypeError(f'{self!r} is a leaf: it was computed by no op, so no rule reads its inputs')
+
+    @property
+    def is_leaf(self) -> bool:
+        """Made by no op (an input, a parameter, a constant, or any result under no_grad()), as PyTorch's."""
+        return self._is_leaf
 
     def __pos__(self) -> Value:
         return self
@@ -1352,29 +1367,15 @@ def _backward_checked(order: list[Value]) -> None:
 
 # ---------------------------------------------------------------- adding an op at run time
 
-def register_op(op: ops.Op, method: str | None = None, reflected: str | None = None, *,
-                replace: bool = False) -> type[Value]:
-    """Add a row to the derivative table while the program runs: ``Value.<method>`` then builds the op's
-    node, with backward(), grad() to any order, gradcheck, explain() and pictures like a built-in op.
-
-        register_op(Op('cube', 'x ** 3', ('3 * x ** 2',)), method='cube')
-        Value(2.0).cube()        # Value(data=8.0, ...), d/dx = 12.0
-
-    The rules are turned into code by the same generator that wrote the built-in ops (``codegen``), and
-    that code is compiled here, once; ``inspect.getsource`` and tracebacks show it. A two-input op's
-    ``reflected`` method (e.g. ``'__rand__'``) serves ``number OP value``. Registering the same op again
-    (a notebook cell run twice) changes nothing; ``replace=True`` replaces an op registered before with
-    another under the same method name. Returns the node class.
-    """
-    import linecache
-
-    from . import codegen  # the generator: needed only by ops added at run time
+def _registration_names(op: ops.Op, method: str | None, reflected: str | None) -> tuple[str, str | None]:
+    """register_op's method names, checked: the Op's own unless given."""
+    from . import codegen
 
     if not isinstance(op, ops.Op):
         raise TypeError(f"register_op takes an Op, e.g. Op('cube', 'x ** 3', ('3 * x ** 2',)), got {checks.shown(op)}")
     codegen.check_op(op)  # an Op whose rules can become code
-    replace = checks.flag('register_op(replace=...)', replace)
     method = op.method if method is None else method
+    reflected = op.reflected if reflected is None else reflected
     if method is not None:
         checks.text('register_op(method=...)', method)
     if not method or not method.isidentifier():
@@ -1386,6 +1387,30 @@ def register_op(op: ops.Op, method: str | None = None, reflected: str | None = N
         raise ValueError('register_op(reflected=...) names the method for `number OP value` of an op of two inputs, '
                          f"like '__rand__' (or None), got {checks.shown(reflected)} for an op of "
                          f'{len(op.grads)} input(s)')
+    return method, reflected
+
+
+def register_op(op: ops.Op, method: str | None = None, reflected: str | None = None, *,
+                replace: bool = False) -> type[Value]:
+    """Add a row to the derivative table while the program runs: ``Value.<method>`` then builds the op's
+    node, with backward(), grad() to any order, gradcheck, explain() and pictures like a built-in op.
+
+        register_op(Op('cube', 'x ** 3', ('3 * x ** 2',)), method='cube')
+        Value(2.0).cube()        # Value(data=8.0, ...), d/dx = 12.0
+
+    The rules are turned into code by the same generator that wrote the built-in ops (``codegen``), and
+    that code is compiled here, once; ``inspect.getsource`` and tracebacks show it. A two-input op's
+    ``reflected`` method (e.g. ``'__rand__'``; by default the Op's own) serves ``number OP value``.
+    Registering the same op again (a notebook cell run twice) changes nothing; ``replace=True`` replaces an
+    op registered before with another under the same method name (nodes made before keep the old one).
+    Returns the node class.
+    """
+    import linecache
+
+    from . import codegen  # the generator: needed only by ops added at run time
+
+    method, reflected = _registration_names(op, method, reflected)
+    replace = checks.flag('register_op(replace=...)', replace)
     cls_name = f'_Registered_{method}'
     before = globals().get(cls_name)
     if before is not None and before.rule == op and not replace:
@@ -1394,6 +1419,9 @@ def register_op(op: ops.Op, method: str | None = None, reflected: str | None = N
         if hasattr(Value, name) and not (replace and before is not None):
             registered = ' (registered before: pass replace=True to change it)' if before is not None else ''
             raise ValueError(f'Value already has {name!r}{registered}: pick another method name for op {op.name!r}')
+    if before is not None:  # the replaced class stays findable under a name of its own: its nodes still pickle
+        version = f'{cls_name}_v{sum(name.startswith(cls_name + "_v") for name in globals()) + 1}'
+        globals()[version], before.__name__, before.__qualname__ = before, version, version
     source = codegen.registered_op_source(op, method, cls_name, reflected)
     filename = f'<micrograd_plus op {op.name!r}>'
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

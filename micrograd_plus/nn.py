@@ -190,13 +190,15 @@ class Module:
         parameters = list(self.named_parameters())
         buffers = list(self._buffer_slots())
         values = saving.checked_values([name for name, _ in parameters] + [name for name, _, _ in buffers], state)
+        counts = [_buffer_value(name, owner, key, value) for (name, owner, key), value in
+                  zip(buffers, values[len(parameters):])]  # all checked before anything changes
         for (_, p), value in zip(parameters, values):
             p.data = value
-        for (_, owner, key), value in zip(buffers, values[len(parameters):]):
+        for (_, owner, key), value in zip(buffers, counts):
             if isinstance(owner, list):
-                owner[key] = type(owner[key])(value)
+                owner[key] = value
             else:
-                setattr(owner, key, type(getattr(owner, key))(value))  # num_batches_tracked stays an int
+                setattr(owner, key, value)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters (and buffers) to a JSON file, atomically: the file is either the old one or
@@ -227,6 +229,16 @@ class Module:
     def _torch_layers(self, torch: Any) -> list[Any]:
         raise TypeError(f'{type(self).__name__} has no PyTorch counterpart that to_torch() knows: it converts '
                         f'{", ".join(_CONVERTIBLE)}. Write this module in PyTorch by hand')
+
+
+def _buffer_value(name: str, owner: Any, key: Any, value: float) -> float | int:
+    """A buffer's new value, of the type it holds: a count (num_batches_tracked) must be a whole number."""
+    current = owner[key] if isinstance(owner, list) else getattr(owner, key)
+    if not isinstance(current, int):
+        return value
+    if not (math.isfinite(value) and value == int(value) and value >= 0):
+        raise ValueError(f'buffer {name!r} counts batches and must be a whole number >= 0, got {value!r}')
+    return int(value)
 
 
 def _described(module: Module) -> str:

@@ -36,11 +36,11 @@ nan = math.nan
 # ---------------------------------------------------------------- IEEE-safe float arithmetic
 
 def _is_odd_integer(y: float) -> bool:
-    return y == y and abs(y) != inf and y % 2 == 1
+    return y == y and math.fabs(y) != inf and y % 2 == 1  # math.fabs: this module names its own abs
 
 
 def _is_integer(y: float) -> bool:
-    return abs(y) != inf and y == math.floor(y)
+    return math.fabs(y) != inf and y == math.floor(y)
 
 
 def f_div(x: float, y: float) -> float:
@@ -97,11 +97,11 @@ def f_relu(x: float) -> float:
 
 
 def f_sin(x: float) -> float:
-    return math.sin(x) if abs(x) != inf else nan
+    return math.sin(x) if math.fabs(x) != inf else nan
 
 
 def f_cos(x: float) -> float:
-    return math.cos(x) if abs(x) != inf else nan
+    return math.cos(x) if math.fabs(x) != inf else nan
 
 
 def f_sign(x: float) -> float:

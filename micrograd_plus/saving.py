@@ -80,6 +80,7 @@ def shortened(text: str, limit: int = 100) -> str:
     """``text`` cut to ``limit`` characters with '...' (a model's repr can run to thousands)."""
     checks.text('shortened(text)', text)
     limit = checks.count('shortened(limit)', limit, at_least=3, at_most=None)
+    text = ' '.join(text.split())  # a Sequential's repr runs over lines
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
 

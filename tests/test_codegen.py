@@ -154,3 +154,16 @@ def test_a_row_that_cannot_become_code_says_why(op, method, match):
     from micrograd_plus import register_op
     with pytest.raises(ValueError, match=match):
         register_op(op, method=method)
+
+
+def test_register_op_takes_the_ops_own_method_names_and_a_replaced_ops_nodes_still_pickle():
+    import pickle
+
+    from micrograd_plus import Op, register_op
+    register_op(Op('hyp', 'sqrt(x * x + y * y)', ('x / out', 'y / out'), 'hyp', '__rhyp__'))
+    assert Value(3.0).hyp(4.0).data == 5.0 and Value.__rhyp__(Value(4.0), 3.0).data == 5.0
+    old = register_op(Op('twice', 'x * 2', ('2',)), method='twice')
+    made_before = Value(1.5).twice()
+    new = register_op(Op('twice', 'x + x', ('2',)), method='twice', replace=True)
+    assert new is not old and type(Value(1.0).twice()) is new
+    assert type(pickle.loads(pickle.dumps(made_before))) is old and made_before._op == 'twice'

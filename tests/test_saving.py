@@ -115,3 +115,16 @@ def test_the_file_helpers_say_what_they_take(tmp_path):
     with pytest.raises(ValueError, match=r'shortened\(limit\) must be an int >= 3, got 1'):
         saving.shortened('text', 1)
     assert not os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize('count', [float('inf'), float('nan'), 2.7, -1.0])
+def test_a_bad_batch_count_is_refused_before_anything_changes(count):
+    from micrograd_plus.nn import BatchNorm, Linear, Sequential
+    model = Sequential(Linear(2, 3, rng=0), BatchNorm(3))
+    state = dict(model.state_dict())
+    before = dict(state)
+    state['layers.0.neurons.0.w.0'] = 123.0
+    state['layers.1.num_batches_tracked'] = count
+    with pytest.raises(ValueError, match="'layers.1.num_batches_tracked' counts batches"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
