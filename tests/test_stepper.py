@@ -421,3 +421,28 @@ def test_in_the_page_no_grad_shows_before_its_step_constants_included(tmp_path, 
         assert fields(browser)[str(id(one))] == ['data 1.0000', f'grad {one.grad:.4f}']
     finally:
         browser.close()
+
+
+@needs_browser
+@pytest.mark.parametrize('options', [{}, {'expand_dot': True}])
+def test_copies_of_a_much_used_leaf_and_a_drawn_out_sum_hide_their_numbers_too(tmp_path, renderer, options):
+    from micrograd_plus.nn import Neuron
+    x = Value(1.5, label='x')
+    neuron = Neuron(2, rng=3)
+    total = neuron([x, Value(2.0, label='u')])
+    for k in range(10):  # x used by 11 ops: drawn beside each use
+        total = total + x * float(k)
+    total.label = 'total'
+    total.backward()
+    browser = Chromium(stepper(total, tmp_path / 'page.html', **options).as_uri())
+    try:
+        texts = browser.js('[...document.querySelectorAll("g.node text")].map(t => t.textContent.trim())')
+        numbers = [t for t in texts if re.match(r'(data|grad) -?\d', t)]
+        assert all(t.startswith('data') for t in numbers), numbers  # at step 0 no grad shows anywhere ...
+        computed = [t for t in texts if t.startswith('data ?')]
+        assert computed  # ... and what the steps compute is hidden
+        browser.press('End', 35)
+        texts = browser.js('[...document.querySelectorAll("g.node text")].map(t => t.textContent.trim())')
+        assert not [t for t in texts if t.endswith('?')]  # at the end every number shows
+    finally:
+        browser.close()
