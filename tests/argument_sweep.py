@@ -212,7 +212,8 @@ spec('engine.format_exponent')(lambda: {'c': 2.0})
 spec('engine.set_mode', then=lambda switch, _: _mgp().engine.reset_mode(switch))(
     lambda: {'state': _mgp().engine.ModeState(False, False)})
 spec('engine.reset_mode')(lambda: {'switch': _mgp().engine.set_mode(_mgp().engine.ModeState(False, False))})
-spec('engine.is_hand_built', 'engine.hand_built_backward_given', 'engine.describe')(lambda: {'node': op_node()})
+spec('engine.is_dot', 'engine.is_hand_built', 'engine.hand_built_backward_given', 'engine.describe')(
+    lambda: {'node': op_node()})
 spec('engine.BackwardRecord.remember')(lambda: {'self': _mgp().engine.BackwardRecord(), 'output': op_node(),
                                                'inner': []})
 
@@ -224,6 +225,12 @@ spec('autodiff.grad')(lambda: _grad_args())
 spec('autodiff.central_difference')(lambda: {'f': lambda x: x * x, 'args': [0.5], 'arg': 0, 'eps': 1e-6})
 spec('autodiff.gradcheck', then=lambda report, _: str(report))(
     lambda: {'f': lambda x: x * x, 'values': [0.5], 'second_order': False})
+
+# compile
+spec('compile.compile_graph', then=lambda program, a: program([0.5, 2.0][:len(a['inputs'])]))(
+    lambda: _compile_arguments())
+spec('compile.Program.__call__', 'compile.Program.code')(
+    lambda: {'self': _mgp().compile_graph(**_compile_arguments()), 'values': [0.5, 2.0], 'start': 0, 'stop': 5})
 
 # nn
 spec('nn.Module.batch')(lambda: {'self': mlp(), 'samples': [[1.0, 2.0], [0.5, -1.0]]})
@@ -357,6 +364,11 @@ def _in_mode(mode: Any) -> None:
 def _grad_args() -> dict[str, Any]:
     x = value()
     return {'output': x * x, 'inputs': [x]}
+
+
+def _compile_arguments() -> dict[str, Any]:
+    x, w = value(0.5, 'x'), value(2.0, 'w')
+    return {'output': (x * w).tanh(), 'inputs': [x, w]}
 
 
 def _saved_model() -> str:
