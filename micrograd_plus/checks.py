@@ -39,7 +39,9 @@ def shown(x: Any) -> str:
         return f'an object of type {kind}'
     if len(text) > 60:
         text = text[:57] + '...'
-    return text if text.startswith(kind + '(') else f'{kind} {text}'
+    # a repr that names the class already (Value(data=...), also for the engine's node classes like _Tanh)
+    named = any(text.startswith(klass.__name__ + '(') for klass in type(x).__mro__)
+    return text if named else f'{kind} {text}'
 
 
 def _is_bool(x: Any) -> bool:
@@ -141,6 +143,17 @@ def instances(what: str, xs: Iterable[Any], kind: type, want: str) -> list[Any]:
         if not isinstance(item, kind):
             raise TypeError(f'{what} must be {want}, got {shown(item)} at position {i}')
     return items
+
+
+def text_mapping(what: str, x: Any, want: str = 'a dict of text to text') -> dict[str, str]:
+    """A dict (any mapping) whose keys and values are all str, as a dict: Graphviz attributes, like
+    ``{'dpi': '150'}``."""
+    if not isinstance(x, Mapping):
+        raise TypeError(f'{what} must be {want}, got {shown(x)}')
+    for key, item in x.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise TypeError(f'{what} must be {want}, got {shown(key)}: {shown(item)} in it')
+    return dict(x)
 
 
 def path(what: str, p: Any) -> pathlib.Path:
