@@ -71,10 +71,11 @@ def count(what: str, n: Any, at_least: int = 1, at_most: int | None = MAX_SIZE) 
 
 def real(what: str, x: Any, *, at_least: float | None = None, above: float | None = None,
          at_most: float | None = None, below: float | None = None, finite: bool = True,
-         need: str | None = None) -> float:
+         need: str | None = None, nan: bool = False) -> float:
     """A real number (int, float, numpy scalar; not a bool, a Value or text) within the bounds, as a float.
-    nan is never accepted; +-inf only with ``finite=False`` (and within the bounds). ``need`` says in words
-    what the bounds ask for ('a positive step, like 1e-6'), for the message."""
+    nan only with ``nan=True`` (a number to show, not to compute with); +-inf only with ``finite=False`` (and
+    within the bounds). ``need`` says in words what the bounds ask for ('a positive step, like 1e-6'), for
+    the message."""
     if _is_bool(x) or not isinstance(x, numbers.Real):
         hint = ''
         if hasattr(x, 'data') and hasattr(x, '_prev'):
@@ -86,6 +87,8 @@ def real(what: str, x: Any, *, at_least: float | None = None, above: float | Non
         number = float(x)
     except OverflowError:  # a huge int: IEEE rounds it to an infinity
         number = math.inf if x > 0 else -math.inf  # type: ignore[operator]  # a real number has a sign
+    if number != number and nan:
+        return number
     if number != number or (finite and not math.isfinite(number)):
         raise ValueError(f'{what} must be {need or "a finite number"}, got {shown(x)}')
     bounds = [(at_least, operator.ge, '>='), (above, operator.gt, '>'), (at_most, operator.le, '<='),
