@@ -306,12 +306,12 @@ class Explainer:
         group = consumer.label or f'unlabelled {_op_text(consumer._op)} nodes'
         if engine.is_hand_built(consumer):  # built as Value(data, children, op): its own _backward is the rule
             local, how = _hand_written_term(consumer, position)
-            return Term(self._d(consumer), f'{format_number(local)} ({how})', consumer.grad, local,
+            return Term(self.d(consumer), f'{format_number(local)} ({how})', consumer.grad, local,
                         consumer.grad * local, group, consumer)
         local = consumer.local_grads()[position]
         if local is None:  # the rule selects zero: the engine passes nothing on, not 0 * upstream
-            return Term(self._d(consumer), '0', consumer.grad, 0.0, 0.0, group, consumer)
-        return Term(self._d(consumer), self._local_text(consumer, position), consumer.grad, float(local),
+            return Term(self.d(consumer), '0', consumer.grad, 0.0, 0.0, group, consumer)
+        return Term(self.d(consumer), self._local_text(consumer, position), consumer.grad, float(local),
                     consumer.grad * float(local), group, consumer)
 
     def _local_text(self, consumer: Value, position: int) -> str:
