@@ -39,7 +39,9 @@ def shown(x: Any) -> str:
         return f'an object of type {kind}'
     if len(text) > 60:
         text = text[:57] + '...'
-    return text if text.startswith(kind + '(') else f'{kind} {text}'
+    # a repr that names the class already (Value(data=...), also for the engine's node classes like _Tanh)
+    named = any(text.startswith(klass.__name__ + '(') for klass in type(x).__mro__)
+    return text if named else f'{kind} {text}'
 
 
 def _is_bool(x: Any) -> bool:
@@ -69,10 +71,11 @@ def count(what: str, n: Any, at_least: int = 1, at_most: int | None = MAX_SIZE) 
 
 def real(what: str, x: Any, *, at_least: float | None = None, above: float | None = None,
          at_most: float | None = None, below: float | None = None, finite: bool = True,
-         need: str | None = None) -> float:
+         need: str | None = None, nan: bool = False) -> float:
     """A real number (int, float, numpy scalar; not a bool, a Value or text) within the bounds, as a float.
-    nan is never accepted; +-inf only with ``finite=False`` (and within the bounds). ``need`` says in words
-    what the bounds ask for ('a positive step, like 1e-6'), for the message."""
+    nan only with ``nan=True`` (a number to show, not to compute with); +-inf only with ``finite=False`` (and
+    within the bounds). ``need`` says in words what the bounds ask for ('a positive step, like 1e-6'), for
+    the message."""
     if _is_bool(x) or not isinstance(x, numbers.Real):
         hint = ''
         if hasattr(x, 'data') and hasattr(x, '_prev'):
@@ -84,6 +87,8 @@ def real(what: str, x: Any, *, at_least: float | None = None, above: float | Non
         number = float(x)
     except OverflowError:  # a huge int: IEEE rounds it to an infinity
         number = math.inf if x > 0 else -math.inf  # type: ignore[operator]  # a real number has a sign
+    if number != number and nan:
+        return number
     if number != number or (finite and not math.isfinite(number)):
         raise ValueError(f'{what} must be {need or "a finite number"}, got {shown(x)}')
     bounds = [(at_least, operator.ge, '>='), (above, operator.gt, '>'), (at_most, operator.le, '<='),
@@ -141,6 +146,17 @@ def instances(what: str, xs: Iterable[Any], kind: type, want: str) -> list[Any]:
         if not isinstance(item, kind):
             raise TypeError(f'{what} must be {want}, got {shown(item)} at position {i}')
     return items
+
+
+def text_mapping(what: str, x: Any, want: str = 'a dict of text to text') -> dict[str, str]:
+    """A dict (any mapping) whose keys and values are all str, as a dict: Graphviz attributes, like
+    ``{'dpi': '150'}``."""
+    if not isinstance(x, Mapping):
+        raise TypeError(f'{what} must be {want}, got {shown(x)}')
+    for key, item in x.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise TypeError(f'{what} must be {want}, got {shown(key)}: {shown(item)} in it')
+    return dict(x)
 
 
 def path(what: str, p: Any) -> pathlib.Path:

@@ -42,13 +42,16 @@ import linecache
 import math
 import operator
 import re
+import sys
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from . import codegen, ops
+from . import checks, codegen, ops
 from .engine import Value, as_number, is_dot, is_hand_built, topological_order
+
+__all__ = ['Program', 'compile_graph']
 
 Kernel = Callable[..., None]
 
@@ -61,7 +64,7 @@ SKIP_ZERO_GRADS = True  # skip a node whose grad is 0 where that changes no bit 
 
 # ---------------------------------------------------------------- kinds of node
 
-class Kind(NamedTuple):
+class _Kind(NamedTuple):
     """What a loop body needs to know of a node: its op (None for a dot), its number of inputs, and which
     of them need a gradient (the others are constants of the program: nothing is added to theirs)."""
     op: ops.Op | None
@@ -106,7 +109,7 @@ def _expr(text: str) -> ast.expr:
     return ast.parse(text, mode='eval').body
 
 
-def forward_expr(op: ops.Op | None, operands: Sequence[ast.expr]) -> ast.expr:
+def _forward_expr(op: ops.Op | None, operands: Sequence[ast.expr]) -> ast.expr:
     """A node's number as float code on its operands: the row's forward expression; for a dot,
     ``bias + w1*x1 + ...`` added left to right from the + and * rows, exactly as ``dot()`` adds."""
     if op is not None:
@@ -120,7 +123,7 @@ def forward_expr(op: ops.Op | None, operands: Sequence[ast.expr]) -> ast.expr:
     return total
 
 
-def chain_rule(rule: str, target: ast.expr, names: dict[str, ast.expr] | None = None) -> list[ast.stmt]:
+def _chain_rule(rule: str, target: ast.expr, names: dict[str, ast.expr] | None = None) -> list[ast.stmt]:
     """The engine's float chain rule for one input (``codegen.chain_rule``: ``a.grad += g * y``, a guard
     as an ``if``) as statements that add to ``target``, with ``names`` put in for x, y, out and g."""
     placeholder = '_input_'
@@ -137,7 +140,7 @@ def _used(statements: Iterable[ast.AST]) -> set[str]:
 
 KERNEL_GLOBALS: dict[str, Any] = {name: getattr(ops, name) for name in dir(ops) if name.startswith('f_')}
 KERNEL_GLOBALS.update(inf=math.inf, nan=math.nan)
-_kernels: dict[Kind | str, tuple[Kernel, Kernel, str]] = {}
+_written_kernels: dict[_Kind | str, tuple[Kernel, Kernel, str]] = {}
 
 
 def _lines(statements: list[ast.stmt], indent: str) -> list[str]:
@@ -191,7 +194,7 @@ TARGET = '_target_'
 @functools.cache
 def _rule_text(rule: str) -> str:
     """A rule's chain-rule lines adding to TARGET: parsed and written once per rule."""
-    return '\n'.join(ast.unparse(statement) for statement in chain_rule(rule, ast.Name(TARGET)))
+    return '\n'.join(ast.unparse(statement) for statement in _chain_rule(rule, ast.Name(TARGET)))
 
 
 class _AsAssign(ast.NodeTransformer):
@@ -222,7 +225,7 @@ def _is_name(tree: ast.expr, *names: str) -> bool:
     return isinstance(tree, ast.Name) and tree.id in names
 
 
-def _group_kernel_source(kind: Kind) -> str:
+def _group_kernel_source(kind: _Kind) -> str:
     """A forward loop and a backward loop over the nodes of one kind, given as rows (its slot, its inputs').
 
     Where every rule adds g times a number of the program, a node whose grad is zero is skipped while
@@ -230,7 +233,7 @@ def _group_kernel_source(kind: Kind) -> str:
     started at +0.0 changes no bit of it. ReLU's inactive units and everything they feed cost nothing then."""
     slots = [f's{i}' for i in range(kind.width)]
     row = ', '.join(['o'] + slots)
-    value = ast.unparse(forward_expr(kind.op, [_expr(f'v[{s}]') for s in slots]))
+    value = ast.unparse(_forward_expr(kind.op, [_expr(f'v[{s}]') for s in slots]))
     body, plain = _node_backward(kind.op, kind.width, kind.needs, slots, '        ')
     skip = ['        if finite and not g:', '            continue'] if plain else []
     return '\n'.join([
@@ -264,9 +267,9 @@ def _mixed_kernel_source() -> str:
         slots = ['s0', 's1'][:op.arity]
         test = f"{'if' if code == 0 else 'elif'} code == {code}:  # {op.name}"
         forward += ['        ' + test,
-                    f'            v[o] = {ast.unparse(forward_expr(op, [_expr(f"v[{s}]") for s in slots]))}']
+                    f'            v[o] = {ast.unparse(_forward_expr(op, [_expr(f"v[{s}]") for s in slots]))}']
         backward += ['        ' + test, *_node_backward(op, op.arity, [True] * op.arity, slots, '            ')[0]]
-    step = ast.unparse(forward_expr(None, [_expr('total'), _expr('v[flat[i]]'), _expr('v[flat[i + 1]]')]))
+    step = ast.unparse(_forward_expr(None, [_expr('total'), _expr('v[flat[i]]'), _expr('v[flat[i + 1]]')]))
     forward += ['        else:  # dot: ' + DOT_PARTS_NOTE,
                 '            total = v[flat[s0]]',
                 '            for i in range(s0 + 1, s1, 2):',
@@ -282,38 +285,38 @@ def _mixed_kernel_source() -> str:
     return '\n'.join(forward + ['', ''] + backward + [''])
 
 
-def kernels(kind: Kind | str) -> tuple[Kernel, Kernel, str]:
+def _kernels(kind: _Kind | str) -> tuple[Kernel, Kernel, str]:
     """(forward, backward, their source) for a kind of node, or for 'mixed' (the loop that dispatches):
     written from the table the first time a kind is met, then kept. This is the one place the library
     makes code at run time, and only when compile_graph is called; tracebacks and pdb show its lines."""
-    found = _kernels.get(kind)
+    found = _written_kernels.get(kind)
     if found is None:
-        if isinstance(kind, Kind):
+        if isinstance(kind, _Kind):
             source, what = _group_kernel_source(kind), kind.describe()
         else:
             source, what = _mixed_kernel_source(), 'of several kinds'
-        name = f'<compile_graph loops #{len(_kernels)}: {what}>'
+        name = f'<compile_graph loops #{len(_written_kernels)}: {what}>'
         linecache.cache[name] = (len(source), None, source.splitlines(True), name)
         namespace = dict(KERNEL_GLOBALS)
         exec(compile(source, name, 'exec'), namespace)
-        found = _kernels[kind] = (namespace['forward'], namespace['backward'], source)
+        found = _written_kernels[kind] = (namespace['forward'], namespace['backward'], source)
     return found
 
 
 # ---------------------------------------------------------------- the walk: slots, constants, groups
 
-LARGE_DOT = Kind(None, -1, b'')  # a dot of more pairs than UNROLLED_PAIRS: runs in the shared loop
+LARGE_DOT = _Kind(None, -1, b'')  # a dot of more pairs than UNROLLED_PAIRS: runs in the shared loop
 
 
 Table = list[tuple[int, ...]] | tuple[Sequence[int], ...]
 
 
-class Segment:
+class _Segment:
     """One loop of the program: a group of nodes of one kind, or ('mixed') of several kinds, with its rows
     (a node's slot and its inputs'): a list of tuples, or while long, columns of slots (less memory)."""
     __slots__ = ('backward', 'flat', 'forward', 'kind', 'table')
 
-    def __init__(self, kind: Kind | str, table: Table, flat: Sequence[int], forward: Kernel, backward: Kernel):
+    def __init__(self, kind: _Kind | str, table: Table, flat: Sequence[int], forward: Kernel, backward: Kernel):
         self.kind, self.table, self.flat = kind, table, flat  # flat: the inputs of the dots in a mixed loop
         self.forward, self.backward = forward, backward
 
@@ -334,14 +337,14 @@ def _compact(slots: Sequence[int]) -> Sequence[int]:
         return slots
     step = slots[1] - slots[0]
     if step == 0 and slots.count(slots[0]) == n:
-        return Repeated(slots[0], n)
+        return _Repeated(slots[0], n)
     progression = range(slots[0], slots[-1] + (1 if step > 0 else -1), step or 1)
     if step and len(progression) == n and all(map(int.__eq__, slots, progression)):
         return progression
     return slots if isinstance(slots, array) else array('i', slots)
 
 
-class Repeated(Sequence[int]):
+class _Repeated(Sequence[int]):
     """A column that holds one slot n times (the constant c of every y * c in a chain), in no memory."""
     __slots__ = ('n', 'slot')
 
@@ -381,7 +384,7 @@ class _Walk:
         self.needs = bytearray()         # 1 where the output's gradient flows: the node depends on an input
         self.kind_of: list[int] = []     # index into self.kinds; 0 (None) for constants and inputs
         self.later: list[int] = []       # 1 + the node's stage (0 for constants and inputs)
-        self.kinds: list[Kind | None] = [None]
+        self.kinds: list[_Kind | None] = [None]
         self.kind_ids: dict[tuple[type, bytes], int] = {}
         # (stage, kind) -> its nodes' rows (slot, input slots...) end to end in C ints, or for large dots a list
         # of tuples. No object per node, so the garbage collector does not see the rows (it would make
@@ -473,9 +476,9 @@ class _Walk:
             raise TypeError(f'compile_graph cannot compile {_describe(node)}: its class {type(node).__name__} '
                             'has no row in the derivative table (ops.py), so there is no rule to compile')
         if op is None:  # the engine's dot node, the one op without a row of its own
-            kind = Kind(None, len(need), need) if len(need) <= 2 * UNROLLED_PAIRS + 1 else LARGE_DOT
+            kind = _Kind(None, len(need), need) if len(need) <= 2 * UNROLLED_PAIRS + 1 else LARGE_DOT
         else:  # x ** c has one input node: its exponent c is a constant of the program
-            kind = Kind(op, op.arity, need + bytes(op.arity - len(need)))
+            kind = _Kind(op, op.arity, need + bytes(op.arity - len(need)))
         if kind in self.kinds:
             kind_id = self.kinds.index(kind)
         else:
@@ -484,9 +487,9 @@ class _Walk:
         self.kind_ids[type(node), need] = kind_id
         return kind_id
 
-    def segments(self) -> list[Segment]:
+    def segments(self) -> list[_Segment]:
         """The groups in stage order as loops; groups too small to be worth a loop of their own share one."""
-        segments: list[Segment] = []
+        segments: list[_Segment] = []
         mixed = _Mixed()
         for (_, kind_id), flat in sorted(self.groups.items(), key=lambda item: item[0][0]):
             kind = self.kinds[kind_id]
@@ -504,8 +507,8 @@ class _Walk:
                 table = tuple(_compact(flat[i::kind.width + 1]) for i in range(kind.width + 1))
             else:
                 table = _rows(flat, kind.width + 1)
-            forward, backward, _ = kernels(kind)
-            segments.append(Segment(kind, table, (), forward, backward))
+            forward, backward, _ = _kernels(kind)
+            segments.append(_Segment(kind, table, (), forward, backward))
         if mixed.codes:
             segments.append(mixed.segment())
         return segments
@@ -530,7 +533,7 @@ class _Mixed:
         self.seconds: list[int] = []
         self.flat: list[int] = []
 
-    def add(self, kind: Kind, rows: list[tuple[int, ...]]) -> None:
+    def add(self, kind: _Kind, rows: list[tuple[int, ...]]) -> None:
         if kind.op is not None:
             self.codes += [CODES[kind.op]] * len(rows)
             for row in rows:
@@ -546,12 +549,12 @@ class _Mixed:
             flat += row[1:]
             self.seconds.append(len(flat))
 
-    def segment(self) -> Segment:
-        forward, backward, _ = kernels('mixed')
+    def segment(self) -> _Segment:
+        forward, backward, _ = _kernels('mixed')
         columns = (self.codes, self.outs, self.firsts, self.seconds)
         if len(self.codes) < ARRAY_FROM:
-            return Segment('mixed', list(zip(*columns)), self.flat, forward, backward)
-        return Segment('mixed', tuple(map(_compact, columns)), _compact(self.flat), forward, backward)
+            return _Segment('mixed', list(zip(*columns)), self.flat, forward, backward)
+        return _Segment('mixed', tuple(map(_compact, columns)), _compact(self.flat), forward, backward)
 
 
 def _describe(node: Value) -> str:
@@ -568,18 +571,35 @@ class Program:
     ``values`` are new numbers for the inputs, in the order they were given to compile_graph. Nothing is
     built and no ``.grad`` is touched; a call keeps no state, so a program can be called from several
     threads at once. ``source`` (or ``print(program)``) is the program as straight-line Python.
+
+    Only ``compile_graph`` makes programs (there is no public constructor: a program is built from the
+    internals of compile_graph's walk over the graph).
     """
 
-    def __init__(self, walk: _Walk, output: int, inputs: list[int]) -> None:
-        self._values = walk.values
-        self._output = output
-        self._inputs = inputs
-        self._segments = walk.segments()
-        self._needs = walk.needs
-        self._labels = walk.labels
-        self.size = sum(map(len, self._segments))  # nodes computed per call
+    _values: list[float]
+    _output: int
+    _inputs: list[int]
+    _segments: list[_Segment]
+    _needs: bytearray
+    _labels: dict[int, str]
+    size: int  # nodes computed per call
+
+    @classmethod
+    def _from_walk(cls, walk: _Walk, output: int, inputs: list[int]) -> Program:
+        program = cls.__new__(cls)
+        program._values = walk.values
+        program._output = output
+        program._inputs = inputs
+        program._segments = walk.segments()
+        program._needs = walk.needs
+        program._labels = walk.labels
+        program.size = sum(map(len, program._segments))
+        return program
 
     def __call__(self, values: Iterable[Any]) -> tuple[float, list[float]]:
+        if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+            raise TypeError(f'a program takes a list of numbers, one per input given to compile_graph, got '
+                            f'{checks.shown(values)}: e.g. program([p.data for p in params])')
         v = self._values.copy()
         slots = self._inputs
         given = 0
@@ -617,6 +637,10 @@ class Program:
     def code(self, start: int = 0, stop: int | None = None) -> str:
         """Lines ``start`` to ``stop`` of the program as Python (all of it by default), however long. As a
         whole it runs: ``program(*values)`` returns ``(output, [gradients])`` as a call of the program does."""
+        # islice counts up to sys.maxsize; any larger number means the same here: to the end
+        start = min(checks.count('code(start)', start, at_least=0, at_most=None), sys.maxsize)
+        if stop is not None:
+            stop = min(checks.count('code(stop)', stop, at_least=0, at_most=None), sys.maxsize)
         return '\n'.join(itertools.islice(_Writer(self).lines(), start, stop))
 
     def __str__(self) -> str:
@@ -638,7 +662,7 @@ class _Writer:
     def nodes(self) -> Iterator[tuple[ops.Op | None, int, Sequence[int]]]:
         """(op, slot, input slots) of every computed node, in the order the program runs them (op None: dot)."""
         for segment in self.program._segments:
-            if isinstance(segment.kind, Kind):
+            if isinstance(segment.kind, _Kind):
                 op = segment.kind.op
                 for row in segment.rows():
                     yield op, row[0], row[1:]
@@ -723,7 +747,7 @@ class _Writer:
                 yield f'    {name} = {ast.unparse(_literal(values[slot]))}'
         yield '    # forward pass'
         for op, slot, inputs in self.nodes():
-            yield f'    {names[slot]} = {ast.unparse(forward_expr(op, [operand(s) for s in inputs]))}'
+            yield f'    {names[slot]} = {ast.unparse(_forward_expr(op, [operand(s) for s in inputs]))}'
         yield from self.backward(names, grads, operand)
         output = ast.unparse(operand(program._output))
         gradients = [grads[s] if s in self.assigned else '0.0' for s in program._inputs]
@@ -746,7 +770,7 @@ class _Writer:
                 for rule, p in zip(row.grads, positions):
                     target = inputs[p]
                     if program._needs[target]:
-                        for statement in _folded(chain_rule(rule, ast.Name(grads[target]), names_)):
+                        for statement in _folded(_chain_rule(rule, ast.Name(grads[target]), names_)):
                             yield from self.first_assigns(statement, target, grads[target])
 
     def first_assigns(self, statement: ast.stmt, target: int, grad: str) -> Iterator[str]:
@@ -777,7 +801,7 @@ class _Writer:
     def ops(self) -> set[ops.Op | None]:
         found: set[ops.Op | None] = set()
         for segment in self.program._segments:
-            if isinstance(segment.kind, Kind):
+            if isinstance(segment.kind, _Kind):
                 found.add(segment.kind.op)
             else:
                 found.update(None if code == DOT_CODE else MIXED_OPS[code] for code, *_ in segment.rows())
@@ -814,7 +838,7 @@ class _Writer:
         shown = [_identifier(labels.get(s, '')) or f'x{i}' for i, s in enumerate(program._inputs[:4])]
         more = len(program._inputs) - len(shown)
         by_op = ', '.join(f'{n:,} {name}' for name, n in sorted(counts.items(), key=lambda item: -item[1]))
-        loops = [f'{len(s):,} {s.kind.describe() if isinstance(s.kind, Kind) else "of several kinds"}'
+        loops = [f'{len(s):,} {s.kind.describe() if isinstance(s.kind, _Kind) else "of several kinds"}'
                  for s in program._segments]
         inputs = f'{len(program._inputs):,} input' + ('s' if len(program._inputs) != 1 else '')
         text = [f'# A compiled program: {output} and its gradient with respect to {inputs}',
@@ -930,13 +954,13 @@ def _number_of(value: Any) -> float:
 
 def _checked_inputs(output: Any, inputs: Any) -> list[Value]:
     if not isinstance(output, Value):
-        raise TypeError(f'compile_graph needs a Value as output, got {type(output).__name__} {output!r}')
-    wanted = [inputs] if isinstance(inputs, Value) else list(inputs)
+        raise TypeError(f'compile_graph needs a Value as output, got {checks.shown(output)}')
+    want = 'Values (leaves of the graph): a Value or a list of them'
+    wanted = [inputs] if isinstance(inputs, Value) else checks.listed('compile_graph inputs', inputs, want)
     seen: dict[Value, int] = {}
     for i, x in enumerate(wanted):
         if not isinstance(x, Value):
-            raise TypeError(f'compile_graph inputs must be Values (leaves of the graph), got '
-                            f'{type(x).__name__} {x!r} at position {i}')
+            raise TypeError(f'compile_graph inputs must be {want}, got {checks.shown(x)} at position {i}')
         if x._prev:
             raise ValueError(f'input {i} is {_describe(x)}, the result of an op, not a leaf: inputs are the '
                              'leaves you will vary (parameters, data). Pass the leaves it is computed from')
@@ -965,4 +989,4 @@ def compile_graph(output: Value, inputs: Value | Iterable[Value]) -> Program:
         raise ValueError(f'input {i} ({_describe(wanted[i])}) is not in the graph of the output, so the output '
                          f'does not depend on it{f" (nor on {len(missing) - 1} more)" if len(missing) > 1 else ""}:'
                          ' pass only leaves the output was computed from')
-    return Program(walk, walk.slots[output], [walk.slots[x] for x in wanted])
+    return Program._from_walk(walk, walk.slots[output], [walk.slots[x] for x in wanted])

@@ -166,6 +166,36 @@ def test_help_exits_zero(capsys):
     assert code == 0 and 'name=value' in out
 
 
+def test_the_parts_of_the_command_say_what_they_take_when_called_from_python():
+    import ast
+
+    from micrograd_plus import Value
+    from micrograd_plus.teach.cli import UsageError, evaluate, graph_command, parse, read_assignments, variables
+    assert issubclass(UsageError, ValueError)  # a wrong formula is a wrong value
+    with pytest.raises(TypeError, match=r'parse\(expression\), the formula, must be text \(a str\), got None'):
+        parse(None)
+    with pytest.raises(TypeError, match=r'variables\(tree\) takes the syntax tree parse\(\) returns.*got str'):
+        variables('x * y')
+    with pytest.raises(UsageError, match=r'attribute access \(a.b\) not allowed'):  # a tree made by hand
+        evaluate(ast.parse('x.grad', mode='eval').body, {'x': Value(1.0)})
+    with pytest.raises(ValueError, match=r"evaluate\(values\) must be a dict with a Value for every variable.*: "
+                                         r"y=None"):
+        evaluate(parse('x * y'), {'x': Value(1.0)})
+    with pytest.raises(ValueError, match=r'y=float 2.0'):
+        evaluate(parse('x * y'), {'x': Value(1.0), 'y': 2.0})
+    with pytest.raises(TypeError, match=r"read_assignments\(assignments\) must be a list of texts like 'x1=2', "
+                                        r"got str 'x=1'"):
+        read_assignments('x=1')
+    with pytest.raises(TypeError, match=r'got int 2 at position 1'):
+        read_assignments(['x=1', 2])
+    with pytest.raises(TypeError, match=r'graph_command\(output\), the file to write, must be a file name'):
+        graph_command('x', ['x=1'], 2.5)
+    with pytest.raises(UsageError, match="cannot write 'f.txt'"):  # a str names a file as a Path does
+        graph_command('x', ['x=1'], 'f.txt')
+    with pytest.raises(TypeError, match=r'main\(argv\) must be None .* got float 1.0 at position 1'):
+        main(['graph', 1.0])
+
+
 def test_code_in_the_expression_never_runs(tmp_path):
     marker = tmp_path / 'pwned'
     for expression in (f"__import__('os').system('touch {marker}')",

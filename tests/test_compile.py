@@ -226,7 +226,7 @@ def test_a_hundred_thousand_op_chain_compiles_into_one_loop_over_ranges_and_runs
     program = compile_graph(y, [x])
     assert program.size == 100_000 and len(program._segments) == 1
     outs, xs, cs = program._segments[0].table  # no tuple per node: the slots as ranges, c's as one repeated slot
-    assert isinstance(outs, range) and isinstance(xs, range) and isinstance(cs, compiled.Repeated)
+    assert isinstance(outs, range) and isinstance(xs, range) and isinstance(cs, compiled._Repeated)
     assert program([1.0]) == (y.data, [x.grad])
     assert program([2.0]) == (2 * y.data, [x.grad])  # doubling is exact: every product rounds the same
     assert 'program.code(0, 60)' in program.source
@@ -298,6 +298,16 @@ def test_bad_arguments_say_what_was_given_and_what_to_do():
         program(['1', 2.0])
     with pytest.raises(TypeError, match='takes the numbers of its inputs, got Value\\(data=1.0.*pass its .data'):
         program([x, y])
+    for values in (None, 1.0, '12', {'x': 1.0, 'y': 2.0}, x):
+        with pytest.raises(TypeError, match='a program takes a list of numbers, one per input'):
+            program(values)
+    with pytest.raises(TypeError, match='compile_graph inputs must be Values .*a list of them, got None'):
+        compile_graph(z, None)
+    with pytest.raises(ValueError, match=r'code\(start\) must be an int >= 0, got -1'):
+        program.code(-1)
+    with pytest.raises(TypeError, match=r"code\(stop\) must be an int, got str '3'"):
+        program.code(0, '3')
+    assert program.code(0, 10 ** 400) == program.code() and program.code(10 ** 400) == ''
 
 
 def test_no_inputs_make_a_constant_program_and_an_input_may_be_the_output():
@@ -398,10 +408,11 @@ def test_a_graph_too_long_to_read_prints_a_summary_and_any_part_on_request():
 
 
 def test_loops_are_written_only_when_a_graph_is_compiled_and_tracebacks_show_them():
-    script = ('import micrograd_plus, micrograd_plus.compile as c; assert c._kernels == {}; '
-              'x = micrograd_plus.Value(1.0); micrograd_plus.compile_graph(x * x, [x]); print(len(c._kernels))')
+    script = ('import micrograd_plus, micrograd_plus.compile as c; assert c._written_kernels == {}; '
+              'x = micrograd_plus.Value(1.0); micrograd_plus.compile_graph(x * x, [x]); '
+              'print(len(c._written_kernels))')
     assert subprocess.run([sys.executable, '-c', script], capture_output=True, text=True).stdout.strip() == '1'
-    _, _, source = compiled.kernels('mixed')
+    _, _, source = compiled._kernels('mixed')
     names = [name for name in linecache.cache if name.startswith('<compile_graph loops')]
     assert any(linecache.getline(name, 1) == source.splitlines(True)[0] for name in names)
 

@@ -114,6 +114,33 @@ def test_a_node_outside_the_roots_graph_is_refused(neuron):
         explain(o, 'o')
 
 
+def test_an_explainer_names_a_node_outside_its_graph_instead_of_a_key_error(neuron):
+    o, v = neuron
+    explainer = Explainer(o)
+    stranger = Value(1.0, label='stranger')
+    for method in (explainer.name, explainer.d, explainer.forward, explainer.backward):
+        with pytest.raises(ValueError, match=r"Value\(data=1.0, grad=0.0, label='stranger'\) is not in the graph "
+                                             rf"of o, so {method.__name__}\(node\) cannot explain it"):
+            method(stranger)
+        with pytest.raises(TypeError, match=rf"{method.__name__}\(node\) takes a Value of the graph of o, got str"):
+            method('x1')
+    with pytest.raises(TypeError, match=r'Explainer\(root\) takes the output Value .*, got None'):
+        Explainer(None)
+    with pytest.raises(TypeError, match=r'defined\(text\) must be text \(a str\), got None'):
+        explainer.defined(None)
+    assert explainer.name(v['w1']) == 'w1'
+
+
+def test_format_number_takes_any_real_number_and_at_least_one_digit():
+    assert [format_number(x) for x in (math.nan, -math.inf, 10 ** 400, 2, 0.1 + 0.2)] == \
+        ['nan', '-inf', 'inf', '2.0', '0.3']
+    assert format_number(0.1 + 0.2, 40) == format_number(0.1 + 0.2, 17) == '0.30000000000000004'
+    with pytest.raises(TypeError, match=r"format_number\(x\) must be a number, got str '1.5'"):
+        format_number('1.5')
+    with pytest.raises(ValueError, match=r'format_number\(digits\) must be an int >= 1, got 0'):
+        format_number(1.5, 0)
+
+
 def test_without_root_after_a_big_backward_it_asks_for_the_root():
     x = Value(1.0, label='x')
     total = sum(x * i for i in range(2000))

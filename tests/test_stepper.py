@@ -318,6 +318,24 @@ def test_the_order_must_be_one_it_knows():
         steps(o, order='breadth')
 
 
+def test_arguments_are_checked_before_any_work_or_writing(tmp_path, monkeypatch):
+    from micrograd_plus.teach.stepper import StepperPage
+    monkeypatch.chdir(tmp_path)
+    o, _ = lecture_neuron()
+    o.backward()
+    with pytest.raises(TypeError, match="leaves is True or False, got str 'yes'"):
+        steps(o, leaves='yes')
+    with pytest.raises(TypeError, match=r'steps\(\) takes the output Value, after its backward\(\), got list'):
+        steps([o])
+    with pytest.raises(TypeError, match=r'stepper\(path\), the file to write, must be a file name .* got int 3'):
+        stepper(o, 3)
+    with pytest.raises(TypeError, match=r'StepperPage\(title\) must be text \(a str\), got None'):
+        StepperPage('<p>hi</p>', None)
+    with pytest.raises(TypeError, match=r'save\(path\) must be a file name .* got None'):
+        StepperPage('<p>hi</p>', 'a page').save(None)
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.fixture
 def default_page(tmp_path, renderer):
     if CHROMIUM is None:

@@ -7,7 +7,7 @@ import pytest
 from micrograd_plus import Value
 from micrograd_plus.engine import dot
 from micrograd_plus.viz import GraphTooLargeError, draw_dot, neighbourhood, text_view, to_svg, trace
-from micrograd_plus.viz.graph import grad_color, neuron_clusters, node_roles
+from micrograd_plus.viz.graph import NON_FINITE_COLOR, neuron_clusters, node_roles
 
 import catalogue
 
@@ -178,7 +178,9 @@ def test_colour_by_gradient_sign_and_magnitude():
         return sum(255 - int(color[i:i + 2], 16) for i in (1, 3, 5))
     assert distance_from_white(fill['o']) > distance_from_white(fill['n'])
     assert 'max 1.5000' in source
-    assert grad_color(float('nan'), 1.0) != 'white'
+    broken = Value(1.0, label='broken')
+    broken.grad = float('nan')
+    assert NON_FINITE_COLOR in node_line(draw_dot(broken, color_by='grad').source, broken)  # not white like 0
     with pytest.raises(ValueError, match="color_by must be None, 'role' or 'grad'"):
         draw_dot(o, color_by='rainbow')
 
@@ -531,3 +533,54 @@ def test_nodes_around_says_its_edges_must_be_pairs_of_the_nodes_given():
         nodes_around(nodes, [(a, Value(3.0))], b, a, 1)
     with pytest.raises(TypeError, match=r'op_id\(\) takes a Value \(with an _op\), got float 1.0'):
         op_id(1.0)
+
+
+def draw_network_of(**options):
+    from micrograd_plus.nn import MLP
+    from micrograd_plus.viz import draw_network
+    return draw_network(MLP(2, [3, 1], rng=0), **options)
+
+
+@pytest.mark.parametrize('call, error, match', [
+    (lambda o: draw_dot(None), TypeError, r'draw_dot\(root\) takes a Value .*, got None'),
+    (lambda o: draw_dot(o, format=3), TypeError, r'draw_dot\(format=...\) must be text \(one of .*\), got int 3'),
+    (lambda o: draw_dot(o, format='svgz!'), ValueError, "unknown format: 'svgz!'"),
+    (lambda o: draw_dot(o, rankdir='lr'), ValueError, r"rankdir=...\) must be one of 'LR', 'TB', 'RL', 'BT', got str"),
+    (lambda o: draw_dot(o, show_grad='no'), TypeError, r"draw_dot\(show_grad=...\) is True or False, got str 'no'"),
+    (lambda o: draw_dot(o, expand_dot=1), TypeError, r'draw_dot\(expand_dot=...\) is True or False, got int 1'),
+    (lambda o: draw_dot(o, number_format=lambda x: x), TypeError, r'must return text \(a str\) .* gave float 0.5'),
+    (lambda o: draw_dot(o, number_format=4), TypeError, "number_format must be a float format spec like '.4f'"),
+    (lambda o: draw_dot(o, parameters=o), TypeError, r'parameters=...\) must be None or a list of Values'),
+    (lambda o: draw_dot(o, parameters=[o, 'w1']), TypeError, r"got str 'w1' at position 1"),
+    (lambda o: draw_dot(o, around=1.5), TypeError, r'draw_dot\(around=...\) takes a Value'),
+    (lambda o: draw_dot(o, steps=1.5), TypeError, r'draw_dot\(steps=...\) must be an int, got float 1.5'),
+    (lambda o: draw_dot(o, max_nodes=0), ValueError, r'max_nodes=...\) \(or None\) must be an int >= 1, got 0'),
+    (lambda o: draw_dot(o, max_uses='8'), TypeError, r"max_uses=...\) \(or None\) must be an int, got str '8'"),
+    (lambda o: draw_dot(o, graph_attr={'dpi': 150}), TypeError, r"graph_attr=...\) must be None or a dict .* "
+                                                                 r"got str 'dpi': int 150 in it"),
+    (lambda o: to_svg(o, rankdir=None), ValueError, r'rankdir=...\) must be one of'),
+    (lambda o: node_roles(None, o), TypeError, r'node_roles\(nodes\) must be a list of Values \(from trace\(root\)\)'),
+    (lambda o: node_roles([o], None), TypeError, r'node_roles\(root\) takes a Value'),
+    (lambda o: neuron_clusters([o, 2.0]), TypeError, r'neuron_clusters\(nodes\) .* got float 2.0 at position 1'),
+    (lambda o: text_view(o, number_format=lambda x: 2 * x), TypeError, 'must return text'),
+    (lambda o: draw_network_of(x=['1', 2.0]), TypeError, r"draw_network\(x\) at position 0 must be a number, got str"),
+    (lambda o: draw_network_of(x=0.5), TypeError, r'draw_network\(x\) must be None or one sample: a list of numbers'),
+    (lambda o: draw_network_of(format=None), TypeError, r"draw_network\(format=...\) must be text, like 'svg'"),
+    (lambda o: draw_network_of(max_neurons=-1), ValueError, r'max_neurons=...\) \(or None\) must be an int >= 1'),
+    (lambda o: draw_network_of(graph_attr=[('dpi', '96')]), TypeError, r'graph_attr=...\) must be None or a dict'),
+    (lambda o: draw_network_of(edges=None), ValueError, "edges must be 'weight' or 'grad', got None"),
+])
+def test_drawing_checks_every_argument_before_drawing(call, error, match):
+    o, _ = lecture_neuron()
+    with pytest.raises(error, match=match):
+        call(o)
+
+
+def test_draw_network_takes_values_as_the_sample_and_says_which_layer_has_no_neurons():
+    from types import SimpleNamespace
+
+    from micrograd_plus.viz.network import dense_columns
+    source = draw_network_of(x=[Value(1.0), 2]).source
+    assert 'label="x0\n1.00"' in source and 'label="x1\n2.00"' in source  # a Value's number, an int's
+    with pytest.raises(ValueError, match='layers.0 has no neurons to draw'):
+        dense_columns(SimpleNamespace(layers=[SimpleNamespace(neurons=[])]))

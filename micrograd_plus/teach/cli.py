@@ -12,14 +12,16 @@ from __future__ import annotations
 import argparse
 import ast
 import keyword
+import os
 import pathlib
 import re
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn
 
+from .. import checks
 from ..engine import Value
 from .explain import MAX_NAME, Explainer, format_number
 
@@ -50,14 +52,16 @@ _WHAT = {  # how to name what was refused, for the error message
 _PICTURES = {'.svg': 'the graph as SVG', '.html': 'the backprop stepper page', '.htm': 'the backprop stepper page'}
 
 
-class UsageError(Exception):
-    """Something the user typed is wrong; the message says what and how to fix it (one line)."""
+class UsageError(ValueError):
+    """Something the user typed is wrong; the message says what and how to fix it (one line). A ValueError,
+    so code that calls parse() and friends catches it as the wrong value it is."""
 
 
 # ---------------------------------------------------------------- formulas
 
 def parse(expression: str) -> ast.expr:
     """The formula's syntax tree, checked against the whitelist (nothing outside it gets through)."""
+    checks.text('parse(expression), the formula,', expression)
     if len(expression) > MAX_LENGTH:
         raise UsageError(f'the expression is {len(expression):,} characters long, more than the {MAX_LENGTH:,} it '
                          'can read: split it into smaller ones')
@@ -79,6 +83,12 @@ def parse(expression: str) -> ast.expr:
         raise UsageError(f'cannot read the expression: {error}'.splitlines()[0]) from None
     except (RecursionError, MemoryError):
         raise UsageError('the expression is nested too deeply to read: split it into smaller ones') from None
+    _check_formula(tree.body)
+    return tree.body
+
+
+def _check_formula(tree: ast.expr) -> None:
+    """Every node of the tree on the whitelist, every function called by name with one argument."""
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and type(node.op) not in _BINARY:
             raise UsageError(f'operator {_operator_text(node.op)} is not supported: use + - * / **')
@@ -94,7 +104,15 @@ def parse(expression: str) -> ast.expr:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in FUNCTIONS and id(node) not in called:
             raise UsageError(f'{node.id} is a function: call it on something, like {node.id}(x)')
-    return tree.body
+
+
+def _formula(what: str, tree: Any) -> ast.expr:
+    """A formula's tree as parse() returns it, checked against the whitelist again (it may have been made by hand)."""
+    if not isinstance(tree, ast.expr):
+        raise TypeError(f'{what} takes the syntax tree parse() returns, like parse("x * y + 1"), got '
+                        f'{checks.shown(tree)}')
+    _check_formula(tree)
+    return tree
 
 
 def _operator_text(op: ast.operator) -> str:
@@ -116,6 +134,7 @@ def _check_call(call: ast.Call) -> None:
 
 def variables(tree: ast.expr) -> list[str]:
     """The variable names in the formula, in order of first appearance (function names excluded)."""
+    tree = _formula('variables(tree)', tree)
     functions = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     names: dict[str, None] = {}
     for node in _in_order(tree):
@@ -151,7 +170,16 @@ def _literal(node: ast.expr) -> float | None:
 
 
 def evaluate(tree: ast.expr, values: dict[str, Value]) -> Value:
-    """Build the formula's graph out of Values, without recursion (post-order with an explicit stack)."""
+    """Build the formula's graph out of Values, without recursion (post-order with an explicit stack).
+    ``values`` gives a Value for every variable of the formula, by name."""
+    tree = _formula('evaluate(tree)', tree)
+    want = "a dict with a Value for every variable of the formula, like {'x': Value(2.0)}"
+    if not isinstance(values, Mapping):
+        raise TypeError(f'evaluate(values) must be {want}, got {checks.shown(values)}')
+    missing = [name for name in variables(tree) if not isinstance(values.get(name), Value)]
+    if missing:
+        given = ', '.join(f'{name}={checks.shown(values.get(name))}' for name in missing[:3])
+        raise ValueError(f'evaluate(values) must be {want}: {given}')
     results: list[Value] = []
     stack: list[tuple[ast.expr, bool]] = [(tree, False)]
     while stack:
@@ -188,7 +216,7 @@ def evaluate(tree: ast.expr, values: dict[str, Value]) -> Value:
 def read_assignments(assignments: Sequence[str]) -> dict[str, float]:
     """``['x1=2', 'w1=-3']`` as ``{'x1': 2.0, 'w1': -3.0}``, in the order given."""
     values: dict[str, float] = {}
-    for text in assignments:
+    for text in checks.instances('read_assignments(assignments)', assignments, str, "a list of texts like 'x1=2'"):
         name, equals, number = text.partition('=')
         name = unicodedata.normalize('NFKC', name.strip())  # as Python reads identifiers (bold x is x)
         if not equals:
@@ -227,7 +255,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def graph_command(expression: str, assignments: Sequence[str], output: pathlib.Path | None) -> int:
+def graph_command(expression: str, assignments: Sequence[str], output: str | os.PathLike[str] | None) -> int:
+    """``micrograd-plus graph``: print the formula's value and every gradient, then a text view, or write
+    ``output`` (.svg: the graph, .html: the stepper page). Returns the exit status, 0."""
+    if output is not None:
+        output = checks.path('graph_command(output), the file to write,', output)
     if output is not None and output.suffix.lower() not in _PICTURES:
         kinds = '; '.join(f'{suffix} for {what}' for suffix, what in _PICTURES.items() if suffix != '.htm')
         raise UsageError(f'cannot write {output.name!r}: use {kinds} (or no -o for a text view)')
@@ -312,6 +344,9 @@ def _protect_formulas(args: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 a usage error, 1 the output could not be written)."""
+    if argv is not None:
+        argv = checks.instances('main(argv)', argv, str, "None (the command line) or a list of texts, like "
+                                                          "['graph', 'x*y', 'x=2']")
     argv = _protect_formulas(list(sys.argv[1:] if argv is None else argv))
     try:
         arguments = _parser().parse_args(argv)

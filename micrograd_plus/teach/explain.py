@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from .. import engine, ops
+from .. import checks, engine, ops
 from ..engine import Value, topological_order
 
 MAX_NAME = 40        # longer expression names become v<index in topological order>
@@ -51,7 +51,13 @@ class Term(NamedTuple):
 
 
 def format_number(x: float, digits: int = 6) -> str:
-    """A float rounded to ``digits`` significant digits, written like Python writes floats (2.0, -1.5)."""
+    """A float rounded to ``digits`` significant digits, written like Python writes floats (2.0, -1.5); more
+    than 17 digits give all a float has, as 17 do."""
+    # the full checks only off the common path (a float, 1 to 17 digits): explain() formats thousands of numbers
+    if x.__class__ is not float:
+        x = checks.real('format_number(x)', x, finite=False, nan=True)
+    if digits.__class__ is not int or not 0 < digits <= 17:
+        digits = min(checks.count('format_number(digits)', digits, at_most=None), 17)
     if not math.isfinite(x):
         return repr(x)
     return repr(float(f'{x:.{digits}g}'))
@@ -125,6 +131,8 @@ class Explainer:
     """
 
     def __init__(self, root: Value) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f'Explainer(root) takes the output Value whose graph to explain, got {checks.shown(root)}')
         self.root = root
         everything = topological_order(root)
         self.consumers: dict[Value, list[tuple[Value, int]]] = {node: [] for node in everything}
@@ -155,7 +163,7 @@ class Explainer:
     def defined(self, text: str) -> str:
         """``text`` and a line for each made-up name in it (v12): its formula, in names that are in turn
         defined by their numbers, so that no name is left undefined."""
-        lines = [text]
+        lines = [checks.text('defined(text)', text)]
         first = self._made_up_in(text)
         for name in first:
             node = self._made_up[name]
@@ -172,11 +180,28 @@ class Explainer:
     def _made_up_in(self, text: str) -> list[str]:
         return sorted({name for name in _MADE_UP.findall(text) if name in self._made_up}, key=lambda n: int(n[1:]))
 
+    def _node(self, what: str, node: Any) -> Value:
+        """``node`` if it is a node of this graph, else an error that says so."""
+        root = self._name(self.root)
+        if not isinstance(node, Value):
+            raise TypeError(f'{what} takes a Value of the graph of {root}, got {checks.shown(node)}')
+        if node not in self.index:
+            raise ValueError(f'{checks.shown(node)} is not in the graph of {root}, so {what} cannot explain it: pass '
+                             'a node the output was computed from, or make an Explainer of the output it feeds into')
+        return node
+
     def name(self, node: Value) -> str:
+        """The node's name: its label, its formula (x1*w1) while short, else v<n>."""
+        return self._name(self._node('name(node)', node))
+
+    def _name(self, node: Value) -> str:
         return self._names[node][0]
 
     def d(self, node: Value) -> str:
         """dL/dx1 or dL/d(x1*w1): the partial derivative of the output with respect to ``node``."""
+        return self._d(self._node('d(node)', node))
+
+    def _d(self, node: Value) -> str:
         text = self._names[node][0]
         return f'dL/d{text}' if _IDENTIFIER.fullmatch(text) and text not in self._made_up else f'dL/d({text})'
 
@@ -184,7 +209,7 @@ class Explainer:
 
     def forward(self, node: Value) -> str:
         """``x1*w1 = 2.0 * -3.0 = -6.0``: how the node's value was computed."""
-        name, value = self.name(node), format_number(node.data)
+        name, value = self._name(self._node('forward(node)', node)), format_number(node.data)
         if not node._prev:
             return f'{name} = {value}  (a leaf: an input or a parameter)'
         # each input is one node: keep it in one piece, (x1*w1 + x2*w2) + b, to match the numbers after it
@@ -206,11 +231,12 @@ class Explainer:
         A sum of more than MAX_TERMS terms is grouped by what used the node (the same layer node in every
         sample of a batch is one group), each group showing its largest terms and what the rest add up to.
         """
+        self._node('backward(node)', node)
         if not self.backward_has_run():
             return (f'backward() has not run yet ({self.root_grad()} is 0), so there are no gradients to explain: '
                     f'call {self.root_backward_call()} first')
         if node is self.root:
-            return f'{self.d(node)} = {format_number(node.grad)}  (backward() starts here: dL/dL = 1)'
+            return f'{self._d(node)} = {format_number(node.grad)}  (backward() starts here: dL/dL = 1)'
         # the engine adds the terms in reverse topological order; so do we, to get the same float
         terms = [self._term(consumer, position) for consumer, position in reversed(self.consumers[node])]
         total = 0.0
@@ -218,11 +244,11 @@ class Explainer:
             total += term.product
         # two nodes of one name (a layer's node in every sample) would read as one: group them by name
         users = {consumer for consumer, _ in self.consumers[node]}
-        repeated = len({self.d(consumer) for consumer in users}) < len(users)
+        repeated = len({self._d(consumer) for consumer in users}) < len(users)
         lines = self._sum(node, terms) if len(terms) <= MAX_TERMS and not repeated else self._grouped_sum(node, terms)
         if not math.isclose(total, node.grad, rel_tol=1e-9, abs_tol=1e-12) and not (
                 math.isnan(total) and math.isnan(node.grad)):
-            name = self.name(node)
+            name = self._name(node)
             whose = f'{name}.grad' if name.isidentifier() and name not in self._made_up else 'its grad'
             lines.append(f'note: {whose} reads {format_number(node.grad)}, not the sum {format_number(total)}: a '
                          "leaf's grad adds up over backward() calls until you zero it (or it was changed by hand)")
@@ -233,17 +259,17 @@ class Explainer:
         symbols = ' + '.join(f'{term.upstream_name} * {term.local_text}' for term in terms)
         numbers = ' + '.join(f'{format_number(term.upstream)} * {format_number(term.local)}' for term in terms)
         if len(terms) == 1:
-            return [f'{self.d(node)} = {symbols} = {numbers} = {format_number(node.grad)}']
-        indent = ' ' * len(self.d(node))
+            return [f'{self._d(node)} = {symbols} = {numbers} = {format_number(node.grad)}']
+        indent = ' ' * len(self._d(node))
         products = ' + '.join(format_number(term.product) for term in terms)
-        return [f'{self.d(node)} = {symbols}', f'{indent} = {numbers}', f'{indent} = {products}',
+        return [f'{self._d(node)} = {symbols}', f'{indent} = {numbers}', f'{indent} = {products}',
                 f'{indent} = {format_number(node.grad)}']
 
     def _grouped_sum(self, node: Value, terms: list[Term]) -> list[str]:
         groups: dict[str, list[Term]] = {}
         for term in terms:
             groups.setdefault(term.group, []).append(term)
-        lines = [f'{self.d(node)} = the sum of {len(terms)} chain-rule terms, one per use of {self.name(node)}:']
+        lines = [f'{self._d(node)} = the sum of {len(terms)} chain-rule terms, one per use of {self._name(node)}:']
         for group, members in groups.items():
             shown = sorted(members, key=lambda term: -abs(term.product) if term.product == term.product else 0)
             shown = shown if len(shown) <= SHOWN_PER_GROUP + 1 else shown[:SHOWN_PER_GROUP]
@@ -266,12 +292,12 @@ class Explainer:
         return lines
 
     def root_grad(self) -> str:
-        name = self.name(self.root)
+        name = self._name(self.root)
         return f'{name}.grad' if name.isidentifier() else "the output's grad"
 
     def root_backward_call(self) -> str:
         """How to run backward on the root, as Python (a label like 'x*2' or 'layers.0.y' is not a name)."""
-        name = self.name(self.root)
+        name = self._name(self.root)
         return f'{name}.backward()' if name.isidentifier() and not _MADE_UP.fullmatch(name) else \
             'backward() on the output (for an output named loss: loss.backward())'
 
@@ -394,9 +420,9 @@ def explain(node: Value, root: Value | None = None) -> str:
     ``root`` is the output ``backward()`` was called on; its graph says which nodes consumed ``node``.
     """
     if not isinstance(node, Value):
-        raise TypeError(f'explain() takes a Value, got {type(node).__name__} {node!r}')
+        raise TypeError(f'explain() takes a Value, got {checks.shown(node)}')
     if root is not None and not isinstance(root, Value):
-        raise TypeError(f'explain(node, root): root must be a Value, got {type(root).__name__} {root!r}')
+        raise TypeError(f'explain(node, root): root must be a Value, got {checks.shown(root)}')
     record = engine.LAST_BACKWARD
     last = record.output
     given = root is not None

@@ -18,6 +18,7 @@ import pathlib
 import re
 from typing import Any, overload
 
+from .. import checks
 from ..engine import Value
 from ..viz.walk import node_id, op_id
 from .explain import Explainer, format_number
@@ -47,8 +48,9 @@ def steps(root: Value, *, order: str = 'topological', leaves: bool = False) -> l
     soon as it can be). Leaves are not stepped forward (their numbers are given, not computed), and
     constants (unlabelled leaves) not backward; ``leaves=True`` steps through every node.
     """
-    if order not in ORDERS:
-        raise ValueError(f'order must be one of {", ".join(map(repr, ORDERS))}, got {order!r}')
+    if not isinstance(root, Value):
+        raise TypeError(f'steps() takes the output Value, after its backward(), got {checks.shown(root)}')
+    order, leaves = checks.choice('order', order, ORDERS), checks.flag('leaves', leaves)
     explainer = Explainer(root)
     if not explainer.backward_has_run():
         raise ValueError(f'the stepper shows the gradients of the last backward(), and {explainer.root_grad()} is 0: '
@@ -110,11 +112,12 @@ class StepperPage:
     """The stepper page: shows inline in Jupyter, VS Code and Colab (an iframe), ``save()``s to a file."""
 
     def __init__(self, html_text: str, title: str) -> None:
-        self.html = html_text
-        self.title = title
+        self.html = checks.text('StepperPage(html_text)', html_text)
+        self.title = checks.text('StepperPage(title)', title)
 
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
-        path = pathlib.Path(path)
+        """Write the page to ``path`` (UTF-8) and return the path."""
+        path = checks.path('save(path)', path)
         path.write_text(self.html, encoding='utf-8')
         return path
 
@@ -142,7 +145,9 @@ def stepper(root: Value, path: str | os.PathLike[str] | None = None, *, order: s
     one step; drag and scroll move and zoom the picture; ``#step=N`` in the address opens step N.
     """
     if not isinstance(root, Value):
-        raise TypeError(f'stepper() takes the output Value, got {type(root).__name__} {root!r}')
+        raise TypeError(f'stepper() takes the output Value, got {checks.shown(root)}')
+    if path is not None:  # before the work, not after it
+        path = checks.path('stepper(path), the file to write,', path)
     data = {'steps': steps(root, order=order, leaves=leaves)}
     svg = _inline(_graph_svg(root, **svg_options))
     # '<' escaped as \u003c: no '</script>' inside the data can end the script element early

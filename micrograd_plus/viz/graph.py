@@ -14,8 +14,9 @@ from typing import Any
 
 import graphviz
 
-from .render import Digraph
-from .walk import node_id, nodes_around, op_id, trace
+from .. import checks
+from .render import Digraph, check_format
+from .walk import check_node, check_nodes, node_id, nodes_around, op_id, trace
 
 __all__ = [
     'ACTIVATIONS',
@@ -30,6 +31,8 @@ __all__ = [
 NumberFormat = str | Callable[[float], str]
 
 ACTIVATIONS = frozenset({'ReLU', 'tanh', 'sigmoid'})
+RANKDIRS = ('LR', 'TB', 'RL', 'BT')  # Graphviz's: left to right, top to bottom, ...
+GRAPH_ATTR = "None or a dict of Graphviz graph attributes, text to text, like {'dpi': '150'}"
 
 ROLE_COLORS = {'input': '#dbeafe', 'parameter': '#fef3c7', 'output': '#fecaca', 'intermediate': 'white'}
 POSITIVE_RGB, NEGATIVE_RGB = (214, 96, 77), (67, 147, 195)  # ColorBrewer RdBu ends: red > 0, blue < 0
@@ -60,7 +63,9 @@ def node_roles(nodes: Sequence[Any], root: Any, parameters: Iterable[Any] | None
     leaves whose label names a weight or bias: nn's dotted names (``...w.1``, ``...b``) or the
     lecture's ``w1``, ``b``. Other leaves are inputs (data and constants).
     """
-    explicit = None if parameters is None else {id(p) for p in parameters}
+    nodes = check_nodes('node_roles(nodes)', nodes, 'a list of Values (from trace(root))')
+    check_node('node_roles(root)', root)
+    explicit = None if parameters is None else {id(p) for p in _parameters('node_roles(parameters)', parameters)}
     roles = {}
     for node in nodes:
         if node is root:
@@ -83,6 +88,7 @@ def neuron_clusters(nodes: Sequence[Any]) -> dict[int, str]:
     ``+`` written by hand); an activation (ReLU, tanh, sigmoid) joins when its input is P's
     pre-activation. What comes after the activation (the next layer, the loss) stays outside.
     """
+    nodes = check_nodes('neuron_clusters(nodes)', nodes, 'a list of Values (from trace(root))')
     cluster: dict[int, str] = {}
     activated: set[int] = set()  # activation outputs: nothing but parameters pulls their users in
     for node in nodes:
@@ -107,6 +113,10 @@ def neuron_clusters(nodes: Sequence[Any]) -> dict[int, str]:
     return cluster
 
 
+def _parameters(what: str, parameters: Iterable[Any]) -> list[Any]:
+    return check_nodes(what, parameters, 'None or a list of Values (e.g. model.parameters())')
+
+
 def _layer_of(neuron: str) -> str | None:
     match = _LAYER_OF_NEURON.match(neuron)
     return match['layer'] if match else None
@@ -123,7 +133,14 @@ def number_formatter(number_format: NumberFormat) -> Callable[[float], str]:
     """A function float -> str from a format spec ('.4f', '.3g') or such a function, checked now; fixed-point
     formats switch to exponent notation above 1e16, where they would print digits that are not there."""
     if callable(number_format):
+        shown = number_format(0.5)  # a function that returns a number would break the picture later
+        if not isinstance(shown, str):
+            raise TypeError(f'number_format={checks.shown(number_format)} must return text (a str) for a float, like '
+                            f"lambda x: f'{{x:.3g}}', but gave {checks.shown(shown)} for 0.5")
         return number_format
+    if not isinstance(number_format, str):
+        raise TypeError(f"number_format must be a float format spec like '.4f', '.3g' or '.2e', or a function "
+                        f'float -> str, got {checks.shown(number_format)}')
     try:
         format(1.5, number_format)
     except (TypeError, ValueError) as error:
@@ -153,7 +170,8 @@ def _escape_text(text: str) -> str:
     return str(text).replace('\\', '\\\\')
 
 
-def record_label(node: Any, fmt: Callable[[float], str], show_grad: bool = True, label: str | None = None) -> str:
+def _record_label(node: Any, fmt: Callable[[float], str], show_grad: bool = True,
+                  label: str | None = None) -> str:
     """``{ label | data 0.7071 | grad 0.5000 }``, the label part only when set (micrograd's layout)."""
     label = node.label if label is None else label
     fields = [_escape_record(label)] if label else []
@@ -169,7 +187,7 @@ def _mix(rgb: tuple[int, int, int], amount: float) -> str:
     return f'#{r:02x}{g:02x}{b:02x}'
 
 
-def grad_color(grad: float, scale: float) -> str:
+def _grad_color(grad: float, scale: float) -> str:
     """Red for positive, blue for negative, stronger for larger |grad| relative to ``scale``."""
     if not math.isfinite(grad):
         return NON_FINITE_COLOR
@@ -224,11 +242,27 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     and ``nslimit1`` (how long network simplex may search for the tidiest ranks), unless ``graph_attr``
     sets them; a recurrence unrolled 75 steps then draws in seconds rather than minutes.
     """
+    check_node('draw_dot(root)', root)
+    format = check_format('draw_dot(format=...)', format)
+    rankdir = checks.choice('draw_dot(rankdir=...)', rankdir, RANKDIRS)
+    show_grad, clusters, expand_dot = (checks.flag(f'draw_dot({name}=...)', given) for name, given in
+                                       (('show_grad', show_grad), ('clusters', clusters), ('expand_dot', expand_dot)))
     if color_by not in (None, 'role', 'grad'):
-        raise ValueError(f"color_by must be None, 'role' or 'grad', got {color_by!r}")
+        raise ValueError(f"color_by must be None, 'role' or 'grad', got {checks.shown(color_by)}")
     fmt = number_formatter(number_format)
+    if parameters is not None:
+        parameters = _parameters('draw_dot(parameters=...)', parameters)
+    if around is not None:
+        check_node('draw_dot(around=...)', around)
+    steps = checks.count('draw_dot(steps=...)', steps, at_least=0, at_most=None)
+    if max_nodes is not None:
+        max_nodes = checks.count('draw_dot(max_nodes=...) (or None)', max_nodes, at_most=None)
+    if max_uses is not None:
+        max_uses = checks.count('draw_dot(max_uses=...) (or None)', max_uses, at_least=0, at_most=None)
+    if graph_attr is not None:
+        graph_attr = checks.text_mapping('draw_dot(graph_attr=...)', graph_attr, GRAPH_ATTR)
     if expand_dot:
-        stand_in = expanded_dots(root)
+        stand_in = _expanded_dots(root)
         root = stand_in[id(root)]
         around = None if around is None else stand_in.get(id(around), around)
         parameters = None if parameters is None else [stand_in.get(id(p), p) for p in parameters]
@@ -268,7 +302,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
             if role == 'output':
                 attrs['penwidth'] = '2'
         elif color_by == 'grad':
-            attrs = {'style': 'filled', 'fillcolor': grad_color(node.grad, scale)}
+            attrs = {'style': 'filled', 'fillcolor': _grad_color(node.grad, scale)}
         # a cut shows as a dashed border: on the op when inputs are left out, on the value when uses are
         if id(node) in missing_uses or (id(node) in missing_inputs and not node._op):
             _add_style(attrs, 'dashed')
@@ -277,7 +311,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
         # inside its neuron's box a node needs only its last name: 'w.1' or 'z', not 'layers.0.neurons.3.w.1'
         neuron = grouping.get(id(node))
         short = node.label[len(neuron) + 1:] if neuron and node.label.startswith(neuron + '.') else None
-        label = graphviz.nohtml(record_label(node, fmt, show_grad, short))
+        label = graphviz.nohtml(_record_label(node, fmt, show_grad, short))
         target.node(name=uid, label=label, shape='record', **attrs)
         if node._op:
             op_attrs = {'style': 'filled', 'fillcolor': OP_FILL} if color_by else {}
@@ -294,7 +328,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
             if id(parent) in repeated:
                 copies += 1
                 copy = f'{node_id(parent)}#{copies}'
-                graph.node(name=copy, label=graphviz.nohtml(record_label(parent, fmt, show_grad)), shape='record',
+                graph.node(name=copy, label=graphviz.nohtml(_record_label(parent, fmt, show_grad)), shape='record',
                            style='dashed')
                 graph.edge(copy, op_id(node))
             elif id(parent) in drawn:
@@ -309,7 +343,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
 LAYOUT_BOUND_OVER = 100  # nodes
 
 
-class DrawnNode:
+class _DrawnNode:
     """A node as a drawing shows it (``expand_dot``): the micrograd protocol, and the drawing name of the
     node it stands for, so a Value keeps its name in the picture (the stepper finds it by that)."""
     __slots__ = ('_op', '_prev', 'data', 'drawn_id', 'grad', 'label')
@@ -318,22 +352,22 @@ class DrawnNode:
         self.data, self.grad, self.label, self._op, self._prev, self.drawn_id = data, grad, label, op, prev, drawn_id
 
 
-def expanded_dots(root: Any) -> dict[int, DrawnNode]:
+def _expanded_dots(root: Any) -> dict[int, _DrawnNode]:
     """Stand-ins for the graph of ``root``, by id of the node each stands for, with every ``dot`` node
     (inputs bias, w0, x0, w1, x1, ...) written out as micrograd's Neuron computes it: products w_i*x_i,
     added to the bias one at a time. Each sum and product has the dot node's grad (d sum / d term = 1)."""
-    stand_in: dict[int, DrawnNode] = {}
+    stand_in: dict[int, _DrawnNode] = {}
     for node in trace(root)[0]:  # inputs first
         inputs = tuple(stand_in[id(p)] for p in node._prev)
         if node._op != 'dot' or len(inputs) < 3:
-            stand_in[id(node)] = DrawnNode(node.data, node.grad, node.label, node._op, inputs, node_id(node))
+            stand_in[id(node)] = _DrawnNode(node.data, node.grad, node.label, node._op, inputs, node_id(node))
             continue
-        total: DrawnNode = inputs[0]
+        total: _DrawnNode = inputs[0]
         pairs = list(zip(inputs[1::2], inputs[2::2]))
         for k, (w, x) in enumerate(pairs):
-            product = DrawnNode(w.data * x.data, node.grad, '', '*', (w, x), f'{node_id(node)}.{k}*')
+            product = _DrawnNode(w.data * x.data, node.grad, '', '*', (w, x), f'{node_id(node)}.{k}*')
             last = k == len(pairs) - 1
-            total = DrawnNode(node.data if last else total.data + product.data, node.grad, node.label if last else '',
+            total = _DrawnNode(node.data if last else total.data + product.data, node.grad, node.label if last else '',
                               '+', (total, product), node_id(node) if last else f'{node_id(node)}.{k}+')
         stand_in[id(node)] = total
     return stand_in

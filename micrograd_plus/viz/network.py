@@ -19,11 +19,11 @@ from typing import Any, NamedTuple
 
 import graphviz
 
-from .. import ops
-from .graph import NEGATIVE_RGB, POSITIVE_RGB, NumberFormat, number_formatter
-from .render import Digraph
+from .. import checks, ops
+from .graph import GRAPH_ATTR, NEGATIVE_RGB, POSITIVE_RGB, NumberFormat, number_formatter
+from .render import Digraph, check_format
 
-__all__ = ['Column', 'draw_network']
+__all__ = ['Column', 'dense_columns', 'draw_network']
 
 MAX_NEURONS = 400  # beyond this a picture of every weight is a grey blur: draw part of the model instead
 
@@ -56,16 +56,22 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
     - ``max_neurons``: refuse bigger models (None: no limit), whose every weight would be a grey blur.
     - ``graph_attr``: Graphviz graph attributes that win over these (e.g. ``{'dpi': '150'}`` for a PNG).
     """
-    if edges not in ('weight', 'grad'):
-        raise ValueError(f"edges must be 'weight' or 'grad', got {edges!r}")
-    fmt = number_formatter(number_format)
     columns = dense_columns(model)
+    sample = None if x is None else _sample(x)
+    if edges not in ('weight', 'grad'):
+        raise ValueError(f"edges must be 'weight' or 'grad', got {checks.shown(edges)}")
+    format = check_format('draw_network(format=...)', format)
+    fmt = number_formatter(number_format)
+    if max_neurons is not None:
+        max_neurons = checks.count('draw_network(max_neurons=...) (or None)', max_neurons, at_most=None)
+    if graph_attr is not None:
+        graph_attr = checks.text_mapping('draw_network(graph_attr=...)', graph_attr, GRAPH_ATTR)
     width = len(columns[0].neurons[0][0])
     total = width + sum(len(column.neurons) for column in columns)
     if max_neurons is not None and total > max_neurons:
         raise ValueError(f'this network has {total:,} neurons and inputs, more than max_neurons={max_neurons:,}: '
                          'a picture of every weight would be unreadable. Draw a smaller model, or pass max_neurons')
-    values = _activations(columns, x, width) if x is not None else None
+    values = None if sample is None else _activations(columns, sample, width)
     # circles as wide as the longest number they hold ('-0.7859' with number_format='.4f')
     longest = max((len(fmt(v)) for layer in values for v in layer), default=0) if values else 0
     diameter = f'{max(0.62, 0.1 * longest + 0.12):.2f}'
@@ -118,7 +124,7 @@ def dense_columns(model: Any) -> list[Column]:
     if hasattr(model, 'w') and hasattr(model, 'b'):
         return [Column('neuron', [(list(model.w), model.b)], _activation_of(model))]
     if hasattr(model, 'neurons'):
-        return [Column('layer', _neurons(model), _activation_of(model.neurons[0]))]
+        return [_dense('layer', model)]
     if not hasattr(model, 'layers'):
         raise TypeError(f'draw_network draws a network of dense layers (an MLP, a Sequential of Linear and '
                         f'activation layers, a Layer, a Neuron), got {type(model).__name__}: use draw_dot for '
@@ -127,7 +133,7 @@ def dense_columns(model: Any) -> list[Column]:
     for i, layer in enumerate(model.layers):
         kind = type(layer).__name__
         if hasattr(layer, 'neurons'):
-            columns.append(Column(f'layers.{i}', _neurons(layer), _activation_of(layer.neurons[0])))
+            columns.append(_dense(f'layers.{i}', layer))
         elif kind.lower() in _ACTIVATION_MODULES and columns and columns[-1].activation == 'linear':
             columns[-1] = columns[-1]._replace(activation=_ACTIVATION_MODULES[kind.lower()])
         elif kind == 'Dropout' and columns:
@@ -140,8 +146,12 @@ def dense_columns(model: Any) -> list[Column]:
     return columns
 
 
-def _neurons(layer: Any) -> list[tuple[list[Any], Any]]:
-    return [(list(neuron.w), neuron.b) for neuron in layer.neurons]
+def _dense(name: str, layer: Any) -> Column:
+    """A layer of neurons (each with ``w`` and ``b``) as a column."""
+    neurons = list(layer.neurons)
+    if not neurons:
+        raise ValueError(f'{name} has no neurons to draw')
+    return Column(name, [(list(neuron.w), neuron.b) for neuron in neurons], _activation_of(neurons[0]))
 
 
 def _activation_of(neuron: Any) -> str:
@@ -159,11 +169,17 @@ def _edge_number(w: Any, edges: str) -> float:
     return float(w.grad) if edges == 'grad' else _number(w)
 
 
-def _activations(columns: list[Column], x: Sequence[Any], width: int) -> list[list[float]]:
-    """Every column's activations for the sample x, from the weights' numbers (as in eval mode)."""
-    sample = [_number(v) for v in x]
+def _sample(x: Any) -> list[float]:
+    """One sample's numbers: a list of numbers or Values (their data)."""
+    want = 'None or one sample: a list of numbers (or Values)'
+    return [checks.real(f'draw_network(x) at position {i}', getattr(v, 'data', v), finite=False)
+            for i, v in enumerate(checks.sequence('draw_network(x)', x, want))]
+
+
+def _activations(columns: list[Column], sample: list[float], width: int) -> list[list[float]]:
+    """Every column's activations for the sample, from the weights' numbers (as in eval mode)."""
     if len(sample) != width:
-        raise ValueError(f'the network takes {width} inputs, got a sample of {len(sample)}: {sample!r}')
+        raise ValueError(f'the network takes {width} inputs, got a sample of {len(sample)}: {checks.shown(sample)}')
     values = [sample]
     for column in columns:
         activate = _ACTIVATE.get(column.activation, _ACTIVATE['linear'])

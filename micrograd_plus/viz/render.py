@@ -20,12 +20,14 @@ import subprocess
 import sys
 import sysconfig
 import typing
+from collections.abc import Collection
+from typing import Any
 
 import graphviz
 
 from .. import checks
 
-__all__ = ['Digraph', 'NoRendererError', 'RenderError', 'available_renderer', 'choose_renderer',
+__all__ = ['Digraph', 'NoRendererError', 'RenderError', 'available_renderer', 'check_format', 'choose_renderer',
            'find_graphviz_pure', 'render_source']
 
 PURE = 'graphviz-pure'
@@ -243,20 +245,34 @@ class Digraph(graphviz.Digraph):
         return os.fspath(outfile)
 
 
+def check_format(what: str, format: Any) -> str:
+    """``format`` lowercased if Graphviz has an output format of that name (``'svg'``, ``'png'``, ``'pdf'``...),
+    else a TypeError or ValueError, worded as graphviz words it. Whether a program here makes it is
+    choose_renderer's question, asked when the picture is made."""
+    return _known('format', format, graphviz.FORMATS, what)
+
+
+def _known(kind: str, value: Any, known: Collection[str], what: str) -> str:
+    if value is None and kind in ('format', 'engine'):
+        raise TypeError(f"{what} must be text, like {'svg' if kind == 'format' else 'dot'!r}, got None")
+    if not isinstance(value, str):
+        raise TypeError(f'{what} must be text (one of {sorted(known)}), got {checks.shown(value)}')
+    if value.lower() not in known:
+        raise ValueError(f'unknown {kind}: {value!r} (must be one of {sorted(known)})')
+    return value.lower()
+
+
 def _checked(format: str, renderer: str | None, formatter: str | None, engine: str) -> tuple[str, str]:
     """``(format, engine)`` lowercased, after the checks graphviz.Digraph.pipe makes, with its errors."""
-    for kind, value, known in (('format', format, graphviz.FORMATS), ('engine', engine, graphviz.ENGINES),
-                               ('renderer', renderer, graphviz.RENDERERS),
+    format = check_format('the format', format)
+    engine = _known('engine', engine, graphviz.ENGINES, 'the engine')
+    for kind, value, known in (('renderer', renderer, graphviz.RENDERERS),
                                ('formatter', formatter, graphviz.FORMATTERS)):
-        if value is None and kind in ('format', 'engine'):
-            raise TypeError(f"the {kind} must be text, like {'svg' if kind == 'format' else 'dot'!r}, got None")
-        if value is not None and not isinstance(value, str):
-            raise TypeError(f'the {kind} must be text (one of {sorted(known)}), got {checks.shown(value)}')
-        if value is not None and value.lower() not in known:
-            raise ValueError(f'unknown {kind}: {value!r} (must be one of {sorted(known)})')
+        if value is not None:
+            _known(kind, value, known, f'the {kind}')
     if formatter is not None and renderer is None:
         raise graphviz.RequiredArgumentError(f'formatter given without renderer: {formatter!r}')
-    return format.lower(), engine.lower()
+    return format, engine
 
 
 def _neato_no_op(value: bool | int | None) -> int | None:

@@ -10,20 +10,35 @@ from typing import Any
 
 from .. import checks
 
-__all__ = ['check_node', 'neighbourhood', 'node_id', 'nodes_around', 'op_id', 'trace']
+__all__ = ['check_node', 'check_nodes', 'neighbourhood', 'node_id', 'nodes_around', 'op_id', 'trace']
 
 
 def check_node(what: str, node: Any) -> Any:
     """``node`` if it is a node of a graph (anything with micrograd's ``data`` and ``_prev``: a Value, karpathy's
     too), else a TypeError saying what ``what`` takes."""
-    if not (hasattr(node, '_prev') and hasattr(node, 'data')):
+    if not _is_node(node):
         raise TypeError(f'{what} takes a Value (a node of a graph: data, grad, _prev, _op), got {checks.shown(node)}')
     return node
 
 
+def check_nodes(what: str, nodes: Any, want: str = 'a list of Values') -> list[Any]:
+    """``nodes`` (a list, a tuple, any iterable but text and dicts) as a list, if every item is a node of a
+    graph (as check_node says), else a TypeError saying what ``what`` takes (``want``)."""
+    items = checks.listed(what, nodes, want)
+    for i, node in enumerate(items):
+        if not _is_node(node):
+            raise TypeError(f'{what} must be {want}, got {checks.shown(node)} at position {i}')
+    return items
+
+
+def _is_node(x: Any) -> bool:
+    return hasattr(x, '_prev') and hasattr(x, 'data')
+
+
 def node_id(node: Any) -> str:
     """The name of a Value's record in a drawing (micrograd's ``str(id(n))``): the SVG ``<title>`` the
-    stepper page looks the node up by. A stand-in drawn for a node (viz.graph.DrawnNode) has its name."""
+    stepper page looks the node up by. A stand-in that draw_dot(expand_dot=True) draws for a node carries
+    that node's name as its ``drawn_id``."""
     drawn: str | None = getattr(node, 'drawn_id', None)
     return drawn if drawn is not None else str(id(node))
 
