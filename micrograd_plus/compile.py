@@ -117,10 +117,14 @@ def _forward_expr(op: ops.Op | None, operands: Sequence[ast.expr]) -> ast.expr:
         return _Substitute(names, {}).visit(_expr(codegen.float_code(op.forward)))  # type: ignore[no-any-return]
     total = operands[0]
     for i in range(1, len(operands), 2):
-        product = _Substitute({'x': operands[i], 'y': operands[i + 1]}, {}).visit(
-            _expr(codegen.float_code(ops.MUL.forward)))
+        product = _product_expr(operands[i], operands[i + 1])
         total = _Substitute({'x': total, 'y': product}, {}).visit(_expr(codegen.float_code(ops.ADD.forward)))
     return total
+
+
+def _product_expr(w: ast.expr, x: ast.expr) -> ast.expr:
+    """One term of a dot, by the * row."""
+    return _Substitute({'x': w, 'y': x}, {}).visit(_expr(codegen.float_code(ops.MUL.forward)))  # type: ignore[no-any-return]
 
 
 def _chain_rule(rule: str, target: ast.expr, names: dict[str, ast.expr] | None = None) -> list[ast.stmt]:
@@ -132,8 +136,13 @@ def _chain_rule(rule: str, target: ast.expr, names: dict[str, ast.expr] | None =
     return list(tree.body)
 
 
-def _used(statements: Iterable[ast.AST]) -> set[str]:
-    return {node.id for tree in statements for node in ast.walk(tree) if isinstance(node, ast.Name)}
+def _forward_text(op: ops.Op | None, operands: Sequence[ast.expr]) -> str:
+    """_forward_expr as text. A dot's sum is joined as text, not nested: ast.unparse recurses once per
+    term, and a dot over every parameter (an L2 penalty) has hundreds."""
+    if op is not None:
+        return ast.unparse(_forward_expr(op, operands))
+    terms = [operands[0]] + [_product_expr(w, x) for w, x in zip(operands[1::2], operands[2::2])]
+    return ' + '.join(ast.unparse(term) for term in terms)
 
 
 # ---------------------------------------------------------------- loop bodies, generated once per kind
@@ -747,7 +756,7 @@ class _Writer:
                 yield f'    {name} = {ast.unparse(_literal(values[slot]))}'
         yield '    # forward pass'
         for op, slot, inputs in self.nodes():
-            yield f'    {names[slot]} = {ast.unparse(_forward_expr(op, [operand(s) for s in inputs]))}'
+            yield f'    {names[slot]} = {_forward_text(op, [operand(s) for s in inputs])}'
         yield from self.backward(names, grads, operand)
         output = ast.unparse(operand(program._output))
         gradients = [grads[s] if s in self.assigned else '0.0' for s in program._inputs]
@@ -764,6 +773,9 @@ class _Writer:
         yield f'    {grads[output]} = 1.0'
         self.assigned.add(output)
         for op, slot, inputs in reversed(list(self.nodes())):
+            if program._needs[slot] and slot not in self.assigned:  # every term it had was a selected zero
+                yield f'    {grads[slot]} = 0.0'
+                self.assigned.add(slot)
             operands = {'g': ast.Name(grads[slot]), 'out': operand(slot)}
             for row, positions in _parts(op, len(inputs)):
                 names_ = dict(zip('xy', (operand(inputs[p]) for p in positions)), **operands)

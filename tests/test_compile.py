@@ -430,3 +430,25 @@ def test_an_op_added_with_register_op_compiles_like_a_built_in_one():
         again.backward()
         assert program([value]) == (again.data, [x.grad])
     assert 'f_pow(x, 3)' in program.source
+
+
+def test_the_whole_printout_of_a_training_step_with_an_l2_term_runs_as_written():
+    from micrograd_plus.losses import l2_penalty
+    model = MLP(2, [8, 8, 1], rng=3)
+    params = model.parameters()  # 105 of them: the penalty's dot has 105 pairs, 330 made unparse recurse too deep
+    points = [[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]]
+    loss = sum((model(x) - 1.0) ** 2 for x in points) + l2_penalty(params + params + params + params, alpha=1e-3)
+    program = compile_graph(loss, params)
+    namespace: dict = {}
+    exec(program.code(), namespace)
+    assert namespace['program'](*[p.data for p in params]) == program([p.data for p in params])
+
+
+def test_a_gradient_whose_terms_are_all_selected_zeros_is_printed_as_zero():
+    x = Value(3.0, label='x')
+    t = x.exp()
+    t.label = 't'
+    program = compile_graph(t ** 0, [x])  # d/dt t ** 0 selects 0: dt gets no term at all
+    namespace: dict = {}
+    exec(program.code(), namespace)
+    assert 'dt = 0.0' in program.code() and namespace['program'](3.0) == program([3.0]) == (1.0, [0.0])

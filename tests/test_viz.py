@@ -407,7 +407,8 @@ def test_expand_dot_draws_a_neuron_as_the_lectures_ten_value_nodes():
     ops = re.findall(r'\[label="?(\*|\+|ReLU)"?\]', source)
     assert len(records) == 10 and sorted(ops) == ['*', '*', '+', '+', 'ReLU']  # micrograd's picture of Neuron(2)
     w0, w1 = neuron.w
-    assert f'data {w0.data * 1.0:.4f} | grad {out.grad:.4f}' in source  # w0*x1, with the sum's grad
+    weighted_sum = out._prev[0]
+    assert f'data {w0.data * 1.0:.4f} | grad {weighted_sum.grad:.4f}' in source  # w0*x1, with the sum's grad
     assert f'{{ z | data {out._prev[0].data:.4f}' in source and str(id(out._prev[0])) in source  # z keeps its name
 
 

@@ -181,8 +181,8 @@ def _record_label(node: Any, fmt: Callable[[float], str], show_grad: bool = True
     return '{ ' + ' | '.join(fields) + ' }'
 
 
-def _mix(rgb: tuple[int, int, int], amount: float) -> str:
-    """White mixed with ``rgb``: 0 is white, 1 is the colour."""
+def mix(rgb: tuple[int, int, int], amount: float) -> str:
+    """White mixed with ``rgb``: 0 is white, 1 is the colour (the shades of the grad and weight colours)."""
     r, g, b = (round(255 + (c - 255) * amount) for c in rgb)
     return f'#{r:02x}{g:02x}{b:02x}'
 
@@ -194,7 +194,7 @@ def _grad_color(grad: float, scale: float) -> str:
     if grad == 0 or scale == 0:
         return 'white'
     strength = min(1.0, abs(grad) / scale) ** 0.5  # square root: small gradients stay visible
-    return _mix(POSITIVE_RGB if grad > 0 else NEGATIVE_RGB, 0.12 + 0.73 * strength)
+    return mix(POSITIVE_RGB if grad > 0 else NEGATIVE_RGB, 0.12 + 0.73 * strength)
 
 
 _LEGENDS = {

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import graphviz
 
 from .. import checks, ops
-from .graph import GRAPH_ATTR, NEGATIVE_RGB, POSITIVE_RGB, NumberFormat, number_formatter
+from .graph import GRAPH_ATTR, NEGATIVE_RGB, POSITIVE_RGB, NumberFormat, mix, number_formatter
 from .render import Digraph, check_format
 
 __all__ = ['Column', 'dense_columns', 'draw_network']
@@ -199,21 +199,16 @@ def _column(graph: graphviz.Digraph, name: str, title: str, nodes: list[tuple[st
             box.edge(lower[0], upper[0], style='invis', minlen='0')
 
 
-def _mix(rgb: tuple[int, int, int], amount: float) -> str:
-    r, g, b = (round(255 + (c - 255) * amount) for c in rgb)
-    return f'#{r:02x}{g:02x}{b:02x}'
-
-
 def _fill(value: float, scale: float) -> str:
     if not math.isfinite(value) or value == 0:
         return 'white'
-    return _mix(POSITIVE_RGB if value > 0 else NEGATIVE_RGB, 0.15 + 0.55 * min(1.0, abs(value) / scale) ** 0.5)
+    return mix(POSITIVE_RGB if value > 0 else NEGATIVE_RGB, 0.15 + 0.55 * min(1.0, abs(value) / scale) ** 0.5)
 
 
 def _stroke(number: float, scale: float) -> str:
     if not math.isfinite(number) or scale == 0:
         return '#94a3b8'
-    return _mix(POSITIVE_RGB if number >= 0 else NEGATIVE_RGB, 0.25 + 0.75 * min(1.0, abs(number) / scale))
+    return mix(POSITIVE_RGB if number >= 0 else NEGATIVE_RGB, 0.25 + 0.75 * min(1.0, abs(number) / scale))
 
 
 def _width(number: float, scale: float) -> str:
