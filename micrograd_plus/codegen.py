@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import math
+import operator
 import pathlib
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 if __package__:
     from . import ops
@@ -117,6 +120,45 @@ class _OnValues(ast.NodeTransformer):
             if _is_zero(getattr(node, branch)):
                 setattr(node, branch, ast.Constant(None))
         return node
+
+
+_ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {ast.Add: operator.add, ast.Sub: operator.sub,
+                                                       ast.Mult: operator.mul}
+_COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge}
+_CONSTANTS = {'inf': math.inf, 'nan': math.nan}
+
+
+def evaluate(tree: ast.AST, numbers: Mapping[str, float] | None = None) -> Any:
+    """A rule's test or arithmetic on numbers (``data(y) != 0``, ``2.0 - 1``) with ``numbers`` for its names,
+    or None where it reads a name they do not give: what explain() shows and compile_graph folds away."""
+    known = {**_CONSTANTS, **(numbers or {})}
+
+    def value(node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.Name):
+            return known.get(node.id)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == 'data' \
+                and len(node.args) == 1:
+            return value(node.args[0])
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
+            operand = value(node.operand)
+            return None if operand is None else (-operand if isinstance(node.op, ast.USub) else not operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            left, right = value(node.left), value(node.right)
+            return None if left is None or right is None else _ARITHMETIC[type(node.op)](left, right)
+        if isinstance(node, ast.BoolOp):
+            values = [value(v) for v in node.values]
+            return None if None in values else (all(values) if isinstance(node.op, ast.And) else any(values))
+        if isinstance(node, ast.Compare) and all(type(op) in _COMPARISONS for op in node.ops):
+            sides = [value(node.left)] + [value(c) for c in node.comparators]
+            if None in sides:
+                return None
+            return all(_COMPARISONS[type(op)](a, b) for op, a, b in zip(node.ops, sides, sides[1:]))
+        return None
+    return value(tree)
 
 
 def parse_rule(rule: str) -> ast.expr:

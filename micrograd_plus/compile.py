@@ -40,7 +40,6 @@ import itertools
 import keyword
 import linecache
 import math
-import operator
 import re
 import sys
 from array import array
@@ -871,42 +870,16 @@ class _Fold(ast.NodeTransformer):
         return node if number is None else _literal(number)
 
 
-_ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {ast.Add: operator.add, ast.Sub: operator.sub,
-                                                       ast.Mult: operator.mul}
-_COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge}
-
-
 def _number(tree: ast.expr) -> float | None:
     """The value of an expression of numbers alone (literals, inf, nan, unary -, + - *), else None."""
-    if isinstance(tree, ast.Constant) and isinstance(tree.value, (int, float)):
-        return tree.value
-    if isinstance(tree, ast.Name) and tree.id in ('inf', 'nan'):
-        return float(KERNEL_GLOBALS[tree.id])
-    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
-        value = _number(tree.operand)
-        return None if value is None else -value
-    if isinstance(tree, ast.BinOp) and type(tree.op) in _ARITHMETIC:
-        left, right = _number(tree.left), _number(tree.right)
-        return None if left is None or right is None else _ARITHMETIC[type(tree.op)](left, right)
-    return None
+    value = codegen.evaluate(tree)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _truth(test: ast.expr) -> bool | None:
     """A guard's test decided on numbers alone (``2.0 != 0``), or None where it reads the program's numbers."""
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARISONS:
-        left, right = _number(test.left), _number(test.comparators[0])
-        return None if left is None or right is None else bool(_COMPARISONS[type(test.ops[0])](left, right))
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        value = _truth(test.operand)
-        return None if value is None else not value
-    if isinstance(test, ast.BoolOp):
-        values = [_truth(v) for v in test.values]
-        if None in values:
-            return None
-        return all(values) if isinstance(test.op, ast.And) else any(values)
-    return None
+    value = codegen.evaluate(test)
+    return None if value is None else bool(value)
 
 
 def _folded(statements: list[ast.stmt]) -> Iterator[ast.stmt]:

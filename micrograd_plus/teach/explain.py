@@ -18,12 +18,10 @@ from __future__ import annotations
 import ast
 import functools
 import math
-import operator
 import re
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from .. import checks, engine, ops
+from .. import checks, codegen, engine, ops
 from ..engine import Value, topological_order
 
 MAX_NAME = 40        # longer expression names become v<index in topological order>
@@ -357,34 +355,13 @@ def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float
     raise ValueError(f'explain cannot write the rule {ast.unparse(tree)!r} as math; extend _render_rule')
 
 
-_COMPARISONS: dict[type, Callable[[Any, Any], bool]] = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge}
-
-
 def _test_value(tree: ast.AST, numbers: dict[str, float]) -> Any:
     """A rule's test (``data(y) != 0``, ``data(x) == 0 and data(y) >= 0``) at the graph's numbers."""
-    if isinstance(tree, ast.Name):
-        return numbers[tree.id]
-    if isinstance(tree, ast.Constant):
-        return tree.value
-    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == 'data':
-        return _test_value(tree.args[0], numbers)
-    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, (ast.Not, ast.USub)):
-        operand = _test_value(tree.operand, numbers)
-        return not operand if isinstance(tree.op, ast.Not) else -operand
-    if isinstance(tree, ast.BoolOp):
-        values = (_test_value(value, numbers) for value in tree.values)
-        return all(values) if isinstance(tree.op, ast.And) else any(values)
-    if isinstance(tree, ast.Compare):
-        left = _test_value(tree.left, numbers)
-        for op, comparator in zip(tree.ops, tree.comparators):
-            right = _test_value(comparator, numbers)
-            if not _COMPARISONS[type(op)](left, right):
-                return False
-            left = right
-        return True
-    raise ValueError(f'explain cannot evaluate the test {ast.unparse(tree)!r} of a rule; extend _test_value')
+    value = codegen.evaluate(tree, numbers)
+    if value is None:
+        raise ValueError(f'explain cannot evaluate the test {ast.unparse(tree)!r} of a rule: codegen.evaluate reads '
+                         'numbers, names, + - *, comparisons, and, or, not and data()')
+    return value
 
 
 def _hand_written_term(node: Value, position: int) -> tuple[float, str]:
