@@ -1,21 +1,22 @@
 """micrograd_plus: a scalar reverse-mode autograd engine you can see into.
 
-The engine needs only the standard library; the graph pictures (draw_dot, trace, to_svg, text_view)
-load graphviz the first time one of them is used.
+The engine needs only the standard library. What builds on it loads the first time it is used: the
+pictures (draw_dot, draw_network, trace, to_svg, text_view: Graphviz takes as long to import as the rest),
+the teaching tools (explain, stepper) and compile_graph, so that `import micrograd_plus` stays quick.
 """
 import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import data, losses, nn, optim, training
 from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
-from .compile import compile_graph
 from .engine import AnomalyError, Value, dot, register_op, topological_order
 from .ops import Op
-from .teach.explain import explain
-from .teach.stepper import stepper
 
-if TYPE_CHECKING:  # loaded on first use (Graphviz takes as long to import as the rest of the library)
+if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each on first use
     from . import viz as viz
+    from .compile import compile_graph as compile_graph
+    from .teach.explain import explain as explain
+    from .teach.stepper import stepper as stepper
     from .viz import draw_dot as draw_dot
     from .viz import draw_network as draw_network
     from .viz import text_view as text_view
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # loaded on first use (Graphviz takes as long to import as th
 __version__ = '0.1.0'
 
 _VIZ = ('draw_dot', 'draw_network', 'trace', 'to_svg', 'text_view', 'viz')
+_LATER = {'compile_graph': 'compile', 'explain': 'teach.explain', 'stepper': 'teach.stepper'}
 
 __all__ = ['Value', 'AnomalyError', 'dot', 'topological_order', 'register_op', 'Op', 'grad', 'gradcheck',
            'central_difference', 'no_grad', 'enable_grad', 'detect_anomaly', 'compile_graph', 'explain', 'stepper',
@@ -35,4 +37,6 @@ def __getattr__(name: str) -> Any:
     if name in _VIZ:
         viz = importlib.import_module(f'{__name__}.viz')
         return viz if name == 'viz' else getattr(viz, name)
+    if name in _LATER:
+        return getattr(importlib.import_module(f'{__name__}.{_LATER[name]}'), name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
