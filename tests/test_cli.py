@@ -230,3 +230,12 @@ def test_the_installed_micrograd_plus_command_runs_the_cli():
     from importlib.metadata import entry_points
     command, = [e for e in entry_points(group='console_scripts') if e.name == 'micrograd-plus']
     assert command.load() is main
+
+
+def test_a_reader_that_stops_early_is_no_error():
+    # `micrograd-plus graph ... | head -1`: the pipe closes after one line, long before ~40 KB are written
+    names = [f'x{i}' for i in range(1000)]
+    command = (f'{sys.executable} -m micrograd_plus graph "{"+".join(names)}" '
+               + ' '.join(f'{name}=1' for name in names) + ' | head -1')
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith('f = x0+x1+') and result.stderr == ''

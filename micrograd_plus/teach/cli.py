@@ -356,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0
+    except BrokenPipeError:  # `micrograd-plus graph ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python flushes stdout at exit
+        return 0
     except OSError as error:
         print(f'micrograd-plus: error: cannot write {error.filename or "the output"}: {error.strerror or error}',
               file=sys.stderr)
