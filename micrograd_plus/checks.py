@@ -29,7 +29,8 @@ def shown(x: Any) -> str:
         return 'None'
     kind = type(x).__name__
     if isinstance(x, int) and not isinstance(x, bool) and abs(x) > 10 ** 30:
-        return f'an int of {len(str(abs(x)))} digits'
+        # from its bits: str() of an int past 4,300 digits raises, and the message would be that error
+        return f'an int of about {int(abs(x).bit_length() * math.log10(2)) + 1:,} digits'
     if isinstance(x, types.GeneratorType):
         return 'a generator'
     if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):

@@ -88,3 +88,9 @@ def test_the_sweep_classifies_by_where_an_error_was_raised():
     assert argument_sweep.classify(None) == 'fine'
     assert argument_sweep.classify(argument_sweep.Hung()) == 'hung'
     assert argument_sweep.classify(MemoryError()) == 'oom'
+
+
+def test_an_int_too_long_to_print_is_still_named_in_the_error():
+    from micrograd_plus.data import make_moons
+    with pytest.raises(ValueError, match=r'n_samples must be at most 10,000,000, got an int of about 5,001 digits'):
+        make_moons(10 ** 5000)  # str() of it would raise Python's int-to-text limit error instead
