@@ -104,7 +104,7 @@ NOT_SWEPT_NAMES = {
     'teach.explain.Term': 'a record (NamedTuple)',
     # whose constructor is not ours: the class adds methods only
     'viz.text.TextView': "str's own constructor",
-    'nn.Module.__call__': 'abstract: each subclass defines it (and is swept)',
+    'nn.module.Module.__call__': 'abstract: each subclass defines it (and is swept)',
     'engine.Value.vjp': "generated code that grad() runs once per node, with numbers the engine made: grad() checks "
                         'its own arguments, and a check here would cost every node',
 }
@@ -234,39 +234,40 @@ spec('compile.Program.__call__', 'compile.Program.code')(
     lambda: {'self': _mgp().compile_graph(**_compile_arguments()), 'values': [0.5, 2.0], 'start': 0, 'stop': 5})
 
 # nn
-spec('nn.Module.batch')(lambda: {'self': mlp(), 'samples': [[1.0, 2.0], [0.5, -1.0]]})
-spec('nn.Module.named_modules', 'nn.Module.named_parameters', then=lambda it, _: list(it))(
+spec('nn.module.Module.batch')(lambda: {'self': mlp(), 'samples': [[1.0, 2.0], [0.5, -1.0]]})
+spec('nn.module.Module.named_modules', 'nn.module.Module.named_parameters', then=lambda it, _: list(it))(
     lambda: {'self': mlp(), 'prefix': 'model'})
-spec('nn.Module.train')(lambda: {'self': mlp(), 'mode': True})
-spec('nn.Module.load_state_dict')(lambda: {'self': mlp(), 'state': mlp().state_dict()})
-spec('nn.Module.save')(lambda: {'self': mlp(), 'path': 'model.json'})
-spec('nn.Module.load')(lambda: {'self': mlp(), 'path': _saved_model()})
-spec('nn.Neuron', then=use_model)(lambda: {'nin': 2, 'rng': 0})
-spec('nn.Neuron.__call__')(lambda: {'self': _mgp().nn.Neuron(2, rng=0), 'x': [1.0, 2.0]})
-spec('nn.Layer', then=use_model)(lambda: {'nin': 2, 'nout': 2, 'kwargs': {'rng': 0}})
-spec('nn.Layer.outputs', 'nn.Layer.__call__')(lambda: {'self': _mgp().nn.Layer(2, 2, rng=0), 'x': [1.0, 2.0]})
-spec('nn.MLP', then=use_model)(lambda: {'nin': 2, 'nouts': [2, 1], 'rng': 0})
-spec('nn.MLP.__call__')(lambda: {'self': mlp(), 'x': [1.0, 2.0]})
-spec('nn.Linear', then=use_model)(lambda: {'nin': 2, 'nout': 2, 'rng': 0})
-spec('nn.Linear.__call__')(lambda: {'self': _mgp().nn.Linear(2, 2, rng=0), 'x': [1.0, 2.0]})
-spec('nn.ReLU.__call__')(lambda: {'self': _mgp().nn.ReLU(), 'x': [1.0, -2.0]})
-spec('nn.Sequential', then=use_model)(lambda: {'modules': [_mgp().nn.Linear(2, 2, rng=0), _mgp().nn.ReLU()]})
-spec('nn.Sequential.__call__', 'nn.Sequential.batch')(
+spec('nn.module.Module.train')(lambda: {'self': mlp(), 'mode': True})
+spec('nn.module.Module.load_state_dict')(lambda: {'self': mlp(), 'state': mlp().state_dict()})
+spec('nn.module.Module.save')(lambda: {'self': mlp(), 'path': 'model.json'})
+spec('nn.module.Module.load')(lambda: {'self': mlp(), 'path': _saved_model()})
+spec('nn.micrograd.Neuron', then=use_model)(lambda: {'nin': 2, 'rng': 0})
+spec('nn.micrograd.Neuron.__call__')(lambda: {'self': _mgp().nn.Neuron(2, rng=0), 'x': [1.0, 2.0]})
+spec('nn.micrograd.Layer', then=use_model)(lambda: {'nin': 2, 'nout': 2, 'kwargs': {'rng': 0}})
+spec('nn.micrograd.Layer.outputs', 'nn.micrograd.Layer.__call__')(
+    lambda: {'self': _mgp().nn.Layer(2, 2, rng=0), 'x': [1.0, 2.0]})
+spec('nn.micrograd.MLP', then=use_model)(lambda: {'nin': 2, 'nouts': [2, 1], 'rng': 0})
+spec('nn.micrograd.MLP.__call__')(lambda: {'self': mlp(), 'x': [1.0, 2.0]})
+spec('nn.layers.Linear', then=use_model)(lambda: {'nin': 2, 'nout': 2, 'rng': 0})
+spec('nn.layers.Linear.__call__')(lambda: {'self': _mgp().nn.Linear(2, 2, rng=0), 'x': [1.0, 2.0]})
+spec('nn.layers._Activation.__call__')(lambda: {'self': _mgp().nn.ReLU(), 'x': [1.0, -2.0]})
+spec('nn.layers.Sequential', then=use_model)(lambda: {'modules': [_mgp().nn.Linear(2, 2, rng=0), _mgp().nn.ReLU()]})
+spec('nn.layers.Sequential.__call__', 'nn.layers.Sequential.batch')(
     lambda: {'self': _mgp().nn.Sequential(_mgp().nn.Linear(2, 1, rng=0)), 'x': [1.0, 2.0],
              'samples': [[1.0, 2.0], [3.0, 4.0]]})
-spec('nn.Dropout', then=lambda d, _: _mgp().nn.Sequential(_mgp().nn.Linear(2, 2, rng=0), d)([1.0, 2.0]))(
+spec('nn.layers.Dropout', then=lambda d, _: _mgp().nn.Sequential(_mgp().nn.Linear(2, 2, rng=0), d)([1.0, 2.0]))(
     lambda: {'p': 0.5, 'rng': 0})
-spec('nn.Dropout.__call__')(lambda: {'self': _mgp().nn.Dropout(0.5, rng=0), 'x': [1.0, 2.0]})
-spec('nn.BatchNorm', then=lambda bn, _: (bn.batch([[1.0, 2.0], [3.0, 5.0]]), bn.eval()([1.0, 2.0])))(
+spec('nn.layers.Dropout.__call__')(lambda: {'self': _mgp().nn.Dropout(0.5, rng=0), 'x': [1.0, 2.0]})
+spec('nn.layers.BatchNorm', then=lambda bn, _: (bn.batch([[1.0, 2.0], [3.0, 5.0]]), bn.eval()([1.0, 2.0])))(
     lambda: {'num_features': 2})
-spec('nn.BatchNorm.__call__')(lambda: {'self': _mgp().nn.BatchNorm(2).eval(), 'x': [1.0, 2.0]})
-spec('nn.BatchNorm.batch')(lambda: {'self': _mgp().nn.BatchNorm(2), 'samples': [[1.0, 2.0], [3.0, 5.0]]})
-spec('nn.Residual', then=use_model)(lambda: {'module': _mgp().nn.Linear(2, 2, rng=0)})
-spec('nn.Residual.__call__', 'nn.Residual.batch')(
+spec('nn.layers.BatchNorm.__call__')(lambda: {'self': _mgp().nn.BatchNorm(2).eval(), 'x': [1.0, 2.0]})
+spec('nn.layers.BatchNorm.batch')(lambda: {'self': _mgp().nn.BatchNorm(2), 'samples': [[1.0, 2.0], [3.0, 5.0]]})
+spec('nn.layers.Residual', then=use_model)(lambda: {'module': _mgp().nn.Linear(2, 2, rng=0)})
+spec('nn.layers.Residual.__call__', 'nn.layers.Residual.batch')(
     lambda: {'self': _mgp().nn.Residual(_mgp().nn.Linear(2, 2, rng=0)), 'x': [1.0, 2.0],
              'samples': [[1.0, 2.0], [3.0, 4.0]]})
-spec('nn.grad_norms')(lambda: {'model': mlp(), 'by': 'layer'})
-spec('nn.from_torch')(lambda: {'module': _torch_linear()})
+spec('nn.layers.grad_norms')(lambda: {'model': mlp(), 'by': 'layer'})
+spec('nn.torch.from_torch')(lambda: {'module': _torch_linear()})
 
 # losses
 spec('losses.mse', 'losses.hinge', 'losses.binary_cross_entropy_with_logits', then=backward)(
@@ -462,7 +463,7 @@ def public_modules() -> list[str]:
 
 @dataclasses.dataclass
 class Target:
-    name: str          # 'nn.MLP', 'nn.Module.save', 'engine.Value'
+    name: str          # 'nn.micrograd.MLP', 'nn.module.Module.save', 'engine.Value'
     module: str        # 'nn'
     function: Any      # what is called: the class, or the plain function (methods: with self first)
     signature: inspect.Signature
@@ -521,9 +522,12 @@ def _class_targets(module: str, qualified: str, cls: type, seen: set[int]) -> It
             if id(member) in seen or not _package_code(member):
                 continue
             seen.add(id(member))
-            if f'{qualified}.{name}' in NOT_SWEPT_NAMES:
+            # an inherited method is named by the class that defines it, wherever the sweep meets it first
+            home = klass.__module__.removeprefix('micrograd_plus.')
+            owner = qualified if klass is cls else f'{home}.{klass.__qualname__}'
+            if f'{owner}.{name}' in NOT_SWEPT_NAMES:
                 continue
-            yield Target(f'{qualified}.{name}', module, member, inspect.signature(member))
+            yield Target(f'{owner}.{name}', module, member, inspect.signature(member))
 
 
 def _swept_parameters(target: Target) -> list[inspect.Parameter]:
@@ -789,7 +793,7 @@ def _limit_memory() -> None:
 
 
 # Targets whose good call needs a package micrograd_plus never installs: swept only where it is installed
-NEEDS = {'nn.from_torch': 'torch'}
+NEEDS = {'nn.torch.from_torch': 'torch'}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,31 @@
+"""Neurons, layers and networks on the engine: micrograd's MLP, and the layers a backprop course needs.
+
+``Neuron(nin)`` / ``Layer(nin, nout)`` / ``MLP(nin, nouts)`` build, call and repr exactly as micrograd's
+(ReLU hidden layers, a linear last layer, ``parameters()`` in the same order, the same weights from the
+same ``random.seed``). Beside them, layers in PyTorch's shape that compose: ``Linear``, ``ReLU``, ``Tanh``,
+``Sigmoid``, ``Dropout``, ``BatchNorm``, ``Residual`` and ``Sequential``, with ``train()`` / ``eval()``,
+``batch(samples)`` for a whole batch, ``state_dict()`` / ``save`` / ``load`` (JSON that round-trips
+exactly), ``grad_norms`` and a way on to PyTorch (``to_torch()``, ``from_torch``).
+
+Names. Every parameter and every node a layer makes is labelled with its dotted path in the model, so
+pictures, ``explain()`` and the stepper say where a number comes from:
+
+    layers.1.neurons.3.w.0   a weight          layers.1.neurons.3.z   that neuron's weighted sum (b + w . x)
+    layers.1.neurons.3.b     its bias          layers.1.neurons.3.y   its activation (a linear neuron stops at z)
+    layers.2.y.5             output 5 of any other layer: ReLU, Dropout, BatchNorm, Residual
+    layers.2.mean.5          BatchNorm's inner nodes: sum, mean, centered, sumsq, var, var_eps, std, xhat
+
+A Sequential keeps its layers in ``layers``, like an MLP. A model is named when its outermost ``__init__``
+returns (custom Modules too), so a layer's names say where it sits in the model it was built into; call
+``label_parameters()`` after changing a model's structure by hand.
+
+Speed: a neuron's weighted sum is one ``dot`` node instead of 2n ``*``/``+`` nodes.
+"""
+from ..saving import ParameterFileError
+from .layers import BatchNorm, Dropout, Linear, ReLU, Residual, Sequential, Sigmoid, Tanh, grad_norms
+from .micrograd import ACTIVATIONS, INITS, MLP, Layer, Neuron
+from .module import Module
+from .torch import from_torch
+
+__all__ = ['ACTIVATIONS', 'INITS', 'MLP', 'BatchNorm', 'Dropout', 'Layer', 'Linear', 'Module', 'Neuron',
+           'ParameterFileError', 'ReLU', 'Residual', 'Sequential', 'Sigmoid', 'Tanh', 'from_torch', 'grad_norms']

@@ -1,0 +1,327 @@
+"""The Module base: parameters found in attributes, dotted names, train/eval, state, save/load, summary.
+
+A subclass needs only ``__init__`` and ``__call__``; everything it holds is found by ``walk``. The helpers
+below (inputs as Values, a batch as a list, PyTorch imported on demand) are shared by every layer file.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import importlib
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from .. import checks, saving
+from ..engine import Value
+from ..saving import ParameterFileError
+
+# what users import; the other public names here serve the layer files of this package
+__all__ = ['Module']
+
+M = TypeVar('M', bound='Module')
+# what to_torch() converts, named in its error for anything else
+CONVERTIBLE = ('MLP', 'Layer', 'Neuron', 'Linear', 'ReLU', 'Tanh', 'Sigmoid', 'Dropout', 'BatchNorm', 'Residual',
+               'Sequential')
+
+
+class Module:
+    """Anything with parameters. Values and Modules held in attributes, directly or in lists, tuples and
+    dicts of them at any depth, are found automatically, in attribute order, so a subclass only needs
+    ``__init__`` and ``__call__``. Attributes whose names start with ``_`` are private: never searched."""
+
+    training = True  # a class default, so a subclass need not call super().__init__(); train()/eval() set it
+    buffer_names: tuple[str, ...] = ()  # attributes holding state that is saved but not trained (float lists)
+    _name = ''  # dotted path in the model; label_parameters() sets it
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Name each model when it is complete: after the outermost ``__init__`` returns, every parameter and
+        layer gets its dotted name, so a custom Module needs no call of its own."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get('__init__')
+        if init is not None:
+            cls.__init__ = _named_when_built(init)  # type: ignore[method-assign]
+
+    def __call__(self, x: Any) -> Any:
+        raise NotImplementedError(f'{type(self).__name__} needs a __call__(self, x) method: what it computes')
+
+    def batch(self, samples: Sequence[Any]) -> list[Any]:
+        """The outputs for a list of samples. One call per sample, except in layers that need the whole batch
+        at once (BatchNorm in training mode), which is why a training loop with BatchNorm calls this."""
+        return [self(x) for x in batch_of(samples)]
+
+    # ------------------------------------------------------------ structure
+
+    def named_modules(self, prefix: str = '') -> Iterator[tuple[str, Module]]:
+        """``(dotted name, module)`` for this module (named ``prefix``, '' by default) and every module inside."""
+        checks.text('named_modules(prefix)', prefix)  # here, not at the first next(): a plain function's check
+        inside = [(name, item) for name, item in walk(self, prefix) if isinstance(item, Module)]
+        return iter([(prefix, self), *inside])
+
+    def modules(self) -> list[Module]:
+        return [m for _, m in self.named_modules()]
+
+    def named_parameters(self, prefix: str = '') -> Iterator[tuple[str, Value]]:
+        """``(dotted name, parameter)`` pairs, e.g. ``('layers.0.neurons.3.w.1', Value(...))``; a parameter
+        held in two places is listed once, under its first name."""
+        checks.text('named_parameters(prefix)', prefix)
+        return iter([(name, item) for name, item in walk(self, prefix) if isinstance(item, Value)])
+
+    def parameters(self) -> list[Value]:
+        return [item for _, item in walk(self, named=False) if isinstance(item, Value)]
+
+    def named_buffers(self) -> Iterator[tuple[str, float]]:
+        """``(dotted name, number)`` for the state that is saved but not trained: BatchNorm's
+        ``running_mean.0``, ``running_var.0``, ..., ``num_batches_tracked``. No optimizer sees these."""
+        for name, owner, key in self._buffer_slots():
+            yield name, owner[key] if isinstance(owner, list) else getattr(owner, key)
+
+    def _buffer_slots(self) -> Iterator[tuple[str, Any, Any]]:
+        """(dotted name, list and index, or module and attribute name) of every buffer number."""
+        for path, module in self.named_modules():
+            for attribute in module.buffer_names:
+                name = dotted(path, attribute)
+                value = getattr(module, attribute)
+                if isinstance(value, list):
+                    for index in range(len(value)):
+                        yield f'{name}.{index}', value, index
+                else:
+                    yield name, module, attribute
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def train(self: M, mode: bool = True) -> M:
+        """Training mode for this module and every module inside (Dropout drops, BatchNorm uses the batch's
+        statistics); returns the module. It switches a mode only: the training loop is yours to write."""
+        if not isinstance(mode, bool):
+            raise TypeError(f'train(mode) switches training mode on or off and takes True or False, got '
+                            f'{type(mode).__name__}; it does not train: write the loop (see the README)')
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self: M) -> M:
+        """Evaluation mode (Dropout passes everything, BatchNorm uses its running statistics); returns the module."""
+        return self.train(False)
+
+    # ------------------------------------------------------------ a summary, for people
+
+    def summary(self) -> list[tuple[str, str, int]]:
+        """``(name, what it is, parameters)`` for the model, then each module directly inside it (each layer
+        of an MLP or a Sequential): what a notebook shows as a table."""
+        named = dict(self.named_modules())
+        children = [name for name in named if name and not any(
+            name.startswith(other + '.') for other in named if other and other != name)]
+        rows = [(name, named[name].described(), len(named[name].parameters())) for name in children]
+        return [(type(self).__name__, f'{len(children)} modules', len(self.parameters())), *rows]
+
+    def described(self) -> str:
+        """This module in a few words, for summary(): its repr, made one line and cut short."""
+        return saving.shortened(' '.join(repr(self).split()), 80)
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a model as a table of its layers: what each is, and its parameter count."""
+        rows = self.summary()
+        body = ''.join(f'<tr><td style="padding:2px 10px;font-family:monospace">{html.escape(name)}</td>'
+                       f'<td style="padding:2px 10px">{html.escape(what)}</td>'
+                       f'<td style="padding:2px 10px;text-align:right">{count:,}</td></tr>'
+                       for name, what, count in rows[1:])
+        mode = 'training' if self.training else 'eval'
+        return (f'<div><b>{html.escape(type(self).__name__)}</b>: {rows[0][2]:,} parameters, {mode} mode</div>'
+                '<table style="border-collapse:collapse"><tr><th style="padding:2px 10px">module</th>'
+                '<th style="padding:2px 10px">what</th><th style="padding:2px 10px">parameters</th></tr>'
+                f'{body}</table>')
+
+    def label_parameters(self) -> None:
+        """Name everything after its dotted path in this model: each parameter's ``label``, and the labels of
+        the nodes each layer makes (``layers.1.neurons.3.z``). Runs by itself when a model is built."""
+        for name, module in self.named_modules():
+            module._named(name)
+        for name, p in self.named_parameters():
+            p.label = name
+
+    def _named(self, name: str) -> None:
+        """Told its dotted path in the model: the prefix of the labels of the nodes it makes."""
+        self._name = name
+        self.__dict__.pop('_label_cache', None)
+
+    def _node_labels(self, kind: str, n: int) -> list[str]:
+        """``<path>.<kind>.0``, ``<path>.<kind>.1``, ...: labels for n nodes of one kind, made once per name."""
+        cache: dict[str, list[str]] = self.__dict__.setdefault('_label_cache', {})
+        labels = cache.get(kind)
+        if labels is None or len(labels) < n:
+            labels = cache[kind] = [dotted(self._name, f'{kind}.{j}') for j in range(n)]
+        return labels
+
+    def _labelled(self, kind: str, nodes: list[Value]) -> list[Value]:
+        for node, label in zip(nodes, self._node_labels(kind, len(nodes))):
+            node.label = label
+        return nodes
+
+    # ------------------------------------------------------------ state
+
+    def state_dict(self) -> dict[str, float]:
+        """Parameter values by dotted name, in ``parameters()`` order, then the buffers (``named_buffers()``)."""
+        state = {name: p.data for name, p in self.named_parameters()}
+        state.update(self.named_buffers())
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter and buffer from ``state``. Everything is checked first: on any mismatch a
+        ValueError says what is wrong and nothing has changed."""
+        parameters = list(self.named_parameters())
+        buffers = list(self._buffer_slots())
+        values = saving.checked_values([name for name, _ in parameters] + [name for name, _, _ in buffers], state)
+        counts = [_buffer_value(name, owner, key, value) for (name, owner, key), value in
+                  zip(buffers, values[len(parameters):])]  # all checked before anything changes
+        for (_, p), value in zip(parameters, values):
+            p.data = value
+        for (_, owner, key), value in zip(buffers, counts):
+            if isinstance(owner, list):
+                owner[key] = value
+            else:
+                setattr(owner, key, value)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the parameters (and buffers) to a JSON file, atomically: the file is either the old one or
+        the new one."""
+        saving.write_atomically(checks.path('save(path)', path), saving.document(repr(self), self.state_dict()))
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Read parameters written by ``save``. A corrupt or mismatched file raises ParameterFileError
+        and leaves the model untouched."""
+        path = checks.path('load(path)', path)
+        state = saving.read_parameter_file(path)
+        try:
+            self.load_state_dict(state['parameters'])
+        except ValueError as error:
+            raise ParameterFileError(f"{path} does not fit this model ({saving.shortened(repr(self))}); it was "
+                                     f"saved from {saving.shortened(state['model'])}. {error}") from None
+
+    # ------------------------------------------------------------ PyTorch
+
+    def to_torch(self) -> Any:
+        """This model as a ``torch.nn.Module`` in float64 with the same weights, buffers and mode; it takes a
+        batch (a tensor of shape (batch, nin)). Needs PyTorch, which micrograd_plus never installs."""
+        torch = import_torch('to_torch()')
+        layers = self._torch_layers(torch)
+        module = layers[0] if len(layers) == 1 else torch.nn.Sequential(*layers)
+        return module.train(self.training)
+
+    def _torch_layers(self, torch: Any) -> list[Any]:
+        raise TypeError(f'{type(self).__name__} has no PyTorch counterpart that to_torch() knows: it converts '
+                        f'{", ".join(CONVERTIBLE)}. Write this module in PyTorch by hand')
+
+
+
+def _buffer_value(name: str, owner: Any, key: Any, value: float) -> float | int:
+    """A buffer's new value, of the type it holds: a count (num_batches_tracked) must be a whole number."""
+    current = owner[key] if isinstance(owner, list) else getattr(owner, key)
+    if not isinstance(current, int):
+        return value
+    if not (math.isfinite(value) and value == int(value) and value >= 0):
+        raise ValueError(f'buffer {name!r} counts batches and must be a whole number >= 0, got {value!r}')
+    return int(value)
+
+
+
+def _named_when_built(init: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(init)
+    def __init__(self: Module, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if type(self).__init__ is __init__:  # the outermost __init__: a subclass's own runs this one inside it
+            self.label_parameters()
+    return __init__
+
+
+def dotted(prefix: str, name: str) -> str:
+    return f'{prefix}.{name}' if prefix else name
+
+
+def walk(module: Module, prefix: str = '', named: bool = True,
+          descend: bool = True) -> list[tuple[str, Value | Module]]:
+    """Every Value and Module inside ``module``, depth first in attribute order, each once (the first time
+    it is met), with its dotted name (or '' when not ``named``: parameters() runs every training step).
+    ``descend=False``: what the module holds itself, its submodules listed but not entered.
+
+    Searched: public attributes holding Values or Modules, directly or in lists, tuples and dicts at any
+    depth (``heads.a``, ``grid.0.0``)."""
+    found: list[tuple[str, Value | Module]] = []
+    seen = {id(module)}
+
+    def visit(path: str, item: Any) -> None:
+        if isinstance(item, Value):
+            if id(item) not in seen:
+                seen.add(id(item))
+                found.append((path, item))
+        elif isinstance(item, Module):
+            if id(item) not in seen:
+                seen.add(id(item))
+                found.append((path, item))
+                if descend:
+                    visit_attributes(path, item)
+        elif isinstance(item, (list, tuple)):
+            for index, element in enumerate(item):
+                if isinstance(element, Value):  # a neuron's weights: the common case, without a call each
+                    if id(element) not in seen:
+                        seen.add(id(element))
+                        found.append((f'{path}.{index}' if named else '', element))
+                else:
+                    visit(f'{path}.{index}' if named else '', element)
+        elif isinstance(item, dict):
+            for key, element in item.items():
+                visit(f'{path}.{key}' if named else '', element)
+
+    def visit_attributes(path: str, owner: Module) -> None:
+        for name, attribute in vars(owner).items():
+            if name[0] != '_':
+                visit(dotted(path, name) if named else '', attribute)
+
+    visit_attributes(prefix, module)
+    return found
+
+
+
+
+def check_parameters(model: str, n: int) -> None:
+    """A model of n parameters: at most checks.MAX_SIZE, or refused before any is made."""
+    checks.count(f'the number of parameters of {model}', n)
+
+
+def batch_of(samples: Any) -> Sequence[Any]:
+    return checks.sequence('batch(samples)', samples, 'a list of samples')
+
+
+
+def as_inputs(x: Any) -> Sequence[Any]:
+    """A layer's input as a sequence: a single Value or number counts as one input."""
+    if isinstance(x, (Value, int, float)):
+        return [x]
+    return x if x.__class__ is list else checks.sequence('a sample', x, 'a list of numbers or Values (or one number)')
+
+
+def as_values(x: Any) -> list[Value]:
+    """Inputs as Values, made once per layer call: otherwise every neuron would wrap the same numbers
+    again (16 neurons reading 2 numbers would add 32 leaves to the graph instead of 2)."""
+    return [v if isinstance(v, Value) else Value(v) for v in as_inputs(x)]
+
+
+def indented(text: str) -> str:
+    return text.replace('\n', '\n  ')
+
+
+def import_torch(caller: str) -> Any:
+    """torch, imported only now: PyTorch is a way on, never a dependency."""
+    try:
+        return importlib.import_module('torch')  # typed as Any: mypy need not read PyTorch
+    except ImportError:
+        raise ModuleNotFoundError(f'{caller} needs PyTorch, which micrograd_plus does not install: '
+                                  'pip install torch') from None
+
+
+def tensor(torch: Any, data: Any) -> Any:
+    return torch.tensor(data, dtype=torch.float64)
+
