@@ -8,9 +8,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import data, losses, nn, optim, training
-from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
-from .engine import AnomalyError, Value, dot, register_op, topological_order
+from .autodiff import central_difference, grad, gradcheck
+from .engine import Value, dot, register_op, topological_order
+from .modes import AnomalyError, detect_anomaly, enable_grad, no_grad
 from .ops import Op
+from .teach import record  # noqa: F401  # registers what backward() keeps for explain(), and Value.explain()
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each on first use
     from . import viz as viz

@@ -1,89 +1,18 @@
 """Differentiation beyond ``backward()``: grad() to any order, gradcheck, no_grad, detect_anomaly."""
 from __future__ import annotations
 
-import contextlib
 import html
-import inspect
 import math
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from . import checks
-from .engine import (
-    LAST_BACKWARD,
-    AnomalyError,
-    ModeState,
-    Value,
-    as_number,
-    current_mode,
-    describe,
-    is_hand_built,
-    reset_mode,
-    set_mode,
-    topological_order,
-)
+from . import checks, hooks
+from .checks import as_number
+from .engine import Value, is_hand_built, topological_order
+from .modes import AnomalyError, Mode, current_mode, describe, detect_anomaly, enable_grad, no_grad
 
-# ---------------------------------------------------------------- modes
-
-_F = TypeVar('_F', bound=Callable[..., Any])
-_UNDO = threading.local()  # in each thread, by Mode object: the switches it must undo, innermost last
-
-
-def _undo_stacks() -> dict[int, list[Any]]:
-    stacks: dict[int, list[Any]] | None = getattr(_UNDO, 'stacks', None)
-    if stacks is None:
-        stacks = _UNDO.stacks = {}
-    return stacks
-
-
-class Mode(contextlib.ContextDecorator):
-    """A recording mode for a ``with`` block or a decorated function. It sets one flag and keeps the
-    other as it is when entered; one object can be reused and nested. Like PyTorch's grad mode, a mode
-    holds in the thread (and the async task) that entered it: other threads keep recording."""
-
-    def __init__(self, grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
-        self.grad_enabled = None if grad_enabled is None else checks.flag('Mode(grad_enabled=...)', grad_enabled)
-        self.anomaly = None if anomaly is None else checks.flag('Mode(anomaly=...)', anomaly)
-
-    def __enter__(self) -> None:
-        mode = current_mode()
-        state = ModeState(mode.grad_enabled if self.grad_enabled is None else self.grad_enabled,
-                          mode.anomaly if self.anomaly is None else self.anomaly)
-        _undo_stacks().setdefault(id(self), []).append(set_mode(state))
-
-    def __exit__(self, *error: Any) -> None:
-        undo = _undo_stacks()
-        stack = undo[id(self)]
-        reset_mode(stack.pop())
-        if not stack:  # an object left has nothing here: its id may be another's later
-            del undo[id(self)]
-
-    def __call__(self, function: _F) -> _F:
-        checks.function('a mode decorates a function, and', function)
-        if (inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)
-                or inspect.iscoroutinefunction(function)):
-            name = getattr(function, '__qualname__', repr(function))
-            raise TypeError(f'{name} is a generator or a coroutine: a mode around it would cover only its '
-                            'creation. Use the mode as a `with` block inside it instead')
-        return super().__call__(function)
-
-
-def no_grad() -> Mode:
-    """Ops inside record no parents: results are plain leaves (fast evaluation, nothing to free)."""
-    return Mode(grad_enabled=False)
-
-
-def enable_grad() -> Mode:
-    """Record the graph again, e.g. inside a no_grad() block."""
-    return Mode(grad_enabled=True)
-
-
-def detect_anomaly() -> Mode:
-    """Raise AnomalyError at the first nan/inf, forward or backward, naming the op and its inputs."""
-    return Mode(anomaly=True)
-
+__all__ = ['GradcheckReport', 'central_difference', 'detect_anomaly', 'enable_grad', 'grad', 'gradcheck', 'no_grad']
 
 # ---------------------------------------------------------------- grad
 
@@ -152,7 +81,7 @@ def _grads_by_backward(output: Value, inputs: list[Value]) -> list[float]:
     try:
         for node in leaves:
             node.grad = 0.0
-        with LAST_BACKWARD.unchanged():
+        with hooks.backward_unseen():
             output.backward()
         return [x.grad for x in inputs]
     finally:

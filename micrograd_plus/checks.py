@@ -167,3 +167,27 @@ def path(what: str, p: Any) -> pathlib.Path:
     if not os.fspath(p):
         raise ValueError(f'{what} must be a file name, got an empty one')
     return pathlib.Path(p)
+
+
+def as_number(x: Any, accepted: str = 'Value() takes a real number') -> float:
+    """x as a float, or a TypeError that starts with what is ``accepted`` and says what to do. A Value (any node
+    of the micrograd protocol: it has ``_prev``) is refused: its number is ``v.data``."""
+    if x.__class__ is float:
+        return x
+    if hasattr(x, '_prev') and hasattr(x, 'data'):
+        raise TypeError(f'Value() got a Value ({x!r}); pass its number (v.data) or use v.detach()')
+    if (x.__class__ is int or isinstance(x, numbers.Real)
+            or (hasattr(x, '__float__') and not isinstance(x, (str, bytes, numbers.Complex)))):
+        try:
+            return float(x)
+        except OverflowError:  # a huge int or Fraction: IEEE rounds it to an infinity, Python raises
+            return math.inf if x > 0 else -math.inf  # type: ignore[operator]  # a real number has a sign
+        except (TypeError, ValueError):
+            pass
+    if isinstance(x, numbers.Complex):
+        hint = 'micrograd_plus works on real numbers only; use .real or abs()'
+    elif isinstance(x, (str, bytes)):
+        hint = 'convert text with float() first'
+    else:
+        hint = 'pass an int, a float, or a numpy/torch scalar'
+    raise TypeError(f'{accepted}, got {type(x).__name__} {x!r}: {hint}')

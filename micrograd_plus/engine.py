@@ -14,145 +14,42 @@ blocks marked below), so the chain rule for ``*`` runs as ``a.grad += g * y`` wi
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import copy
 import itertools
 import math
 import numbers
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, SupportsFloat, Union
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, SupportsFloat, Union
 
-from . import checks, ops
+from . import checks, copying, hooks, modes, ops
+from .checks import as_number as as_number  # the names users import from here, since before they moved:
+from .modes import AnomalyError as AnomalyError
+from .modes import ModeState as ModeState
+from .modes import current_mode as current_mode
+from .modes import describe as describe
+from .modes import reset_mode as reset_mode
+from .modes import set_mode as set_mode
 from .ops import f_abs, f_cos, f_div, f_exp, f_log, f_pow, f_relu, f_sigmoid, f_sign, f_sin, f_sqrt, f_tanh
 
 Operand = Union['Value', SupportsFloat]  # what an op takes beside a Value: numbers, numpy and torch scalars
 
 _new = object.__new__
 
-
-# ---------------------------------------------------------------- modes, per thread and per async task
-
-class ModeState(NamedTuple):
-    """What ops do in the current thread or async task (no_grad() and detect_anomaly() set it)."""
-    grad_enabled: bool = True   # record each result's inputs
-    anomaly: bool = False       # raise AnomalyError at the first nan or inf
-
-
-class _Switched(ModeState):
-    """A mode other than the default, as a context holds it. The fast path is open only while none exists:
-    a context copied with one (an asyncio task made inside ``with no_grad()``) keeps it alive, so counting
-    live objects, not ``with`` blocks, keeps ``_plain`` true to what every thread and task sees."""
-    __slots__ = ()
-
-    def __new__(cls, grad_enabled: bool, anomaly: bool) -> _Switched:
-        global _plain, _modes_on
-        switched = super().__new__(cls, grad_enabled, anomaly)
-        with _modes_lock:
-            _modes_on += 1
-            _plain = False
-        return switched
-
-    def __del__(self) -> None:
-        global _plain, _modes_on
-        with _modes_lock:
-            _modes_on -= 1
-            _plain = _modes_on == 0
-
-
-_DEFAULT = ModeState()
-_mode: contextvars.ContextVar[ModeState] = contextvars.ContextVar('micrograd_plus_mode', default=_DEFAULT)
-# The one flag every op reads: true while no thread or task anywhere has a mode on. Only then does an op
-# skip asking for its own thread's mode, so the fast path costs what it did before modes were per thread.
+# The modes (no_grad, detect_anomaly) live in micrograd_plus.modes. Every op reads one flag, _plain: true while
+# no thread or task anywhere has a mode on, a global here so the fast path pays one lookup; only when it is
+# false does an op ask its own thread's mode (_mode.get()).
+_mode = modes.MODE
 _plain = True
-_modes_on = 0  # _Switched objects alive
-_modes_lock = threading.RLock()  # re-entrant: a _Switched may be freed while its own thread holds the lock
 
 
-def current_mode() -> ModeState:
-    """The mode of the calling thread or async task."""
-    return _mode.get()
+def _follow_plain(plain: bool) -> None:
+    global _plain
+    _plain = plain
 
 
-def set_mode(state: ModeState) -> contextvars.Token[ModeState]:
-    """Switch the calling thread's (or task's) mode; pass what it returns to reset_mode() to undo it."""
-    if not isinstance(state, ModeState):
-        raise TypeError(f'set_mode() takes a ModeState(grad_enabled, anomaly), got {checks.shown(state)}; '
-                        'or use the modes: with no_grad(), with detect_anomaly()')
-    grad_enabled, anomaly = bool(state.grad_enabled), bool(state.anomaly)
-    return _mode.set(_DEFAULT if grad_enabled and not anomaly else _Switched(grad_enabled, anomaly))
-
-
-def reset_mode(token: contextvars.Token[ModeState]) -> None:
-    """Undo one set_mode() of this thread or task."""
-    if not isinstance(token, contextvars.Token):
-        raise TypeError(f'reset_mode() takes what set_mode() returned, got {checks.shown(token)}')
-    _mode.reset(token)
-
-
-class AnomalyError(FloatingPointError):
-    """Raised under detect_anomaly() at the first non-finite value, forward or backward."""
-
-
-# ---------------------------------------------------------------- what backward() remembers for explain()
-
-class BackwardRecord:
-    """The output of the last backward(), kept so that explain(node) can find the nodes that consumed
-    ``node`` without being told the root: only while its graph is lecture-sized, so a training step's
-    graph is never kept alive by this record (it is freed the moment its last user lets go, as always)."""
-    KEEP_UP_TO = 1000      # inner nodes
-    KEEP_EDGES_UP_TO = 10_000  # inputs of those nodes: one dot() over a million inputs is not lecture-sized
-
-    def __init__(self) -> None:
-        self.output: Value | None = None  # the output of the last backward() when kept, else None
-        self.inner_nodes = 0  # how big its graph was, so explain() can say why it kept nothing
-        self.edges = 0
-
-    def _remember(self, output: Value, inner: list[Value]) -> None:
-        """Called by backward() (only) with its walk: keep ``output`` if its graph is lecture-sized."""
-        self.inner_nodes = len(inner)
-        self.edges = sum(len(node._prev) for node in inner) if len(inner) <= self.KEEP_UP_TO else -1
-        small = 0 <= self.edges <= self.KEEP_EDGES_UP_TO
-        self.output = output if small else None
-
-    @contextlib.contextmanager
-    def unchanged(self) -> Iterator[None]:
-        """Inside, backward() runs without changing what explain() finds (gradcheck's own backward())."""
-        kept = self.output, self.inner_nodes, self.edges
-        try:
-            yield
-        finally:
-            self.output, self.inner_nodes, self.edges = kept
-
-
-LAST_BACKWARD = BackwardRecord()
+modes.follow_plain(_follow_plain)
 
 
 # ---------------------------------------------------------------- numbers in
-
-def as_number(x: Any, accepted: str = 'Value() takes a real number') -> float:
-    """x as a float, or a TypeError that starts with what is ``accepted`` and says what to do."""
-    if x.__class__ is float:
-        return x
-    if isinstance(x, Value):
-        raise TypeError(f'Value() got a Value ({x!r}); pass its number (v.data) or use v.detach()')
-    if (x.__class__ is int or isinstance(x, numbers.Real)
-            or (hasattr(x, '__float__') and not isinstance(x, (str, bytes, numbers.Complex)))):
-        try:
-            return float(x)
-        except OverflowError:  # a huge int or Fraction: IEEE rounds it to an infinity, Python raises
-            return math.inf if x > 0 else -math.inf  # type: ignore[operator]  # a real number has a sign
-        except (TypeError, ValueError):
-            pass
-    if isinstance(x, numbers.Complex):
-        hint = 'micrograd_plus works on real numbers only; use .real or abs()'
-    elif isinstance(x, (str, bytes)):
-        hint = 'convert text with float() first'
-    else:
-        hint = 'pass an int, a float, or a numpy/torch scalar'
-    raise TypeError(f'{accepted}, got {type(x).__name__} {x!r}: {hint}')
-
 
 def _operand(x: Any) -> float | None:
     """The number in an op's other operand, or None to let the other type try (a numpy array can).
@@ -289,9 +186,9 @@ class Value:
     # ------------------------------------------------------------ graph
 
     def explain(self, root: Value | None = None) -> str:
-        """How this node got its value and its gradient, with numbers (micrograd_plus.explain)."""
-        from .teach.explain import explain  # a teaching tool on top of the engine, loaded when first asked for
-        return explain(self, root)
+        """How this node got its value and its gradient, with numbers (micrograd_plus.explain, which the
+        teaching layer registers in micrograd_plus.hooks)."""
+        return hooks.explain(self, root)
 
     def detach(self) -> Value:
         """A new leaf with the same data (and label): gradients stop here."""
@@ -305,15 +202,18 @@ class Value:
         The root is seeded with 1.0. Grads of non-leaf nodes are recomputed from zero, so calling
         this twice is correct; leaf grads accumulate (as in PyTorch) until you reset them.
         """
+        told = hooks.after_backward  # explain()'s record, when the teaching layer is loaded
         if self._is_leaf:
             self.grad += 1.0
-            LAST_BACKWARD._remember(self, [])
+            if told is not None:
+                told(self, [])
             return
         order = _inner_nodes_in_order(self)  # also resets their grads to 0
-        LAST_BACKWARD._remember(self, order)
+        if told is not None:
+            told(self, order)
         self.grad = 1.0
         if not _plain and _mode.get().anomaly:
-            _backward_checked(order)
+            modes.backward_checked(order)
             return
         for node in reversed(order):
             node._backward()
@@ -652,8 +552,7 @@ def _hand_built(data: Any, inputs: tuple[Value, ...], op: str, label: str) -> Va
     out._a = None  # type: ignore[assignment]  # n-ary: the inputs are the tuple in _b
     out._b, out._op, out._backward = inputs if grad_enabled else (), op, _passes_nothing_on
     if not _plain and _mode.get().anomaly and not math.isfinite(out.data):
-        raise AnomalyError(f'detect_anomaly: hand-built op {op!r} gave {out.data!r} from input(s) '
-                           f"{', '.join(describe(p) for p in inputs)}")
+        raise modes.non_finite_result(op, out.data, inputs, kind='hand-built op')
     return out
 
 
@@ -733,6 +632,7 @@ def _inner_nodes_in_order(root: Value) -> list[Value]:
 class _UnaryNode(Value):
     __slots__ = ('_a', '_b')
     _is_leaf = False
+    _nary: ClassVar[bool] = False  # inputs as one tuple in _b (copying.rebuilt reads it)
     _a: Value
     _b: Any
 
@@ -757,59 +657,19 @@ class _UnaryNode(Value):
         forward is unknown: its own data."""
         return self.data
 
-    # copy.deepcopy and pickle would follow _a and _b recursively, which fails a few thousand nodes deep:
-    # both take the graph in topological order instead, as backward() does, so any depth works.
+    # copy.deepcopy and pickle: the whole graph in topological order, never recursively (micrograd_plus.copying)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        keep_alive = memo.setdefault(id(memo), [])  # copy.deepcopy's own guard against reused ids
-        for node in topological_order(self):
-            if id(node) in memo:
-                continue
-            if not isinstance(node, _UnaryNode):  # a leaf: nothing below it
-                memo[id(node)] = copy.deepcopy(node, memo)
-                continue
-            inputs = [memo[id(p)] for p in node._prev]
-            memo[id(node)] = _rebuilt(type(node), node.data, node.grad, node.label, inputs, node._extra())
-            keep_alive.append(node)
-        copied: Value = memo[id(self)]
+        copied: Value = copying.deepcopy_graph(topological_order(self), memo)
         return copied
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
-        """Pickled as its whole graph, flat: leaves as themselves (shared ones stay shared), the op nodes as
-        records that name their inputs by position. An op node pickled on its own and inside a bigger graph
-        in one pickle comes back as two copies."""
-        nodes = topological_order(self)
-        position = {node: k for k, node in enumerate(nodes)}
-        records: list[Any] = [
-            (type(node), node.data, node.grad, node.label, tuple(position[p] for p in node._prev), node._extra())
-            if isinstance(node, _UnaryNode) else node for node in nodes]
-        return _graph_from_records, (records,)
+        """Pickled as its whole graph, flat (copying.pickled_graph). An op node pickled on its own and inside a
+        bigger graph in one pickle comes back as two copies."""
+        return copying.pickled_graph(topological_order(self))
 
 
-def _rebuilt(cls: type[_UnaryNode], data: float, grad: float, label: str, inputs: Sequence[Value],
-             extra: tuple[Any, ...]) -> Value:
-    """An op node of class ``cls`` with the given inputs, as its constructor would have made it."""
-    out = _new(cls)
-    out.data, out.grad, out.label = data, grad, label
-    if issubclass(cls, _NaryNode):
-        out._a, out._b = None, tuple(inputs)  # type: ignore[assignment]
-    else:
-        out._a, out._b = inputs[0], inputs[1] if len(inputs) > 1 else None
-    if extra:
-        out._restore_extra(*extra)
-    return out
-
-
-def _graph_from_records(records: list[Any]) -> Value:
-    """Unpickle a graph written by ``__reduce_ex__``: its output, the last record."""
-    built: list[Value] = []
-    for record in records:
-        if isinstance(record, Value):
-            built.append(record)
-        else:
-            cls, data, grad, label, inputs, extra = record
-            built.append(_rebuilt(cls, data, grad, label, [built[k] for k in inputs], extra))
-    return built[-1]
+_graph_from_records = copying.graph_from_records  # where pickles written before the move look for it
 
 
 class _BinaryNode(_UnaryNode):
@@ -824,6 +684,7 @@ class _BinaryNode(_UnaryNode):
 class _NaryNode(_UnaryNode):
     """A node with any number of inputs, as a tuple in ``_b`` (``_a`` stays None)."""
     __slots__ = ()
+    _nary = True
 
     @property
     def _prev(self) -> tuple[Value, ...]:
@@ -1321,23 +1182,13 @@ class _Dot(_NaryNode):
 
 # ---------------------------------------------------------------- the slow path: no_grad(), detect_anomaly()
 
-def describe(node: Value) -> str:
-    """A node for an error message: its label (if any) and its number."""
-    if not isinstance(node, Value):
-        raise TypeError(f'describe() takes a Value, got {checks.shown(node)}')
-    name = f"'{node.label}' " if node.label else ''
-    return f'{name}{node.data!r}'
-
-
 def _record(cls: type[Value], data: float, a: Value | None, b: Any, c: float | None = None) -> Value:
     """An op's result when some thread has a mode on: under no_grad() a plain leaf, under
     detect_anomaly() checked for nan and inf first."""
     grad_enabled, anomaly = _mode.get()
     if anomaly and not math.isfinite(data):
-        op = '**' if cls is _PowConst else cls._op
-        shown = b if a is None else (a,) if b is None else (a, b)
-        raise AnomalyError(f"detect_anomaly: op {op!r} gave {data!r} from input(s) "
-                           f"{', '.join(describe(p) for p in shown)}")
+        raise modes.non_finite_result('**' if cls is _PowConst else cls._op, data,
+                                      b if a is None else (a,) if b is None else (a, b))
     if not grad_enabled:
         return _leaf(data)
     out = _new(cls)
@@ -1345,24 +1196,6 @@ def _record(cls: type[Value], data: float, a: Value | None, b: Any, c: float | N
     if c is not None:
         out._c = c  # type: ignore[attr-defined]
     return out
-
-
-def _backward_checked(order: list[Value]) -> None:
-    """backward() under detect_anomaly(): each node is checked for numbers changed since the forward pass
-    (backward would mix old and new ones, silently, as micrograd does) and for nan/inf grads."""
-    for node in reversed(order):
-        again = node._forward_again()  # type: ignore[attr-defined]  # every inner node is an op node
-        if again != node.data and again == again:
-            raise AnomalyError(
-                f'detect_anomaly: {describe(node)} (op {node._op!r}) is no longer what its inputs give '
-                f'({again!r}): a .data was changed after the graph was built, and backward() would mix old and '
-                'new numbers. Run the forward pass again after changing .data')
-        node._backward()
-        for parent in node._prev:
-            if not math.isfinite(parent.grad):
-                raise AnomalyError(
-                    f'detect_anomaly: backward of op {node._op!r} (output {describe(node)}) gave '
-                    f'grad {parent.grad!r} to input {describe(parent)}')
 
 
 # ---------------------------------------------------------------- adding an op at run time

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import checks
-from .engine import as_number
+from .checks import as_number
 
 FILE_FORMAT = 'micrograd_plus.parameters'
 FILE_VERSION = 1

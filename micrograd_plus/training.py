@@ -20,7 +20,8 @@ import numbers
 from typing import Any, NamedTuple
 
 from . import checks
-from .engine import Value, as_number
+from .checks import as_number
+from .engine import Value
 from .nn import Module
 
 

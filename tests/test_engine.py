@@ -248,16 +248,16 @@ def test_graph_has_no_reference_cycles_and_is_freed_by_refcounting():
 
 
 def test_backward_remembers_only_a_lecture_sized_root_for_explain():
-    from micrograd_plus import engine
+    from micrograd_plus.teach.record import LAST_BACKWARD, BackwardRecord
     small = lecture_neuron()['o']
     small.backward()
-    assert engine.LAST_BACKWARD.output is small
+    assert LAST_BACKWARD.output is small
     x = Value(1.0)
     big = x
-    for _ in range(engine.BackwardRecord.KEEP_UP_TO + 1):
+    for _ in range(BackwardRecord.KEEP_UP_TO + 1):
         big = big * 1.0
     big.backward()
-    assert engine.LAST_BACKWARD.output is None  # a training-sized graph is never kept alive by the record
+    assert LAST_BACKWARD.output is None  # a training-sized graph is never kept alive by the record
 
 
 # ---------------------------------------------------------------- grad()
@@ -607,7 +607,7 @@ def test_interleaved_modes_in_many_threads_leave_nothing_on():
     import random
     import threading
 
-    from micrograd_plus import engine
+    from micrograd_plus import engine, modes
 
     def toggle(seed):
         rng = random.Random(seed)
@@ -622,7 +622,7 @@ def test_interleaved_modes_in_many_threads_leave_nothing_on():
         thread.start()
     for thread in threads:
         thread.join()
-    assert engine._modes_on == 0 and engine._plain
+    assert modes._modes_on == 0 and modes.plain and engine._plain
     assert (Value(1.0) * 2)._prev != ()
 
 
@@ -784,13 +784,13 @@ def test_gradcheck_fails_a_wrong_hand_written_derivative_with_the_numbers():
 
 
 def test_gradcheck_of_a_hand_written_op_changes_no_grad_and_not_what_explain_remembers():
-    from micrograd_plus import engine
+    from micrograd_plus.teach.record import LAST_BACKWARD
     w = Value(2.0)
     o = (w * 3).tanh()
     o.backward()
     before = w.grad
     gradcheck(lambda x: lecture_op(lambda t: 3 * t ** 2)(x) * w, 0.5)
-    assert w.grad == before and engine.LAST_BACKWARD.output is o
+    assert w.grad == before and LAST_BACKWARD.output is o
 
 
 def test_gradcheck_says_second_order_needs_the_op_in_the_table():
@@ -877,7 +877,7 @@ def test_register_op_checks_its_op_and_names_before_generating_code():
 
 
 def test_the_engines_plumbing_says_what_it_takes_too():
-    from micrograd_plus.autodiff import Mode
+    from micrograd_plus import modes
     from micrograd_plus.engine import describe, format_exponent, reset_mode, set_mode
     with pytest.raises(TypeError, match=r'set_mode\(\) takes a ModeState'):
         set_mode(None)
@@ -886,7 +886,7 @@ def test_the_engines_plumbing_says_what_it_takes_too():
     with pytest.raises(TypeError, match=r'describe\(\) takes a Value'):
         describe(1.0)
     with pytest.raises(TypeError, match=r"grad_enabled=...\) is True or False, got str 'no'"):
-        Mode(grad_enabled='no')
+        modes.Mode(grad_enabled='no')
     assert format_exponent(2) == '2' and format_exponent(0.5) == '0.5'
 
 

@@ -3,9 +3,10 @@ import math
 
 import pytest
 
-from micrograd_plus import Value, engine
+from micrograd_plus import Value
 from micrograd_plus.engine import dot, topological_order
 from micrograd_plus.teach.explain import Explainer, explain, format_number
+from micrograd_plus.teach.record import LAST_BACKWARD
 
 import catalogue
 from catalogue import cube
@@ -160,12 +161,12 @@ def test_a_root_other_than_the_last_backward_is_not_called_its_start(neuron):
 
 def test_without_root_it_uses_the_engines_record_of_the_last_backward(neuron, monkeypatch):
     o, v = neuron
-    monkeypatch.setattr(engine.LAST_BACKWARD, 'output', o)
+    monkeypatch.setattr(LAST_BACKWARD, 'output', o)
     assert explain(v['w1']) == explain(v['w1'], o)
     with pytest.raises(ValueError, match='last backward'):
         explain(Value(1.0))
-    monkeypatch.setattr(engine.LAST_BACKWARD, 'output', None)  # no backward yet
-    monkeypatch.setattr(engine.LAST_BACKWARD, 'inner_nodes', 0)
+    monkeypatch.setattr(LAST_BACKWARD, 'output', None)  # no backward yet
+    monkeypatch.setattr(LAST_BACKWARD, 'inner_nodes', 0)
     assert 'backward() has not run yet' in explain(v['w1'])
 
 

@@ -11,7 +11,7 @@ class's ``.rule``) and printed with the input names substituted, so each rule ex
 A Value does not know which nodes consumed it (no result -> input pointers, so graphs have no cycles),
 so the consumers are found by walking the graph of the output that ``backward()`` ran from: pass it as
 ``root``. Without ``root``, the output of the last ``backward()`` is used: the engine keeps a reference to it
-when its graph is lecture-sized (``engine.BackwardRecord``: not micrograd's moons demo).
+when its graph is lecture-sized (``teach.record.BackwardRecord``: not micrograd's moons demo).
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from .. import checks, codegen, engine, ops
 from ..engine import Value, topological_order
+from .record import LAST_BACKWARD
 
 MAX_NAME = 40        # longer expression names become v<index in topological order>
 MAX_TERMS = 8        # chain-rule sums longer than this are grouped by what used the node
@@ -400,7 +401,7 @@ def explain(node: Value, root: Value | None = None) -> str:
         raise TypeError(f'explain() takes a Value, got {checks.shown(node)}')
     if root is not None and not isinstance(root, Value):
         raise TypeError(f'explain(node, root): root must be a Value, got {checks.shown(root)}')
-    record = engine.LAST_BACKWARD
+    record = LAST_BACKWARD
     last = record.output
     given = root is not None
     if root is None:
