@@ -25,6 +25,7 @@ from typing import Any
 import micrograd_plus
 from micrograd_plus import Value, compile_graph, dot, grad
 from micrograd_plus import compile as compiled
+from micrograd_plus.activations import ACTIVATIONS
 from micrograd_plus.data import make_moons
 from micrograd_plus.nn import MLP, Linear, Neuron, ReLU, Sequential
 
@@ -159,9 +160,6 @@ def equal_sequential(rng: random.Random) -> Sequential:
     return Sequential(Linear(2, 16, rng=rng), ReLU(), Linear(16, 16, rng=rng), ReLU(), Linear(16, 1, rng=rng))
 
 
-ACTIVATE = {'relu': Value.relu, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid, 'linear': None}
-
-
 def unnamed_neuron_call(self: Neuron, x: Any) -> Value:
     """Neuron.__call__ without the two labels it puts on its nodes: what naming nodes costs is the difference
     (workload_layers checks that both compute the same step)."""
@@ -171,7 +169,7 @@ def unnamed_neuron_call(self: Neuron, x: Any) -> Value:
     if len(x) != len(w):
         raise ValueError(f'{self!r} takes {len(w)} inputs, got {len(x)}')
     z = dot(w, x, 0.0 if b is None else b)
-    activate = ACTIVATE[self.activation]
+    activate = ACTIVATIONS[self.activation].apply
     return z if activate is None else activate(z)
 
 

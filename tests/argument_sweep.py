@@ -222,6 +222,9 @@ spec('modes.Mode.__call__', then=lambda f, _: f(1.0))(lambda: {'self': _mgp().no
                                                               'function': lambda x: x * 2})
 spec('hooks.explain')(lambda: dict(zip(('root', 'node'), after_backward())))
 
+# activations
+spec('activations.activation')(lambda: {'name': 'tanh', 'what': 'activation'})
+
 # autodiff
 spec('autodiff.grad')(lambda: _grad_args())
 spec('autodiff.central_difference')(lambda: {'f': lambda x: x * x, 'args': [0.5], 'arg': 0, 'eps': 1e-6})

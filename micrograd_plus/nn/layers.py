@@ -7,9 +7,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import checks
+from ..activations import ACTIVATIONS
 from ..data import Seed, random_source
 from ..engine import Value, dot
-from .micrograd import ACTIVATE, TORCH_ACTIVATION, Layer
+from .micrograd import Layer
 from .module import Module, as_inputs, as_values, batch_of, indented, tensor, walk
 
 # what users import; the other public names here serve the layer files of this package
@@ -41,8 +42,8 @@ class _Activation(Module):
     activation = 'relu'
 
     def __call__(self, x: Any) -> list[Value]:
-        activate = ACTIVATE[self.activation]
-        assert activate is not None
+        activate = ACTIVATIONS[self.activation].apply
+        assert activate is not None  # the activation layers are ReLU, Tanh and Sigmoid
         x = as_inputs(x)
         out = []
         for v, label in zip(x, self._node_labels('y', len(x))):  # one loop: this runs per sample and layer
@@ -52,7 +53,7 @@ class _Activation(Module):
         return out
 
     def _torch_layers(self, torch: Any) -> list[Any]:
-        return [getattr(torch.nn, TORCH_ACTIVATION[self.activation])()]
+        return [getattr(torch.nn, str(ACTIVATIONS[self.activation].torch_class))()]
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}()'

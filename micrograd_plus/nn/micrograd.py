@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import checks
+from ..activations import ACTIVATIONS as REGISTRY
+from ..activations import NAMES as ACTIVATIONS
 from ..data import Seed, random_source
 from ..engine import Value, dot
 from .module import Module, as_inputs, as_values, check_parameters, dotted, tensor
@@ -19,10 +21,7 @@ from .module import Module, as_inputs, as_values, check_parameters, dotted, tens
 # what users import; the other public names here serve the layer files of this package
 __all__ = ['ACTIVATIONS', 'INITS', 'MLP', 'Layer', 'Neuron']
 
-ACTIVATIONS = ('relu', 'tanh', 'sigmoid', 'linear')
 INITS = ('uniform', 'xavier', 'he')
-ACTIVATE = {'relu': Value.relu, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid, 'linear': None}
-REPR_NAME = {'relu': 'ReLU', 'tanh': 'Tanh', 'sigmoid': 'Sigmoid', 'linear': 'Linear'}
 
 
 def initial_weight(init: str, rng: Any, nin: int, nout: int) -> float:
@@ -67,7 +66,7 @@ class Neuron(Module):
             raise ValueError(f'{self!r} takes {len(w)} inputs, got {len(x)}')
         z = dot(w, x, 0.0 if b is None else b)
         z.label = self._z_label
-        activate = ACTIVATE[self.activation]
+        activate = REGISTRY[self.activation].apply
         if activate is None:
             return z
         y = activate(z)
@@ -82,7 +81,7 @@ class Neuron(Module):
         return torch_dense(torch, [self])
 
     def __repr__(self) -> str:
-        return f'{REPR_NAME[self.activation]}Neuron({len(self.w)})'
+        return f'{REGISTRY[self.activation].shown}Neuron({len(self.w)})'
 
 
 class Layer(Module):
@@ -113,7 +112,7 @@ class Layer(Module):
         text = repr(self)
         if len(text) <= 40 or not self.neurons or not all(isinstance(n, Neuron) for n in self.neurons):
             return super().described()
-        kinds = '/'.join(sorted({REPR_NAME[n.activation] for n in self.neurons}))
+        kinds = '/'.join(sorted({REGISTRY[n.activation].shown for n in self.neurons}))
         plural = 's' if len(self.neurons) > 1 else ''
         return f'{len(self.neurons)} {kinds} neuron{plural}, {len(self.neurons[0].w)} inputs each'
 
@@ -165,8 +164,6 @@ def torch_dense(torch: Any, neurons: Sequence[Neuron]) -> list[Any]:
         linear.weight.copy_(tensor(torch, [[w.data for w in n.w] for n in neurons]))
         if linear.bias is not None:
             linear.bias.copy_(tensor(torch, [n.b.data for n in neurons if n.b is not None]))
-    activation = activations.pop()
-    return [linear] if activation == 'linear' else [linear, getattr(torch.nn, TORCH_ACTIVATION[activation])()]
-
-TORCH_ACTIVATION = {'relu': 'ReLU', 'tanh': 'Tanh', 'sigmoid': 'Sigmoid'}
+    torch_class = REGISTRY[activations.pop()].torch_class
+    return [linear] if torch_class is None else [linear, getattr(torch.nn, torch_class)()]
 

@@ -22,12 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from .. import checks
+from ..activations import ACTIVATIONS
 from ..engine import Value
 from .explain import MAX_NAME, Explainer, format_number
 
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    'exp': Value.exp, 'log': Value.log, 'sqrt': Value.sqrt, 'tanh': Value.tanh, 'sigmoid': Value.sigmoid,
-    'relu': Value.relu, 'sin': Value.sin, 'cos': Value.cos, 'abs': Value.abs,
+    'exp': Value.exp, 'log': Value.log, 'sqrt': Value.sqrt, 'sin': Value.sin, 'cos': Value.cos, 'abs': Value.abs,
+    **{entry.name: entry.apply for entry in ACTIVATIONS.values() if entry.apply is not None},
 }
 # Python's parser nests a+b+...+z as deep as it is long and its depth limit differs by version (3.10 has
 # none and crashes); every version from 3.10 to 3.13 reads 2,000 operators, so that is the promise.

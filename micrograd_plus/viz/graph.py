@@ -15,11 +15,11 @@ from typing import Any
 import graphviz
 
 from .. import checks
+from ..activations import NODE_OPS
 from .render import Digraph, check_format
 from .walk import check_node, check_nodes, node_id, nodes_around, op_id, trace
 
 __all__ = [
-    'ACTIVATIONS',
     'GraphTooLargeError',
     'draw_dot',
     'neuron_clusters',
@@ -30,7 +30,6 @@ __all__ = [
 
 NumberFormat = str | Callable[[float], str]
 
-ACTIVATIONS = frozenset({'ReLU', 'tanh', 'sigmoid'})
 RANKDIRS = ('LR', 'TB', 'RL', 'BT')  # Graphviz's: left to right, top to bottom, ...
 GRAPH_ATTR = "None or a dict of Graphviz graph attributes, text to text, like {'dpi': '150'}"
 
@@ -108,7 +107,7 @@ def neuron_clusters(nodes: Sequence[Any]) -> dict[int, str]:
         group = groups.pop() if len(groups) == 1 else None
         if group is not None and not any(id(p) in activated for p in inputs):
             cluster[id(node)] = group
-            if node._op in ACTIVATIONS:
+            if node._op in NODE_OPS:
                 activated.add(id(node))
     return cluster
 

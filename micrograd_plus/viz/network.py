@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import graphviz
 
-from .. import checks, ops
+from .. import checks
+from ..activations import ACTIVATIONS
 from .graph import GRAPH_ATTR, NEGATIVE_RGB, POSITIVE_RGB, NumberFormat, mix, number_formatter
 from .render import Digraph, check_format
 
@@ -27,13 +28,8 @@ __all__ = ['Column', 'dense_columns', 'draw_network']
 
 MAX_NEURONS = 400  # beyond this a picture of every weight is a grey blur: draw part of the model instead
 
-def _identity(z: float) -> float:
-    return z
-
-
-_ACTIVATE: dict[str, Callable[[float], float]] = {'relu': ops.f_relu, 'tanh': ops.f_tanh, 'sigmoid': ops.f_sigmoid,
-                                                  'linear': _identity}
-_ACTIVATION_MODULES = {'relu': 'relu', 'tanh': 'tanh', 'sigmoid': 'sigmoid'}
+# an activation layer between dense layers, by its class name (nn's ReLU(), micrograd-like code's too)
+_ACTIVATION_MODULES = {entry.shown.lower(): entry.name for entry in ACTIVATIONS.values() if entry.apply is not None}
 
 
 class Column(NamedTuple):
@@ -182,7 +178,7 @@ def _activations(columns: list[Column], sample: list[float], width: int) -> list
         raise ValueError(f'the network takes {width} inputs, got a sample of {len(sample)}: {checks.shown(sample)}')
     values = [sample]
     for column in columns:
-        activate = _ACTIVATE.get(column.activation, _ACTIVATE['linear'])
+        activate = ACTIVATIONS.get(column.activation, ACTIVATIONS['linear']).on_float
         values.append([activate(_number(b) + sum(_number(w) * v for w, v in zip(ws, values[-1])))
                        for ws, b in column.neurons])
     return values
