@@ -258,6 +258,108 @@ def test_roles():
     assert sorted(roles.values()) == ['input', 'intermediate', 'output', 'parameter', 'parameter']
 
 
+# ---------------------------------------------------------------- roles from the model
+
+PARAMETER_FILL = 'fillcolor="#fef3c7"'
+
+
+def batchnorm_model():
+    """Linear then BatchNorm, trained on a batch of two: BatchNorm's weight and bias take part."""
+    from micrograd_plus.nn import BatchNorm, Linear, Sequential
+    model = Sequential(Linear(2, 2, rng=0), BatchNorm(2))
+    outputs = model.batch([[0.5, -1.0], [1.5, 2.0]])
+    loss = sum((y for out in outputs for y in out), Value(0.0))
+    loss.backward()
+    return model, loss
+
+
+def test_batchnorm_weight_and_bias_are_parameters_with_the_model_and_by_their_nn_names():
+    model, loss = batchnorm_model()
+    bn = model.layers[1]
+    nodes = trace(loss)[0]
+    for roles in (node_roles(nodes, loss, model=model), node_roles(nodes, loss)):
+        assert {roles[id(p)] for p in [*bn.weight, *bn.bias]} == {'parameter'}
+        assert {roles[id(p)] for p in model.layers[0].parameters()} == {'parameter'}
+    source = draw_dot(loss, model=model, color_by='role').source
+    assert PARAMETER_FILL in node_line(source, bn.weight[0]) and PARAMETER_FILL in node_line(source, bn.bias[1])
+    groups = neuron_clusters(nodes, model=model)
+    assert groups[id(bn.weight[0])] == groups[id(bn.bias[1])] == 'layers.1'  # BatchNorm's box, by its module
+
+
+def test_a_custom_modules_parameters_are_parameters_when_the_model_is_given():
+    from micrograd_plus.nn import Linear, Module
+
+    class Affine(Module):
+        def __init__(self):
+            self.gain = Value(2.0)
+            self.shift = Value(0.5)
+            self.inner = Linear(1, 1, rng=0)
+
+        def __call__(self, x):
+            return self.inner([x * self.gain + self.shift])[0]
+
+    model = Affine()
+    x = Value(3.0, label='x')
+    out = model(x)
+    out.backward()
+    nodes = trace(out)[0]
+    assert model.gain.label == 'gain'  # a name nn gave, but not one of a neuron: by label it is an input
+    assert node_roles(nodes, out)[id(model.gain)] == 'input'
+    roles = node_roles(nodes, out, model=model)
+    assert [roles[id(v)] for v in (model.gain, model.shift, x)] == ['parameter', 'parameter', 'input']
+    source = draw_dot(out, model=model, color_by='role').source
+    assert PARAMETER_FILL in node_line(source, model.gain) and PARAMETER_FILL not in node_line(source, x)
+    groups = neuron_clusters(nodes, model=model)
+    assert id(model.gain) not in groups  # held by the model itself: no box around everything
+    assert groups[id(model.inner.neurons[0].w[0])] == 'inner.neurons.0'
+    assert 'label=inner' in source  # the neuron's box sits in the box of the module around it
+
+
+def test_the_model_knows_its_parameters_by_identity_not_by_label():
+    from micrograd_plus.nn import MLP
+    model = MLP(2, [2, 1], rng=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    nodes = trace(loss)[0]
+    by_label = neuron_clusters(nodes)
+    assert neuron_clusters(nodes, model=model) == by_label  # nn's names and the model agree
+    for k, p in enumerate(model.parameters()):
+        p.label = f'p{k}'
+    assert neuron_clusters(nodes) == {}  # the labels no longer say anything
+    assert neuron_clusters(nodes, model=model) == by_label
+    roles = node_roles(nodes, loss, model=model)
+    assert {roles[id(p)] for p in model.parameters()} == {'parameter'}
+    expanded = draw_dot(loss, model=model, expand_dot=True, color_by='role').source
+    assert expanded.count(PARAMETER_FILL) == len(model.parameters())
+    assert draw_dot(loss, model=model).source.count('subgraph "cluster_layers.0.neurons.') == 2
+
+
+def test_the_lecture_neuron_is_drawn_as_before():
+    o, v = lecture_neuron()
+    roles = node_roles(trace(o)[0], o)
+    assert {k: roles[id(v[k])] for k in ('x1', 'x2', 'w1', 'w2', 'b', 'n', 'o')} == {
+        'x1': 'input', 'x2': 'input', 'w1': 'parameter', 'w2': 'parameter', 'b': 'parameter',
+        'n': 'intermediate', 'o': 'output'}
+    assert 'subgraph' not in draw_dot(o).source
+
+
+@pytest.mark.parametrize(('call', 'error', 'message'), [
+    (lambda o: draw_dot(o, model=object()), TypeError, r'model=...\) takes a model with named_parameters\(\)'),
+    (lambda o: draw_dot(o, model=_mlp(), parameters=[o]), ValueError, 'parameters= or model=, not both'),
+    (lambda o: node_roles(trace(o)[0], o, model=[o]), TypeError, r'node_roles\(model=...\) takes a model'),
+    (lambda o: neuron_clusters(trace(o)[0], model='MLP'), TypeError, r"got str 'MLP'"),
+])
+def test_a_model_without_named_parameters_is_refused_with_what_to_pass(call, error, message):
+    o, _ = lecture_neuron()
+    with pytest.raises(error, match=message):
+        call(o)
+
+
+def _mlp():
+    from micrograd_plus.nn import MLP
+    return MLP(2, [1], rng=0)
+
+
 # ---------------------------------------------------------------- size limit and neighbourhood
 
 def training_step_sized_graph():
@@ -478,6 +580,16 @@ def test_draw_network_reads_sequentials_and_micrograds_own_classes():
     micrograd_mlp = SimpleNamespace(layers=[SimpleNamespace(neurons=[neuron])])
     assert dense_columns(micrograd_mlp)[0].activation == 'relu'
     assert 'x1' in draw_network(micrograd_mlp, x=[1.0, 2.0]).source
+
+
+def test_draw_network_names_each_weight_as_the_model_does():
+    from micrograd_plus.nn import Linear
+    from micrograd_plus.viz import draw_network
+    layer = Linear(2, 2, rng=0)
+    source = draw_network(layer).source
+    w = layer.neurons[1].w[0]
+    assert f'tooltip="neurons.1.w.0 = {w.data:.2f}"' in source  # its name in the model, not the picture's column
+    assert 'tooltip="neurons.0.b = 0.00"' in source
 
 
 @pytest.mark.parametrize('call, error, match', [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import graphviz
 
@@ -38,8 +38,9 @@ POSITIVE_RGB, NEGATIVE_RGB = (214, 96, 77), (67, 147, 195)  # ColorBrewer RdBu e
 NON_FINITE_COLOR = '#e9d5ff'
 OP_FILL = '#f1f5f9'
 
-# nn's parameter names: 'layers.0.neurons.3.w.1', 'layers.0.neurons.3.b' (the neuron is what precedes w/b)
-_NN_PARAMETER = re.compile(r'^(?P<neuron>.+)\.(?:w\.\d+|b)$')
+# Without a model, the labels nn gives its parameters say what is one: a neuron's 'layers.0.neurons.3.w.1' and
+# 'layers.0.neurons.3.b', BatchNorm's 'layers.1.weight.0' and 'layers.1.bias.0' (the module is what precedes)
+_NN_PARAMETER = re.compile(r'^(?P<neuron>.+)\.(?:w\.\d+|b|weight\.\d+|bias\.\d+)$')
 _LAYER_OF_NEURON = re.compile(r'^(?P<layer>(?:.+\.)?layers\.\d+)\.neurons\.\d+$')
 # a lone nn Neuron's names (w.0, b) and the lecture's hand-made ones (w1, w2, b)
 _LECTURE_PARAMETER = re.compile(r'^(?:w\.\d+|[wb]\d*)$')
@@ -55,16 +56,52 @@ def _is_parameter_label(label: str) -> bool:
     return bool(label) and (_NN_PARAMETER.match(label) is not None or _LECTURE_PARAMETER.match(label) is not None)
 
 
-def node_roles(nodes: Sequence[Any], root: Any, parameters: Iterable[Any] | None = None) -> dict[int, str]:
+class _ModelParameters(NamedTuple):
+    """What a model says about its parameters, by ``id`` of each Value: its dotted name and the module holding it."""
+    names: dict[int, str]    # 'layers.1.weight.0'
+    owners: dict[int, str]   # 'layers.1': the innermost module whose name prefixes it ('' for the model itself)
+    parents: dict[str, str]  # module -> the module around it ('' for the model itself)
+
+
+def _model_parameters(what: str, model: Any) -> _ModelParameters:
+    """The parameters of ``model`` from ``model.named_parameters()`` (the Values themselves, not their labels)
+    and the module each belongs to from ``model.named_modules()``."""
+    if not callable(getattr(model, 'named_parameters', None)):
+        raise TypeError(f'{what} takes a model with named_parameters() (a micrograd_plus.nn Module), got '
+                        f'{checks.shown(model)}; for another model pass parameters=model.parameters()')
+    named = list(model.named_parameters())
+    check_nodes(f'{what}.named_parameters()', [p for _, p in named], 'pairs (name, Value)')
+    modules = sorted((name for name, _ in model.named_modules()), key=len, reverse=True) \
+        if callable(getattr(model, 'named_modules', None)) else ['']
+
+    def around(name: str) -> str:  # the innermost module whose dotted name prefixes ``name``
+        return next((m for m in modules if m and name.startswith(m + '.')), '')
+
+    return _ModelParameters({id(p): name for name, p in named}, {id(p): around(name) for name, p in named},
+                           {m: around(m) for m in modules if m})
+
+
+def node_roles(nodes: Sequence[Any], root: Any, parameters: Iterable[Any] | None = None, *,
+               model: Any = None) -> dict[int, str]:
     """``id(node) -> 'output' | 'parameter' | 'input' | 'intermediate'``.
 
-    Parameters are the leaves in ``parameters`` (e.g. ``model.parameters()``); without it, the
-    leaves whose label names a weight or bias: nn's dotted names (``...w.1``, ``...b``) or the
-    lecture's ``w1``, ``b``. Other leaves are inputs (data and constants).
+    Parameters are the leaves in ``parameters`` (e.g. ``model.parameters()``) or in ``model``'s
+    ``named_parameters()``; without either, the leaves whose label is a parameter's name as nn gives it
+    (``...w.1``, ``...b``, BatchNorm's ``...weight.0``, ``...bias.0``) or as the lecture writes it (``w1``,
+    ``b``). Other leaves are inputs (data and constants).
     """
     nodes = check_nodes('node_roles(nodes)', nodes, 'a list of Values (from trace(root))')
     check_node('node_roles(root)', root)
+    if parameters is not None and model is not None:
+        raise ValueError('node_roles takes parameters= or model=, not both: model= gives the parameters itself')
     explicit = None if parameters is None else {id(p) for p in _parameters('node_roles(parameters)', parameters)}
+    if model is not None:
+        explicit = set(_model_parameters('node_roles(model=...)', model).names)
+    return _roles(nodes, root, explicit)
+
+
+def _roles(nodes: Sequence[Any], root: Any, explicit: set[int] | None) -> dict[int, str]:
+    """node_roles, with the parameters by id (None: by label)."""
     roles = {}
     for node in nodes:
         if node is root:
@@ -79,22 +116,32 @@ def node_roles(nodes: Sequence[Any], root: Any, parameters: Iterable[Any] | None
     return roles
 
 
-def neuron_clusters(nodes: Sequence[Any]) -> dict[int, str]:
-    """``id(node) -> neuron name`` (e.g. ``'layers.0.neurons.3'``) for the nodes that belong to a neuron of nn.
+def neuron_clusters(nodes: Sequence[Any], *, model: Any = None) -> dict[int, str]:
+    """``id(node) -> neuron name`` (e.g. ``'layers.0.neurons.3'``) for the nodes that belong to a neuron of nn
+    (or to any module that holds parameters, such as BatchNorm's ``'layers.1'``).
 
-    A parameter belongs to the neuron its name says; an op joins neuron P when it consumes P's
+    A parameter belongs to the module that holds it in ``model`` (by ``named_parameters()``), or without a
+    model to the one its nn name says; an op joins neuron P when it consumes P's
     parameters (the ``dot`` node) or when all its inputs are P's pre-activation nodes (a chain of
     ``+`` written by hand); an activation (ReLU, tanh, sigmoid) joins when its input is P's
     pre-activation. What comes after the activation (the next layer, the loss) stays outside.
     """
     nodes = check_nodes('neuron_clusters(nodes)', nodes, 'a list of Values (from trace(root))')
+    owners = None if model is None else _model_parameters('neuron_clusters(model=...)', model).owners
+    return _clusters(nodes, owners)
+
+
+def _clusters(nodes: Sequence[Any], holders: dict[int, str] | None) -> dict[int, str]:
+    """neuron_clusters, with the module holding each parameter by id (None: by label)."""
     cluster: dict[int, str] = {}
     activated: set[int] = set()  # activation outputs: nothing but parameters pulls their users in
     for node in nodes:
         inputs = tuple(node._prev)
         if not inputs:
-            match = _NN_PARAMETER.match(node.label or '')
-            if match:
+            if holders is not None:
+                if holders.get(id(node)):  # the model's own parameters (held by '') get no box: it would hold all
+                    cluster[id(node)] = holders[id(node)]
+            elif match := _NN_PARAMETER.match(node.label or ''):
                 cluster[id(node)] = match['neuron']
             continue
         owners = {cluster[id(p)] for p in inputs if not tuple(p._prev) and id(p) in cluster}
@@ -116,7 +163,10 @@ def _parameters(what: str, parameters: Iterable[Any]) -> list[Any]:
     return check_nodes(what, parameters, 'None or a list of Values (e.g. model.parameters())')
 
 
-def _layer_of(neuron: str) -> str | None:
+def _layer_of(neuron: str, parents: dict[str, str] | None = None) -> str | None:
+    """The box around a neuron's box: the module around it in the model, or without one nn's 'layers.<i>'."""
+    if parents is not None:
+        return parents.get(neuron) or None
     match = _LAYER_OF_NEURON.match(neuron)
     return match['layer'] if match else None
 
@@ -209,6 +259,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
              number_format: NumberFormat = '.4f',
              color_by: str | None = None,
              parameters: Iterable[Any] | None = None,
+             model: Any = None,
              clusters: bool = True,
              around: Any = None,
              steps: int = 2,
@@ -225,9 +276,14 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     - ``number_format``: a format spec (``'.4f'``, ``'.3g'``) or a function float -> str.
     - ``color_by``: ``'role'`` fills inputs, parameters and the output; ``'grad'`` fills by the
       sign and size of each grad; None (default) is micrograd's plain look.
-    - ``parameters``: which leaves are parameters (e.g. ``model.parameters()``); by default
-      guessed from labels (nn's ``layers.0.neurons.3.w.1``, the lecture's ``w1``, ``b``).
-    - ``clusters``: box each neuron (and its layer) of nn, found from nn's parameter names.
+    - ``model``: the model ``root`` was computed with: its ``named_parameters()`` say which leaves are
+      parameters and which module holds each (the Values themselves, whatever their labels), so any
+      Module's parameters (BatchNorm's, a custom Module's) are drawn and boxed as parameters.
+    - ``parameters``: which leaves are parameters, as a list (e.g. ``model.parameters()`` of a model without
+      ``named_parameters()``). Without ``model`` or ``parameters``, a leaf is a parameter when its label is
+      a parameter name as nn gives it (``layers.0.neurons.3.w.1``, ``...b``, BatchNorm's ``...weight.0``,
+      ``...bias.0``) or as the lecture writes it (``w1``, ``w2``, ``b``).
+    - ``clusters``: box each neuron (and its layer): the modules of ``model``, or without it nn's names.
     - ``around`` / ``steps``: draw only the nodes within ``steps`` edges of ``around``; nodes with
       inputs or uses left out get a dashed border.
     - ``max_nodes``: refuse graphs bigger than this (None: no limit), with advice on what to draw.
@@ -251,6 +307,9 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     fmt = number_formatter(number_format)
     if parameters is not None:
         parameters = _parameters('draw_dot(parameters=...)', parameters)
+        if model is not None:
+            raise ValueError('draw_dot takes parameters= or model=, not both: model= gives the parameters itself')
+    known = None if model is None else _model_parameters('draw_dot(model=...)', model)
     if around is not None:
         check_node('draw_dot(around=...)', around)
     steps = checks.count('draw_dot(steps=...)', steps, at_least=0, at_most=None)
@@ -265,6 +324,9 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
         root = stand_in[id(root)]
         around = None if around is None else stand_in.get(id(around), around)
         parameters = None if parameters is None else [stand_in.get(id(p), p) for p in parameters]
+        if known is not None:  # the model's parameters as the picture has them: by their stand-ins
+            known = known._replace(names={id(stand_in[i]): n for i, n in known.names.items() if i in stand_in},
+                                   owners={id(stand_in[i]): o for i, o in known.owners.items() if i in stand_in})
     all_nodes, all_edges = trace(root)
     nodes = all_nodes if around is None else nodes_around(all_nodes, all_edges, root, around, steps)
     if max_nodes is not None and len(nodes) > max_nodes:
@@ -272,8 +334,9 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     drawn = {id(node) for node in nodes}
     missing_inputs, missing_uses = _cut_nodes(nodes, all_nodes, drawn) if around is not None else (set(), set())
 
-    roles = node_roles(nodes, root, parameters)
-    grouping = neuron_clusters(all_nodes) if clusters else {}
+    explicit = set(known.names) if known is not None else None if parameters is None else {id(p) for p in parameters}
+    roles = _roles(nodes, root, explicit)
+    grouping = _clusters(all_nodes, None if known is None else known.owners) if clusters else {}
     scale = max((abs(n.grad) for n in nodes if math.isfinite(n.grad)), default=0.0)
     repeated = _much_used_leaves(nodes, drawn, max_uses)
 
@@ -318,7 +381,8 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
                 _add_style(op_attrs, 'dashed')
             target.node(name=op_id(node), label=graphviz.nohtml(_escape_text(node._op)), **op_attrs)
 
-    _emit_grouped(graph, nodes, grouping, emit, bottom_up=rankdir in ('LR', 'RL'))
+    _emit_grouped(graph, nodes, grouping, emit, bottom_up=rankdir in ('LR', 'RL'),
+                  parents=None if known is None else known.parents)
     copies = 0
     for node in nodes:
         if node._op:
@@ -389,7 +453,8 @@ def _add_style(attrs: dict[str, str], style: str) -> None:
 
 
 def _emit_grouped(graph: graphviz.Digraph, nodes: Sequence[Any], grouping: dict[int, str],
-                  emit: Callable[[graphviz.Digraph, Any], None], bottom_up: bool = True) -> None:
+                  emit: Callable[[graphviz.Digraph, Any], None], bottom_up: bool = True,
+                  parents: dict[str, str] | None = None) -> None:
     """Declare nodes: each neuron's inside its cluster, neurons inside their layer's cluster."""
     by_neuron: dict[str, list[Any]] = {}
     loose: list[Any] = []
@@ -398,7 +463,7 @@ def _emit_grouped(graph: graphviz.Digraph, nodes: Sequence[Any], grouping: dict[
         (by_neuron.setdefault(neuron, []) if neuron is not None else loose).append(node)
     by_layer: dict[str | None, list[str]] = {}
     for neuron in sorted(by_neuron, key=_natural):  # layers.0 before layers.1, neurons.2 before neurons.10
-        by_layer.setdefault(_layer_of(neuron), []).append(neuron)
+        by_layer.setdefault(_layer_of(neuron, parents), []).append(neuron)
     for members in by_neuron.values():
         # Inside a box the inputs stand b, w.0, w.1, ... from the top (or the left): Graphviz stacks what is
         # declared first at the bottom of a left-to-right drawing; mclimit (see draw_dot) keeps that order

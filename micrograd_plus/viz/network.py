@@ -91,6 +91,7 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
     if graph_attr:
         graph.attr(**graph_attr)
 
+    known = _parameter_names(model)
     names = [f'x{i}' for i in range(width)]
     _column(graph, 'inputs', f'inputs\n{width}', [
         (name, name if values is None else f'{name}\n{fmt(values[0][i])}', 'input ' + name, '#dbeafe')
@@ -99,7 +100,8 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
         nodes = []
         for j, (_, b) in enumerate(column.neurons):
             value = None if values is None else values[k][j]
-            tip = f'{column.name}.neurons.{j}: b = {fmt(_number(b))}' + ('' if value is None else f', y = {fmt(value)}')
+            bias = known.get(id(b), f'{column.name}.neurons.{j}.b')
+            tip = f'{bias} = {fmt(_number(b))}' + ('' if value is None else f', y = {fmt(value)}')
             nodes.append((f'{column.name}.{j}', '' if value is None else fmt(value), tip,
                           'white' if value is None else _fill(value, 1.0)))
         notes = ''.join(f', {note}' for note in column.notes)
@@ -110,8 +112,14 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
             for i, w in enumerate(ws):
                 number = _edge_number(w, edges)
                 graph.edge(previous[i], names[j], color=_stroke(number, scale), penwidth=_width(number, scale),
-                           tooltip=f'{column.name}.neurons.{j}.w.{i} = {fmt(_number(w))}')
+                           tooltip=f"{known.get(id(w), f'{column.name}.neurons.{j}.w.{i}')} = {fmt(_number(w))}")
     return graph
+
+
+def _parameter_names(model: Any) -> dict[int, str]:
+    """Each parameter's name by id, from the model's named_parameters() (micrograd's MLP has none: {})."""
+    named = getattr(model, 'named_parameters', None)
+    return {id(p): name for name, p in named()} if callable(named) else {}
 
 
 def dense_columns(model: Any) -> list[Column]:
