@@ -12,7 +12,8 @@ from .checks import as_number
 from .engine import Value, is_hand_built, topological_order
 from .modes import AnomalyError, Mode, current_mode, describe, detect_anomaly, enable_grad, no_grad
 
-__all__ = ['GradcheckReport', 'central_difference', 'detect_anomaly', 'enable_grad', 'grad', 'gradcheck', 'no_grad']
+__all__ = ['GradcheckReport', 'Mode', 'central_difference', 'detect_anomaly', 'enable_grad', 'grad', 'gradcheck',
+           'no_grad']
 
 # ---------------------------------------------------------------- grad
 

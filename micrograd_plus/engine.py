@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, SupportsFloat, Union
 
 from . import checks, copying, hooks, modes, ops
-from .checks import as_number as as_number  # the names users import from here, since before they moved:
+
+# Names users import from micrograd_plus.engine, which live below it now (number coercion, the modes):
+from .checks import as_number as as_number
 from .modes import AnomalyError as AnomalyError
 from .modes import ModeState as ModeState
 from .modes import current_mode as current_mode

@@ -199,3 +199,40 @@ def test_backward_tells_the_hook_the_teaching_layer_set_and_runs_without_one(mon
     assert x.grad != 0.0
     with pytest.raises(RuntimeError, match='import micrograd_plus'):
         x.explain()
+
+
+def test_the_names_users_import_from_the_old_homes_are_the_moved_ones():
+    from micrograd_plus import AnomalyError, autodiff, checks, detect_anomaly, enable_grad, engine, modes, no_grad
+    assert (no_grad, enable_grad, detect_anomaly, AnomalyError) == \
+        (modes.no_grad, modes.enable_grad, modes.detect_anomaly, modes.AnomalyError)
+    assert (autodiff.no_grad, autodiff.enable_grad, autodiff.detect_anomaly, autodiff.Mode) == \
+        (modes.no_grad, modes.enable_grad, modes.detect_anomaly, modes.Mode)
+    assert (engine.AnomalyError, engine.ModeState, engine.current_mode, engine.set_mode, engine.reset_mode,
+            engine.describe, engine.as_number) == (modes.AnomalyError, modes.ModeState, modes.current_mode,
+                                                   modes.set_mode, modes.reset_mode, modes.describe, checks.as_number)
+
+
+def test_the_engines_fast_path_flag_follows_the_modes():
+    from micrograd_plus import Value, engine, modes, no_grad
+    assert engine._plain is modes.plain is True
+    with no_grad():
+        assert engine._plain is modes.plain is False
+        assert (Value(2.0) * 3)._prev == ()
+    assert engine._plain is modes.plain is True
+    assert (Value(2.0) * 3)._prev != ()
+
+
+def test_a_graph_still_copies_and_pickles_at_any_depth():
+    import copy
+    import pickle
+
+    from micrograd_plus import Value, copying, engine
+    x = Value(0.5, label='x')
+    y = x
+    for _ in range(5000):
+        y = (y * 1.0001).tanh()
+    y.backward()
+    for again in (copy.deepcopy(y), pickle.loads(pickle.dumps(y))):
+        assert (again.data, again.grad, type(again)) == (y.data, y.grad, type(y))
+        assert len(engine.topological_order(again)) == len(engine.topological_order(y))
+    assert engine._graph_from_records is copying.graph_from_records  # pickles written before the move still load
