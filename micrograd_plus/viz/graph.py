@@ -59,7 +59,7 @@ def _is_parameter_label(label: str) -> bool:
 class _ModelParameters(NamedTuple):
     """What a model says about its parameters, by ``id`` of each Value: its dotted name and the module holding it."""
     names: dict[int, str]    # 'layers.1.weight.0'
-    owners: dict[int, str]   # 'layers.1': the innermost module whose name prefixes it ('' for the model itself)
+    holders: dict[int, str]  # 'layers.1': the innermost module whose name prefixes it ('' for the model itself)
     parents: dict[str, str]  # module -> the module around it ('' for the model itself)
 
 
@@ -127,8 +127,8 @@ def neuron_clusters(nodes: Sequence[Any], *, model: Any = None) -> dict[int, str
     pre-activation. What comes after the activation (the next layer, the loss) stays outside.
     """
     nodes = check_nodes('neuron_clusters(nodes)', nodes, 'a list of Values (from trace(root))')
-    owners = None if model is None else _model_parameters('neuron_clusters(model=...)', model).owners
-    return _clusters(nodes, owners)
+    holders = None if model is None else _model_parameters('neuron_clusters(model=...)', model).holders
+    return _clusters(nodes, holders)
 
 
 def _clusters(nodes: Sequence[Any], holders: dict[int, str] | None) -> dict[int, str]:
@@ -326,7 +326,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
         parameters = None if parameters is None else [stand_in.get(id(p), p) for p in parameters]
         if known is not None:  # the model's parameters as the picture has them: by their stand-ins
             known = known._replace(names={id(stand_in[i]): n for i, n in known.names.items() if i in stand_in},
-                                   owners={id(stand_in[i]): o for i, o in known.owners.items() if i in stand_in})
+                                   holders={id(stand_in[i]): o for i, o in known.holders.items() if i in stand_in})
     all_nodes, all_edges = trace(root)
     nodes = all_nodes if around is None else nodes_around(all_nodes, all_edges, root, around, steps)
     if max_nodes is not None and len(nodes) > max_nodes:
@@ -336,7 +336,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
 
     explicit = set(known.names) if known is not None else None if parameters is None else {id(p) for p in parameters}
     roles = _roles(nodes, root, explicit)
-    grouping = _clusters(all_nodes, None if known is None else known.owners) if clusters else {}
+    grouping = _clusters(all_nodes, None if known is None else known.holders) if clusters else {}
     scale = max((abs(n.grad) for n in nodes if math.isfinite(n.grad)), default=0.0)
     repeated = _much_used_leaves(nodes, drawn, max_uses)
 
