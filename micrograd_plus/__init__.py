@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from . import data, losses, nn, optim, training
 from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
 from .engine import AnomalyError, Value, dot, register_op, topological_order
+from .functional import hessian, jacobian, jvp
 from .ops import Op
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each on first use
@@ -29,8 +30,8 @@ _VIZ = ('draw_dot', 'draw_network', 'trace', 'to_svg', 'text_view', 'viz')
 _LATER = {'compile_graph': 'compile', 'explain': 'teach.explain', 'stepper': 'teach.stepper'}
 
 __all__ = ['Value', 'AnomalyError', 'dot', 'topological_order', 'register_op', 'Op', 'grad', 'gradcheck',
-           'central_difference', 'no_grad', 'enable_grad', 'detect_anomaly', 'compile_graph', 'explain', 'stepper',
-           'nn', 'losses', 'optim', 'data', 'training', *_VIZ]
+           'central_difference', 'jvp', 'jacobian', 'hessian', 'no_grad', 'enable_grad', 'detect_anomaly',
+           'compile_graph', 'explain', 'stepper', 'nn', 'losses', 'optim', 'data', 'training', *_VIZ]
 
 
 def __getattr__(name: str) -> Any:
