@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from . import data, losses, nn, optim, training
 from .autodiff import central_difference, grad, gradcheck
 from .engine import Value, dot, register_op, topological_order
+from .functional import hessian, jacobian, jvp
 from .modes import AnomalyError, detect_anomaly, enable_grad, no_grad
 from .ops import Op
 from .teach import record  # noqa: F401  # registers what backward() keeps for explain(), and Value.explain()
@@ -31,8 +32,8 @@ _VIZ = ('draw_dot', 'draw_network', 'trace', 'to_svg', 'text_view', 'viz')
 _LATER = {'compile_graph': 'compile', 'explain': 'teach.explain', 'stepper': 'teach.stepper'}
 
 __all__ = ['Value', 'AnomalyError', 'dot', 'topological_order', 'register_op', 'Op', 'grad', 'gradcheck',
-           'central_difference', 'no_grad', 'enable_grad', 'detect_anomaly', 'compile_graph', 'explain', 'stepper',
-           'nn', 'losses', 'optim', 'data', 'training', *_VIZ]
+           'central_difference', 'jvp', 'jacobian', 'hessian', 'no_grad', 'enable_grad', 'detect_anomaly',
+           'compile_graph', 'explain', 'stepper', 'nn', 'losses', 'optim', 'data', 'training', *_VIZ]
 
 
 def __getattr__(name: str) -> Any:

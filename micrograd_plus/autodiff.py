@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import checks, hooks
+from . import checks, listeners
 from .checks import as_number
 from .engine import Value, is_hand_built, topological_order
 from .modes import AnomalyError, Mode, current_mode, describe, detect_anomaly, enable_grad, no_grad
@@ -82,7 +82,7 @@ def _grads_by_backward(output: Value, inputs: list[Value]) -> list[float]:
     try:
         for node in leaves:
             node.grad = 0.0
-        with hooks.backward_unseen():
+        with listeners.backward_unseen():
             output.backward()
         return [x.grad for x in inputs]
     finally:

@@ -20,10 +20,11 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, SupportsFloat, Union
 
-from . import checks, copying, hooks, modes, ops
+from . import checks, copying, listeners, modes, ops
 
 # Names users import from micrograd_plus.engine, which live below it now (number coercion, the modes):
 from .checks import as_number as as_number
+from .hooks import GradHooks, RemovableHandle, checked_hook, grad_hooks_exist
 from .modes import AnomalyError as AnomalyError
 from .modes import ModeState as ModeState
 from .modes import current_mode as current_mode
@@ -98,7 +99,7 @@ class Value:
     Compatible with karpathy/micrograd and the lecture: ``Value(data, _children, _op, label)``,
     ``._prev`` (inputs in argument order), ``._op`` (micrograd's strings), ``._backward()`` per node.
     """
-    __slots__ = ('data', 'grad', 'label')
+    __slots__ = ('_hooks', 'data', 'grad', 'label')  # _hooks: set by register_hook only
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators and give a Value
     data: float
     grad: float
@@ -190,7 +191,7 @@ class Value:
     def explain(self, root: Value | None = None) -> str:
         """How this node got its value and its gradient, with numbers (micrograd_plus.explain, which the
         teaching layer registers in micrograd_plus.hooks)."""
-        return hooks.explain(self, root)
+        return listeners.explain(self, root)
 
     def detach(self) -> Value:
         """A new leaf with the same data (and label): gradients stop here."""
@@ -198,27 +199,46 @@ class Value:
         out.label = self.label
         return out
 
-    def backward(self) -> None:
-        """Fill ``.grad`` of every node this one depends on with d(self)/d(node).
+    def backward(self, gradient: float = 1.0) -> None:
+        """Fill ``.grad`` of every node this one depends on with gradient * d(self)/d(node).
 
-        The root is seeded with 1.0. Grads of non-leaf nodes are recomputed from zero, so calling
-        this twice is correct; leaf grads accumulate (as in PyTorch) until you reset them.
+        The root is seeded with ``gradient`` (1.0 unless given, PyTorch's ``gradient=``). Every node keeps its
+        grad afterwards, inner nodes too (PyTorch keeps only the leaves' unless asked with retain_grad()), so
+        ``node.grad`` reads d(self)/d(node) anywhere in the graph. Inner grads are recomputed from zero, so
+        calling this twice is correct; leaf grads accumulate (as in PyTorch) until you reset them. Hooks
+        (``register_hook``) run on each node as its grad is complete.
         """
-        told = hooks.after_backward  # explain()'s record, when the teaching layer is loaded
+        if gradient.__class__ is not float:
+            gradient = checks.real('backward(gradient=...), the seed d(self)/d(self)', gradient, finite=False, nan=True)
+        if grad_hooks_exist():
+            _backward_with_hooks(self, gradient)
+            return
+        told = listeners.after_backward  # explain()'s record, when the teaching layer is loaded
         if self._is_leaf:
-            self.grad += 1.0
+            self.grad += gradient
             if told is not None:
                 told(self, [])
             return
         order = _inner_nodes_in_order(self)  # also resets their grads to 0
         if told is not None:
             told(self, order)
-        self.grad = 1.0
+        self.grad = gradient
         if not _plain and _mode.get().anomaly:
             modes.backward_checked(order)
             return
         for node in reversed(order):
             node._backward()
+
+    def register_hook(self, hook: Callable[[float], float | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` in every backward() once this node's grad is complete, before it flows on to the
+        node's inputs; a number it returns replaces the grad (PyTorch's tensor hooks). On a leaf, ``grad`` is
+        what this backward() brings, and the hook's number is what gets added to ``.grad``. grad() runs no
+        hooks. Returns a handle: ``handle.remove()`` unregisters it."""
+        checked_hook('register_hook(hook)', hook, 'grad')
+        hooks = getattr(self, '_hooks', None)
+        if hooks is None:
+            hooks = self._hooks = GradHooks()
+        return hooks.add(hook)
 
     # ---- begin generated operators: edit ops.py and run `make generate`, not this ----
     def __add__(self, other: Operand) -> Value:
@@ -1198,6 +1218,52 @@ def _record(cls: type[Value], data: float, a: Value | None, b: Any, c: float | N
     if c is not None:
         out._c = c  # type: ignore[attr-defined]
     return out
+
+
+def _backward_with_hooks(root: Value, seed: float) -> None:
+    """backward() while some node has grad hooks. An inner node's hooks run when its grad is complete, before its
+    _backward passes it on; a leaf's run on what this call brought it (its .grad is set aside meanwhile), and
+    their result is added to .grad, as PyTorch accumulates a leaf's grad after its hooks."""
+    leaves = [node for node in topological_order(root) if node._is_leaf and getattr(node, '_hooks', None)]
+    before = [leaf.grad for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    told = listeners.after_backward
+    try:
+        if root._is_leaf:
+            root.grad += seed
+            if told is not None:
+                told(root, [])
+        else:
+            order = _inner_nodes_in_order(root)
+            if told is not None:
+                told(root, order)
+            root.grad = seed
+            checked = not _plain and _mode.get().anomaly
+            for node in reversed(order):
+                hooks = getattr(node, '_hooks', None)
+                if hooks:
+                    node.grad = _hooked(node, hooks, node.grad)
+                if checked:
+                    modes.backward_of_checked(node)
+                else:
+                    node._backward()
+        for leaf in leaves:
+            leaf.grad = _hooked(leaf, leaf._hooks, leaf.grad)
+    finally:
+        for leaf, grad in zip(leaves, before):
+            leaf.grad = grad + leaf.grad
+
+
+def _hooked(node: Value, hooks: GradHooks, grad: float) -> float:
+    """The grad after the node's hooks, in the order registered: each gets what the one before returned."""
+    for (hook,) in list(hooks):  # a hook may remove itself
+        replaced = hook(grad)
+        if replaced is not None:
+            grad = checks.real(f'the grad hook {getattr(hook, "__qualname__", hook)!r} of {describe(node)} returned '
+                               'something: a number to replace the grad, or None to keep it, and', replaced,
+                               finite=False, nan=True)
+    return grad
 
 
 # ---------------------------------------------------------------- adding an op at run time

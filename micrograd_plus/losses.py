@@ -163,11 +163,57 @@ def l1_penalty(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:
 
 
 def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
-    """Fraction of predictions equal to their targets (plain numbers: use it on labels, not Values)."""
-    predictions = checks.sequence('accuracy(predictions)', predictions, 'a list of labels')
+    """The fraction of samples predicted right. ``predictions`` are either labels (numbers or text, one per
+    sample) or score lists (a model's outputs, one list of class scores per sample, numbers or Values), whose
+    argmax is the predicted class, compared with targets that are class indices 0..k-1."""
+    predictions = checks.sequence('accuracy(predictions)', predictions, 'a list of labels or of score lists')
     targets = checks.sequence('accuracy(targets)', targets, 'a list of labels')
     if len(predictions) != len(targets) or not predictions:
         raise ValueError(f'accuracy() needs equally many, and some, predictions and targets; '
                          f'got {len(predictions)} and {len(targets)}')
+    for i, t in enumerate(targets):
+        _check_label('accuracy(targets)', t, i)
+    if any(_is_scores(p) for p in predictions):
+        predictions = _argmaxes(predictions, targets)
+    else:
+        for i, p in enumerate(predictions):
+            _check_label('accuracy(predictions)', p, i)
     return sum(bool(p == t) for p, t in zip(predictions, targets)) / len(targets)
 
+
+def _is_scores(x: Any) -> bool:
+    return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+
+
+def _check_label(what: str, label: Any, i: int) -> None:
+    """A label is a number or text; a Value is a score, whose comparison with a label would always be False."""
+    if isinstance(label, Value):
+        raise TypeError(f'{what} holds a Value at position {i} ({label!r}): one score per sample cannot be read as '
+                        'a label. Threshold it (1 if v.data > 0 else 0), or pass the score lists of a '
+                        'multi-class model, whose argmax accuracy() takes')
+    if _is_scores(label) or not isinstance(label, (numbers.Number, str, bytes)):
+        raise TypeError(f'{what} must hold labels (numbers or text), got {checks.shown(label)} at position {i}')
+
+
+def _argmaxes(predictions: Sequence[Any], targets: Sequence[Any]) -> list[int]:
+    """Each score list's index of its largest score (the first of equals, as argmax), all lists equally long."""
+    if not all(_is_scores(p) for p in predictions):
+        raise TypeError('accuracy(predictions) mixes score lists and single labels: pass one kind')
+    classes = len(predictions[0])
+    if classes < 2 or any(len(p) != classes for p in predictions):
+        raise ValueError(f'accuracy(predictions) takes score lists of one length, 2 or more (one score per class), '
+                         f'got lengths {sorted({len(p) for p in predictions})}; for one score per sample, threshold '
+                         'it into labels')
+    for i, t in enumerate(targets):
+        whole = isinstance(t, numbers.Integral) or (isinstance(t, float) and t.is_integer())
+        if isinstance(t, bool) or not whole or not 0 <= t < classes:
+            raise ValueError(f'accuracy(): with score lists of {classes} classes the targets are class indices '
+                             f'0..{classes - 1}, got {checks.shown(t)} at position {i}')
+    found = []
+    for i, scores in enumerate(predictions):
+        numbers_ = [s.data if isinstance(s, Value) else s for s in scores]
+        if not all(isinstance(s, numbers.Real) and s == s for s in numbers_):
+            raise ValueError(f'accuracy(predictions) at position {i}: a score list holds numbers or Values, not nan, '
+                             f'got {checks.shown(list(scores))}')
+        found.append(max(range(classes), key=numbers_.__getitem__))
+    return found

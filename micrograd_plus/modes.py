@@ -177,19 +177,23 @@ def non_finite_result(op: str, data: float, inputs: Sequence[Any], kind: str = '
 
 
 def backward_checked(order: Sequence[Any]) -> None:
-    """backward() under detect_anomaly(), over the inner nodes in topological order: each node is checked for
-    numbers changed since the forward pass (backward would mix old and new ones, silently, as micrograd does)
-    and for nan/inf grads."""
+    """backward() under detect_anomaly(), over the inner nodes in topological order."""
     for node in reversed(order):
-        again = node._forward_again()
-        if again != node.data and again == again:
+        backward_of_checked(node)
+
+
+def backward_of_checked(node: Any) -> None:
+    """One node's _backward under detect_anomaly(): checked for numbers changed since the forward pass (backward
+    would mix old and new ones, silently, as micrograd does) and for nan/inf grads it hands on."""
+    again = node._forward_again()
+    if again != node.data and again == again:
+        raise AnomalyError(
+            f'detect_anomaly: {describe(node)} (op {node._op!r}) is no longer what its inputs give '
+            f'({again!r}): a .data was changed after the graph was built, and backward() would mix old and '
+            'new numbers. Run the forward pass again after changing .data')
+    node._backward()
+    for parent in node._prev:
+        if not math.isfinite(parent.grad):
             raise AnomalyError(
-                f'detect_anomaly: {describe(node)} (op {node._op!r}) is no longer what its inputs give '
-                f'({again!r}): a .data was changed after the graph was built, and backward() would mix old and '
-                'new numbers. Run the forward pass again after changing .data')
-        node._backward()
-        for parent in node._prev:
-            if not math.isfinite(parent.grad):
-                raise AnomalyError(
-                    f'detect_anomaly: backward of op {node._op!r} (output {describe(node)}) gave '
-                    f'grad {parent.grad!r} to input {describe(parent)}')
+                f'detect_anomaly: backward of op {node._op!r} (output {describe(node)}) gave '
+                f'grad {parent.grad!r} to input {describe(parent)}')

@@ -7,15 +7,21 @@
         loss.backward()
         optimizer.step()
 
-``lr`` is a plain attribute: change it between steps for a learning-rate schedule.
+SGD, Adam, AdamW, RMSprop and Adagrad step as PyTorch's do, to the last bit in float64. Every setting is checked
+when given and whenever assigned later (``optimizer.lr = -1`` raises). ``optim.lr_scheduler`` changes ``lr``
+between epochs as torch.optim.lr_scheduler does (StepLR, ExponentialLR, CosineAnnealingLR, LinearLR).
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from . import checks
+from . import checks, lr_scheduler
 from .engine import Value
+
+__all__ = ['SGD', 'Adagrad', 'Adam', 'AdamW', 'Optimizer', 'RMSprop', 'clip_grad_norm', 'clip_grad_value',
+           'grad_norm', 'lr_scheduler']
 
 
 def _values(params: Iterable[Value], owner: str) -> list[Value]:
@@ -34,12 +40,53 @@ def _parameter_list(params: Iterable[Value], owner: str) -> list[Value]:
     return params
 
 
-def _check_non_negative(owner: str, **settings: float) -> list[float]:
-    return [checks.real(f'{owner}: {name}', value, at_least=0) for name, value in settings.items()]
+class Setting:
+    """An optimizer's setting (``lr``, ``momentum``...), checked when given and again whenever assigned later:
+    ``optimizer.lr = -1`` raises, as the constructor does, instead of quietly climbing the loss."""
+
+    def __init__(self, check: Callable[[str, Any], Any]) -> None:
+        self.check = check
+        self.name = ''
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, optimizer: Any, owner: type | None = None) -> Any:
+        if optimizer is None:
+            return self
+        return optimizer.__dict__[self.name]
+
+    def __set__(self, optimizer: Any, value: Any) -> None:
+        value = self.check(f'{type(optimizer).__name__}: {self.name}', value)
+        optimizer._check_together(self.name, value)
+        optimizer.__dict__[self.name] = value
+
+
+def _non_negative(what: str, x: Any) -> float:
+    return checks.real(what, x, at_least=0)
+
+
+def _fraction(what: str, x: Any) -> float:
+    return checks.real(what, x, at_least=0, at_most=1, need='a number in [0, 1]')
+
+
+def _eps(what: str, x: Any) -> float:
+    # eps = 0 would divide 0 by 0 on the first step that meets a zero gradient
+    return checks.real(what, x, above=0, need='> 0 (it keeps the division finite), like 1e-8')
+
+
+def _betas(what: str, x: Any) -> tuple[float, float]:
+    pair = checks.sequence(what, x, 'a pair of numbers in [0, 1), like (0.9, 0.999)')
+    if len(pair) != 2:
+        raise ValueError(f'{what} must be a pair of numbers in [0, 1), like (0.9, 0.999), got {checks.shown(x)}')
+    beta1, beta2 = (checks.real(what, beta, at_least=0, below=1, need='in [0, 1)') for beta in pair)
+    return beta1, beta2
 
 
 class Optimizer:
-    """Holds the parameters; ``zero_grad()`` resets their grads to 0.0 before the next backward()."""
+    """Holds the parameters; ``zero_grad()`` resets their grads to 0.0 before the next backward().
+    Its settings (``lr``...) are checked whenever assigned; ``lr_scheduler`` changes ``lr`` between steps."""
+    lr = Setting(_non_negative)
 
     def __init__(self, params: Iterable[Value]) -> None:
         self.params = _parameter_list(params, type(self).__name__)
@@ -51,6 +98,9 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    def _check_together(self, name: str, value: Any) -> None:
+        """Refuse a setting that contradicts another (SGD's nesterov without momentum)."""
+
 
 class SGD(Optimizer):
     """p -= lr * v, with v = momentum * v + (grad + weight_decay * p) (v = that gradient on the first step).
@@ -58,17 +108,22 @@ class SGD(Optimizer):
     ``nesterov=True`` (Sutskever et al.'s form, as PyTorch): the step looks ahead along the velocity,
     p -= lr * (g + momentum * v) with g the gradient (plus weight decay) and v updated as above.
     """
+    momentum = Setting(_non_negative)
+    weight_decay = Setting(_non_negative)
+    nesterov = Setting(checks.flag)
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
                  nesterov: bool = False) -> None:
         super().__init__(params)
-        lr, momentum, weight_decay = _check_non_negative('SGD', lr=lr, momentum=momentum, weight_decay=weight_decay)
-        nesterov = checks.flag('SGD: nesterov', nesterov)
+        self.lr, self.momentum, self.weight_decay, self.nesterov = lr, momentum, weight_decay, nesterov
+        self.velocity: list[float] | None = None  # created on the first step, as in PyTorch
+
+    def _check_together(self, name: str, value: Any) -> None:
+        momentum = value if name == 'momentum' else self.__dict__.get('momentum', 0.0)
+        nesterov = value if name == 'nesterov' else self.__dict__.get('nesterov', False)
         if nesterov and not momentum > 0:
             raise ValueError('SGD: nesterov=True looks ahead along the momentum and needs momentum > 0, '
                              f'got momentum={momentum!r}')
-        self.lr, self.momentum, self.weight_decay, self.nesterov = lr, momentum, weight_decay, nesterov
-        self.velocity: list[float] | None = None  # created on the first step, as in PyTorch
 
     def step(self) -> None:
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
@@ -86,19 +141,16 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba) with bias correction; ``weight_decay`` adds ``weight_decay * p`` to the gradient
-    (L2, like torch.optim.Adam, not AdamW)."""
+    (L2, like torch.optim.Adam; AdamW decouples it)."""
+    betas = Setting(_betas)
+    eps = Setting(_eps)
+    weight_decay = Setting(_non_negative)
+    decoupled = False  # AdamW: the decay shrinks p itself instead of joining the gradient
 
     def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params)
-        pair = checks.sequence('Adam: betas', betas, 'a pair of numbers in [0, 1), like (0.9, 0.999)')
-        if len(pair) != 2:
-            raise ValueError(f'Adam: betas must be a pair of numbers in [0, 1), like (0.9, 0.999), got {betas!r}')
-        beta1, beta2 = (checks.real('Adam: betas', beta, at_least=0, below=1, need='in [0, 1)') for beta in pair)
-        lr, weight_decay = _check_non_negative('Adam', lr=lr, weight_decay=weight_decay)
-        # eps = 0 would divide 0 by 0 on the first step that meets a zero gradient
-        eps = checks.real('Adam: eps', eps, above=0, need='> 0 (it keeps the division finite), like 1e-8')
-        self.lr, self.betas, self.eps, self.weight_decay = lr, (beta1, beta2), eps, weight_decay
+        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
         self.steps = 0
         self.first_moment = [0.0] * len(self.params)   # running mean of gradients
         self.second_moment = [0.0] * len(self.params)  # running mean of squared gradients
@@ -109,11 +161,102 @@ class Adam(Optimizer):
         step_size = self.lr / (1 - beta1 ** self.steps)
         correction2_sqrt = math.sqrt(1 - beta2 ** self.steps)
         m, v, decay, eps = self.first_moment, self.second_moment, self.weight_decay, self.eps
+        shrink = 1 - self.lr * decay
         for i, p in enumerate(self.params):
-            g = p.grad + decay * p.data if decay else p.grad
+            if not decay:
+                g = p.grad
+            elif self.decoupled:
+                g = p.grad
+                p.data *= shrink
+            else:
+                g = p.grad + decay * p.data
             m[i] += (g - m[i]) * (1 - beta1)  # = beta1 * m + (1 - beta1) * g, as PyTorch rounds it
             v[i] = beta2 * v[i] + (1 - beta2) * g * g
             p.data -= step_size * (m[i] / (math.sqrt(v[i]) / correction2_sqrt + eps))
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW: each step first shrinks
+    p to p * (1 - lr * weight_decay), then takes Adam's step on the gradient alone. Unlike L2 in the loss,
+    the decay is not divided by Adam's running scale, so every weight decays at the same rate."""
+    decoupled = True
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton), as torch.optim.RMSprop: s = alpha * s + (1 - alpha) * g**2, then
+    p -= lr * g / (sqrt(s) + eps). ``centered=True`` divides by the running standard deviation instead,
+    sqrt(s - mean(g)**2); ``momentum`` keeps a velocity b = momentum * b + g / (sqrt(s) + eps), p -= lr * b;
+    ``weight_decay`` adds weight_decay * p to g (L2)."""
+    alpha = Setting(_fraction)
+    eps = Setting(_eps)
+    weight_decay = Setting(_non_negative)
+    momentum = Setting(_non_negative)
+    centered = Setting(checks.flag)
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
+        super().__init__(params)
+        self.lr, self.alpha, self.eps, self.weight_decay = lr, alpha, eps, weight_decay
+        self.momentum, self.centered = momentum, centered
+        n = len(self.params)
+        self.square_avg = [0.0] * n  # running mean of squared gradients
+        self.grad_avg = [0.0] * n    # running mean of gradients (centered only)
+        self.momentum_buffer = [0.0] * n
+
+    def step(self) -> None:
+        lr, alpha, eps, decay, momentum = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
+        s, mean, buffer = self.square_avg, self.grad_avg, self.momentum_buffer
+        for i, p in enumerate(self.params):
+            g = p.grad + decay * p.data if decay else p.grad
+            s[i] = s[i] * alpha + (1 - alpha) * g * g
+            if self.centered:
+                mean[i] = _lerp(mean[i], g, 1 - alpha)
+                avg = math.sqrt(s[i] - mean[i] * mean[i]) + eps
+            else:
+                avg = math.sqrt(s[i]) + eps
+            if momentum > 0:
+                buffer[i] = buffer[i] * momentum + g / avg
+                p.data -= lr * buffer[i]
+            else:
+                p.data += -lr * g / avg
+
+
+def _lerp(start: float, end: float, weight: float) -> float:
+    """start + weight * (end - start), rounded as PyTorch's lerp (from the nearer end)."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al.), as torch.optim.Adagrad: s += g**2 over all steps, then
+    p -= lr_t * g / (sqrt(s) + eps) with lr_t = lr / (1 + (t - 1) * lr_decay): each weight's steps shrink
+    with the gradient it has seen. ``initial_accumulator_value`` is where s starts."""
+    lr_decay = Setting(_non_negative)
+    weight_decay = Setting(_non_negative)
+    eps = Setting(_eps)
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
+        super().__init__(params)
+        self.lr, self.lr_decay, self.weight_decay, self.eps = lr, lr_decay, weight_decay, eps
+        start = _non_negative('Adagrad: initial_accumulator_value', initial_accumulator_value)
+        self.initial_accumulator_value = start
+        self.steps = 0
+        self.sum_of_squares = [start] * len(self.params)
+
+    def step(self) -> None:
+        self.steps += 1
+        lr = self.lr / (1 + (self.steps - 1) * self.lr_decay)
+        decay, eps, s = self.weight_decay, self.eps, self.sum_of_squares
+        for i, p in enumerate(self.params):
+            g = p.grad + decay * p.data if decay else p.grad
+            s[i] += g * g
+            p.data += -lr * g / (math.sqrt(s[i]) + eps)
 
 
 def _check_norm_type(owner: str, norm_type: float) -> float:

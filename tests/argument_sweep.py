@@ -98,6 +98,7 @@ NOT_SWEPT = {
 NOT_SWEPT_NAMES = {
     # records: a NamedTuple or dataclass stores its fields as given, like any tuple; what reads them checks them
     'modes.ModeState': 'a record (NamedTuple); set_mode() checks it',
+    'hooks.RemovableHandle': 'made by register_hook and register_forward_hook, which check their arguments',
     'training.Best': 'a record (NamedTuple) that History.best() returns',
     'autodiff.GradcheckReport': 'a result (dataclass) that gradcheck() builds',
     'teach.explain.Term': 'a record (NamedTuple)',
@@ -220,13 +221,21 @@ spec('modes.follow_plain')(lambda: {'follower': lambda plain: None})
 spec('modes.Mode', then=lambda mode, _: _in_mode(mode))(lambda: {'grad_enabled': False})
 spec('modes.Mode.__call__', then=lambda f, _: f(1.0))(lambda: {'self': _mgp().no_grad(),
                                                               'function': lambda x: x * 2})
-spec('hooks.explain')(lambda: dict(zip(('root', 'node'), after_backward())))
+spec('listeners.explain')(lambda: dict(zip(('root', 'node'), after_backward())))
 
 # activations
 spec('activations.activation')(lambda: {'name': 'tanh', 'what': 'activation'})
 
 # autodiff
 spec('autodiff.grad')(lambda: _grad_args())
+spec('engine.Value.backward')(lambda: {'self': op_node(), 'gradient': 2.0})
+spec('engine.Value.register_hook', then=lambda handle, a: ((a['self'] * 2).backward(), handle.remove()))(
+    lambda: {'self': value(), 'hook': lambda g: 2 * g})
+spec('functional.jvp')(lambda: {'f': lambda x, y: x * y, 'primals': [0.5, 2.0], 'tangents': [1.0, 0.0]})
+spec('functional.jacobian', 'functional.hessian')(
+    lambda: {'f': lambda x, y: (x * y).tanh(), 'inputs': [0.5, 2.0], 'mode': 'forward'})
+spec('functional.graph_order')(lambda: {'outputs': [op_node(), value()]})
+spec('functional.forward_pass')(lambda: _forward_pass_args())
 spec('autodiff.central_difference')(lambda: {'f': lambda x: x * x, 'args': [0.5], 'arg': 0, 'eps': 1e-6})
 spec('autodiff.gradcheck', then=lambda report, _: str(report))(
     lambda: {'f': lambda x: x * x, 'values': [0.5], 'second_order': False})
@@ -241,6 +250,8 @@ spec('compile.Program.__call__', 'compile.Program.code')(
 spec('nn.module.Module.batch')(lambda: {'self': mlp(), 'samples': [[1.0, 2.0], [0.5, -1.0]]})
 spec('nn.module.Module.named_modules', 'nn.module.Module.named_parameters', then=lambda it, _: list(it))(
     lambda: {'self': mlp(), 'prefix': 'model'})
+spec('nn.module.Module.register_forward_hook', then=lambda handle, a: (a['self']([1.0, 2.0]), handle.remove()))(
+    lambda: {'self': mlp(), 'hook': lambda module, inputs, output: None})
 spec('nn.module.Module.train')(lambda: {'self': mlp(), 'mode': True})
 spec('nn.module.Module.load_state_dict')(lambda: {'self': mlp(), 'state': mlp().state_dict()})
 spec('nn.module.Module.save')(lambda: {'self': mlp(), 'path': 'model.json'})
@@ -285,6 +296,12 @@ spec('losses.accuracy')(lambda: {'predictions': [1, 0, 1], 'targets': [1, 1, 1]}
 
 # optim
 spec('optim.Optimizer')(lambda: {'params': params()})
+spec('optim.AdamW', 'optim.RMSprop', 'optim.Adagrad', then=lambda optimizer, _: (optimizer.step(), optimizer.step()))(
+    lambda: {'params': params(), 'lr': 0.1, 'momentum': 0.9, 'weight_decay': 0.1, 'lr_decay': 0.1})
+spec('lr_scheduler.LRScheduler', 'lr_scheduler.StepLR', 'lr_scheduler.ExponentialLR', 'lr_scheduler.LinearLR',
+     'lr_scheduler.CosineAnnealingLR', then=lambda scheduler, _: (scheduler.step(), scheduler.get_last_lr()))(
+    lambda: {'optimizer': _mgp().optim.SGD(params(), lr=0.1), 'step_size': 2, 'gamma': 0.5, 'T_max': 4,
+             'start_factor': 0.5, 'total_iters': 3})
 spec('optim.SGD', 'optim.Adam', then=lambda optimizer, _: (optimizer.step(), optimizer.step()))(
     lambda: {'params': params(), 'lr': 0.1, 'momentum': 0.9})
 spec('optim.grad_norm', 'optim.clip_grad_norm', 'optim.clip_grad_value')(
@@ -368,6 +385,11 @@ def _text_view(v: Any) -> str:
 def _in_mode(mode: Any) -> None:
     with mode:
         value() * 2
+
+
+def _forward_pass_args() -> dict[str, Any]:
+    x = value()
+    return {'order': _mgp().functional.graph_order([x * x]), 'seeds': {x: 1.0}}
 
 
 def _grad_args() -> dict[str, Any]:

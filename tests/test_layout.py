@@ -18,10 +18,10 @@ PACKAGE = pathlib.Path(micrograd_plus.__file__).parent
 LAYERS: list[set[str]] = [
     {'checks'},                                    # argument checks: nothing of graphs
     {'ops', 'rules'},                              # the derivative table and its rule language
-    {'hooks', 'modes', 'copying', 'data', 'saving'},  # below the engine: what it reads, what it is told
+    {'hooks', 'listeners', 'modes', 'copying', 'data', 'saving'},  # below the engine: what it reads, what it is told
     {'engine'},                                    # Value, its operators, backward()
     {'autodiff', 'activations', 'codegen'},        # grad() to any order; the activation registry; the generator
-    {'register', 'compile', 'losses', 'optim'},    # run-time rows, compile_graph, what training needs
+    {'register', 'compile', 'functional', 'losses', 'optim', 'lr_scheduler'},  # run-time rows, compile_graph, jvp, training
     {'nn'},
     {'training'},
     {'viz'},                                       # pictures read the micrograd protocol
@@ -126,7 +126,7 @@ def test_every_module_imports_only_its_own_package_and_the_layers_below():
 
 @pytest.mark.parametrize(('module', 'forbidden'), [
     ('engine', {'teach', 'viz', 'codegen', 'nn', 'compile', 'autodiff', 'activations', 'register'}),
-    ('ops', {'engine', 'modes', 'hooks', 'copying', 'autodiff', 'nn', 'viz', 'teach', 'compile'}),
+    ('ops', {'engine', 'modes', 'hooks', 'listeners', 'copying', 'autodiff', 'nn', 'viz', 'teach', 'compile'}),
     ('modes', {'engine', 'autodiff', 'nn', 'viz', 'teach'}),
     ('nn', {'viz', 'teach', 'training', 'compile'}),
     ('viz', {'teach'}),
@@ -186,15 +186,15 @@ def test_the_checker_finds_an_upward_import_wherever_it_is_written(source, name,
 
 
 def test_backward_tells_the_hook_the_teaching_layer_set_and_runs_without_one(monkeypatch):
-    from micrograd_plus import Value, hooks
+    from micrograd_plus import Value, listeners
     told = []
-    monkeypatch.setattr(hooks, 'after_backward', lambda output, inner: told.append((output, len(inner))))
+    monkeypatch.setattr(listeners, 'after_backward', lambda output, inner: told.append((output, len(inner))))
     x = Value(3.0)
     y = (x * x).tanh()
     y.backward()
     assert told == [(y, 2)]
-    monkeypatch.setattr(hooks, 'after_backward', None)
-    monkeypatch.setattr(hooks, 'explainer', None)
+    monkeypatch.setattr(listeners, 'after_backward', None)
+    monkeypatch.setattr(listeners, 'explainer', None)
     y.backward()  # the engine alone: nobody to tell
     assert x.grad != 0.0
     with pytest.raises(RuntimeError, match='import micrograd_plus'):

@@ -268,6 +268,27 @@ def test_residual_connections_with_tanh_blocks_the_plain_network_learns_slowly_a
     assert plain_losses[-1] < 0.65 and skip_losses[-1] < 0.25 * plain_losses[-1] and skip_accuracy > 0.95
     assert plain_norms[0] / plain_norms[-1] < skip_norms[0] / skip_norms[-1]
 
+# ---------------------------------------------------------------- 19. forward mode against reverse mode
+
+def test_forward_vs_reverse_passes_and_nodes_follow_the_shape_of_the_function():
+    lesson = load('19_forward_vs_reverse')
+    n, depth = 16, 10
+    f_forward, f_reverse = (lesson.cost(lesson.make_f(depth), lesson.point(n), mode) for mode in ('forward', 'reverse'))
+    g_forward, g_reverse = (lesson.cost(lesson.make_g(n, depth), [lesson.SEED_POINT], mode)
+                            for mode in ('forward', 'reverse'))
+    assert (f_forward[0], f_reverse[0], g_forward[0], g_reverse[0]) == (n, 1, 1, n)
+    assert f_forward[1] == n * f_reverse[1]  # every forward pass walks the whole graph of f
+    assert g_reverse[1] > 0.5 * n * g_forward[1]  # every reverse pass walks the trunk again
+    small_forward = lesson.cost(lesson.make_f(depth), lesson.point(1), 'forward')
+    assert small_forward == lesson.cost(lesson.make_f(depth), lesson.point(1), 'reverse')  # n = 1: the same work
+
+
+def test_forward_vs_reverse_give_the_same_jacobians_equal_to_central_differences():
+    lesson = load('19_forward_vs_reverse')
+    modes_apart, numeric_apart = lesson.largest_disagreement(4, 10)
+    assert modes_apart < 1e-13 and numeric_apart < 1e-6
+
+
 # ---------------------------------------------------------------- every lesson: a notebook, a test, a thumbnail
 
 def _runner():
@@ -284,8 +305,9 @@ def _png_size(path):
     return struct.unpack('>II', header[16:24])
 
 
-def test_the_course_has_fifteen_lessons_numbered_in_order():
-    assert [int(name[:2]) for name in NAMES] == list(range(1, 16))
+def test_the_course_has_its_lessons_numbered_in_order():
+    numbers = [int(name[:2]) for name in NAMES]
+    assert numbers[:15] == list(range(1, 16)) and numbers == sorted(set(numbers)) and 19 in numbers
 
 
 @pytest.mark.parametrize('name', NAMES)

@@ -224,7 +224,7 @@ def test_grad_of_cross_entropy_is_softmax_minus_one_hot():
     (lambda: log_softmax(None), TypeError, r'log_softmax\(scores\) must be a list of Values or numbers, got None'),
     (lambda: cross_entropy([1.0, 2.0], None), TypeError, r'cross_entropy\(\): targets must be a class index'),
     (lambda: cross_entropy([[1.0, 2.0], [1.0, 2.0]], 0), TypeError, r'with one target \(an int\), scores must be'),
-    (lambda: accuracy(None, [1]), TypeError, r'accuracy\(predictions\) must be a list of labels, got None'),
+    (lambda: accuracy(None, [1]), TypeError, r'accuracy\(predictions\) must be a list of labels or of score lists'),
     (lambda: softplus('a'), TypeError, r"softplus\(x\) must be a number, got str 'a'"),
 ])
 def test_loss_arguments_are_checked_where_they_enter(call, error, match):
@@ -234,3 +234,37 @@ def test_loss_arguments_are_checked_where_they_enter(call, error, match):
 
 def test_softplus_takes_a_number_as_well_as_a_value():
     assert softplus(2.0).data == pytest.approx(math.log1p(math.exp(2.0)), rel=1e-15)
+
+
+# ---------------------------------------------------------------- accuracy of score lists
+
+def test_accuracy_of_score_lists_is_the_argmax_accuracy_pytorch_gives():
+    torch = pytest.importorskip('torch')
+    import random
+    source = random.Random(0)
+    scores = [[source.gauss(0, 1) for _ in range(4)] for _ in range(50)]
+    targets = [source.randrange(4) for _ in range(50)]
+    expected = (torch.tensor(scores).argmax(1) == torch.tensor(targets)).double().mean().item()
+    assert accuracy(scores, targets) == expected
+    assert accuracy([[Value(s) for s in row] for row in scores], targets) == expected  # a model's outputs
+
+
+def test_accuracy_of_score_lists_takes_the_first_of_equal_scores_and_labels_may_be_text():
+    assert accuracy([[1.0, 1.0, 0.0], [0.0, 2.0, 2.0]], [0, 1]) == 1.0
+    assert accuracy(['cat', 'dog', 'cat'], ['cat', 'cat', 'cat']) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize('predictions, targets, error, message', [
+    ([Value(0.7), Value(-0.2)], [1, 0], TypeError, 'one score per sample cannot be read as a label. Threshold it'),
+    ([[0.7], [0.1]], [1, 0], ValueError, r'score lists of one length, 2 or more .* got lengths \[1\]'),
+    ([[0.7, 0.1], [0.1, 0.2, 0.3]], [1, 0], ValueError, r'got lengths \[2, 3\]'),
+    ([[0.7, 0.1], 1], [1, 0], TypeError, 'mixes score lists and single labels'),
+    ([[0.7, 0.1], [0.1, 0.2]], [1, 2], ValueError, r'targets are class indices 0..1, got int 2 at position 1'),
+    ([[0.7, 0.1], [0.1, 0.2]], ['a', 'b'], ValueError, 'targets are class indices'),
+    ([[0.7, math.nan], [0.1, 0.2]], [1, 0], ValueError, 'not nan'),
+    ([[0.7, 'x'], [0.1, 0.2]], [1, 0], ValueError, 'a score list holds numbers or Values'),
+    ([1, 0], [[1, 0], [0, 1]], TypeError, r'accuracy\(targets\) must hold labels'),
+    ([None, 1], [1, 0], TypeError, r'accuracy\(predictions\) must hold labels .* got None at position 0')])
+def test_accuracy_refuses_what_it_cannot_read(predictions, targets, error, message):
+    with pytest.raises(error, match=message):
+        accuracy(predictions, targets)

@@ -4,7 +4,17 @@ import pytest
 
 from micrograd_plus.engine import Value
 from micrograd_plus.nn import MLP
-from micrograd_plus.optim import SGD, Adam, clip_grad_norm, clip_grad_value, grad_norm
+from micrograd_plus.optim import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    RMSprop,
+    clip_grad_norm,
+    clip_grad_value,
+    grad_norm,
+    lr_scheduler,
+)
 
 START = [0.5, -1.5, 2.0]
 STEPS = 25
@@ -290,3 +300,151 @@ def test_clip_grad_norm_by_hand():
 def test_bad_arguments_say_what_to_do(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---------------------------------------------------------------- RMSprop, Adagrad, AdamW against PyTorch
+
+@pytest.mark.parametrize('settings', [
+    dict(lr=0.01), dict(lr=0.01, alpha=0.9, eps=1e-6), dict(lr=0.005, momentum=0.9), dict(lr=0.01, centered=True),
+    dict(lr=0.003, alpha=0.8, momentum=0.5, centered=True, weight_decay=0.1), dict(lr=0.01, alpha=0.3, centered=True)])
+def test_rmsprop_matches_pytorch(settings):
+    torch = pytest.importorskip('torch')
+    ours = run_ours(lambda params: RMSprop(params, **settings))
+    theirs = run_torch(torch, lambda params: torch.optim.RMSprop(params, foreach=False, **settings))
+    # centered with a small alpha: a last-bit difference (from step 3) grows along the path to ~1e-12 by step 25
+    for a, b in zip(ours, theirs):
+        assert a == pytest.approx(b, rel=1e-10, abs=1e-12)
+
+
+@pytest.mark.parametrize('settings', [
+    dict(lr=0.1), dict(lr=0.1, lr_decay=0.05), dict(lr=0.05, initial_accumulator_value=0.5, eps=1e-6),
+    dict(lr=0.1, weight_decay=0.2, lr_decay=0.01, initial_accumulator_value=0.1)])
+def test_adagrad_matches_pytorch(settings):
+    torch = pytest.importorskip('torch')
+    ours = run_ours(lambda params: Adagrad(params, **settings))
+    theirs = run_torch(torch, lambda params: torch.optim.Adagrad(params, foreach=False, **settings))
+    for a, b in zip(ours, theirs):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize('settings', [
+    dict(), dict(lr=0.05), dict(lr=0.05, weight_decay=0.5), dict(lr=0.1, betas=(0.8, 0.99), eps=1e-6, weight_decay=0)])
+def test_adamw_matches_pytorch(settings):
+    torch = pytest.importorskip('torch')
+    ours = run_ours(lambda params: AdamW(params, **settings))
+    theirs = run_torch(torch, lambda params: torch.optim.AdamW(params, foreach=False, **settings))
+    for a, b in zip(ours, theirs):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-14)
+
+
+def test_adamw_decays_the_weight_itself_not_the_gradient():
+    [p], [q] = with_grads([2.0], [0.0]), with_grads([2.0], [0.0])
+    AdamW([p], lr=0.1, weight_decay=0.5).step()
+    Adam([q], lr=0.1, weight_decay=0.5).step()
+    assert p.data == 2.0 * (1 - 0.1 * 0.5)  # a zero gradient: Adam's step is 0, the decay alone moves p
+    assert q.data == pytest.approx(2.0 - 0.1, rel=1e-7)  # L2: the decay term is the gradient, normalised to ~lr
+
+
+def test_rmsprop_first_step_by_hand():
+    [p] = with_grads([1.0], [0.5])
+    RMSprop([p], lr=0.01, alpha=0.9).step()
+    assert p.data == 1.0 - 0.01 * 0.5 / (math.sqrt(0.1 * 0.25) + 1e-8)
+
+
+def test_adagrad_steps_shrink_with_the_gradient_seen():
+    [p] = with_grads([0.0], [1.0])
+    optimizer = Adagrad([p], lr=1.0, eps=1e-12)
+    moves = []
+    for _ in range(4):
+        before = p.data
+        optimizer.step()
+        moves.append(before - p.data)
+    assert moves == pytest.approx([1 / math.sqrt(k) for k in (1, 2, 3, 4)], rel=1e-11)
+
+
+# ---------------------------------------------------------------- settings checked when assigned later
+
+@pytest.mark.parametrize('make, setting, bad', [
+    (lambda ps: SGD(ps, lr=0.1), 'lr', -1), (lambda ps: SGD(ps, lr=0.1), 'momentum', math.nan),
+    (lambda ps: SGD(ps, lr=0.1), 'nesterov', 'yes'), (lambda ps: Adam(ps), 'betas', (0.9, 1.0)),
+    (lambda ps: Adam(ps), 'eps', 0.0), (lambda ps: AdamW(ps), 'weight_decay', -0.1),
+    (lambda ps: RMSprop(ps), 'alpha', 1.5), (lambda ps: RMSprop(ps), 'centered', None),
+    (lambda ps: Adagrad(ps), 'lr_decay', -1.0), (lambda ps: Adagrad(ps), 'lr', 'fast')])
+def test_every_setting_is_checked_when_assigned_later_too(make, setting, bad):
+    optimizer = make([Value(1.0)])
+    before = getattr(optimizer, setting)
+    with pytest.raises((TypeError, ValueError), match=f'{type(optimizer).__name__}: {setting}'):
+        setattr(optimizer, setting, bad)
+    assert getattr(optimizer, setting) == before  # refused: nothing changed
+
+
+def test_momentum_cannot_be_taken_from_under_nesterov():
+    optimizer = SGD([Value(1.0)], lr=0.1, momentum=0.9, nesterov=True)
+    with pytest.raises(ValueError, match='nesterov=True .* needs momentum > 0, got momentum=0'):
+        optimizer.momentum = 0
+    optimizer.nesterov = False
+    optimizer.momentum = 0
+    assert optimizer.momentum == 0.0
+
+
+def test_a_setting_assigned_later_is_used_from_the_next_step():
+    [p] = with_grads([1.0], [1.0])
+    optimizer = RMSprop([p], lr=0.5)
+    optimizer.lr = 0.0
+    optimizer.step()
+    assert p.data == 1.0 and optimizer.lr == 0.0
+
+
+# ---------------------------------------------------------------- lr_scheduler against PyTorch
+
+SCHEDULES = [
+    ('StepLR', dict(step_size=3, gamma=0.5)), ('StepLR', dict(step_size=1)),
+    ('ExponentialLR', dict(gamma=0.9)),
+    ('CosineAnnealingLR', dict(T_max=10)), ('CosineAnnealingLR', dict(T_max=7, eta_min=0.01)),
+    ('LinearLR', dict()), ('LinearLR', dict(start_factor=0.1, total_iters=8)),
+    ('LinearLR', dict(start_factor=1.0, end_factor=0.2, total_iters=4))]
+
+
+def lr_sequence(optimizer, scheduler, epochs=25):
+    """The lr of each epoch: the optimizer's (what it steps with) and get_last_lr()'s."""
+    seen = []
+    for _ in range(epochs):
+        seen.append((optimizer.param_groups[0]['lr'] if hasattr(optimizer, 'param_groups') else optimizer.lr,
+                     scheduler.get_last_lr()[0]))
+        optimizer.step()
+        scheduler.step()
+    return seen
+
+
+@pytest.mark.parametrize('name, settings', SCHEDULES, ids=[f'{n}-{s}' for n, s in SCHEDULES])
+def test_lr_schedules_give_pytorchs_sequence(name, settings):
+    torch = pytest.importorskip('torch')
+    ours_optimizer = SGD([Value(1.0)], lr=0.1, momentum=0.9)
+    ours = lr_sequence(ours_optimizer, getattr(lr_scheduler, name)(ours_optimizer, **settings))
+    theirs_optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    theirs = lr_sequence(theirs_optimizer, getattr(torch.optim.lr_scheduler, name)(theirs_optimizer, **settings))
+    assert [a for a, _ in ours] == [b for _, b in ours]  # get_last_lr() is what the optimizer uses
+    assert ours == [pytest.approx(pair, rel=1e-15, abs=1e-300) for pair in theirs]
+
+
+def test_cosine_annealing_reaches_eta_min_at_t_max_and_linear_warmup_reaches_the_lr():
+    optimizer = SGD([Value(1.0)], lr=1.0)
+    cosine = lr_scheduler.CosineAnnealingLR(optimizer, T_max=4, eta_min=0.1)
+    for _ in range(4):
+        cosine.step()
+    assert optimizer.lr == pytest.approx(0.1, rel=1e-14)
+    optimizer = Adam([Value(1.0)], lr=0.3)
+    warmup = lr_scheduler.LinearLR(optimizer, start_factor=0.25, total_iters=3)
+    assert optimizer.lr == 0.3 * 0.25
+    for _ in range(5):
+        warmup.step()
+    assert optimizer.lr == pytest.approx(0.3, rel=1e-15)
+
+
+def test_a_scheduler_is_reached_as_optim_lr_scheduler_and_refuses_what_it_cannot_schedule():
+    from micrograd_plus import optim
+    assert optim.lr_scheduler.StepLR is lr_scheduler.StepLR
+    with pytest.raises(TypeError, match='schedules an optimizer'):
+        lr_scheduler.StepLR([Value(1.0)], step_size=2)
+    with pytest.raises(ValueError, match='T_max'):
+        lr_scheduler.CosineAnnealingLR(SGD([Value(1.0)], lr=0.1), T_max=0)

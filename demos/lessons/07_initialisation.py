@@ -94,15 +94,17 @@ print(f'after {STEPS} steps the hidden neurons differ by at most {hidden_spread(
 
 # %%
 def layer_outputs(activation, init, width, depth, samples, seed):
-    """Every layer's outputs (a flat list per layer) for random standard-normal inputs."""
+    """Every layer's outputs (a flat list per layer) for random standard-normal inputs: a forward hook on each
+    layer keeps what the layer gives while the model runs."""
     source = random.Random(seed)
     X = [[source.gauss(0, 1) for _ in range(width)] for _ in range(samples)]
     model = MLP(width, [width] * depth, activation=activation, output_activation=activation, init=init, rng=seed)
-    layers = []
+    layers = [[] for _ in model.layers]
+    for layer, kept in zip(model.layers, layers):
+        layer.register_forward_hook(lambda module, inputs, output, kept=kept: kept.extend(v.data for v in output))
     with no_grad():
-        for layer in model.layers:
-            X = [[v.data for v in layer.outputs(x)] for x in X]
-            layers.append([v for x in X for v in x])
+        for x in X:
+            model(x)
     return layers
 
 

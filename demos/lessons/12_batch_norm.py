@@ -54,14 +54,19 @@ def build(batch_norm, depth, width, seed):
 
 
 def hidden_outputs(model, X):
-    """Each hidden layer's outputs for the batch X: per layer, per sample, per neuron (training mode)."""
+    """Each hidden layer's outputs for the batch X: per layer, per sample, per neuron (training mode). A forward
+    hook on each Sigmoid keeps what it gives for the whole batch while the model runs."""
     model.train()
-    outputs, layers = list(X), []
+    layers = []
+
+    def keep(module, inputs, outputs):
+        layers.append([[v.data for v in row] for row in outputs])
+
+    handles = [layer.register_forward_hook(keep) for layer in model.layers if isinstance(layer, Sigmoid)]
     with no_grad():
-        for layer in model.layers:
-            outputs = layer.batch(outputs)
-            if isinstance(layer, Sigmoid):
-                layers.append([[v.data for v in row] for row in outputs])
+        model.batch(X)
+    for handle in handles:
+        handle.remove()
     return layers
 
 

@@ -140,11 +140,11 @@ class MLP(Module):
                              init=init, rng=source) for i in range(len(nouts))]
 
     def __call__(self, x: Any) -> Value | list[Value]:
-        # Layer.outputs (a list even for one neuron) lets a one-neuron hidden layer feed the next layer
+        # each layer is called (so its forward hooks run); a one-neuron layer's Value is the next one's one input
         for layer in self.layers:
-            x = layer.outputs(x)
-        outputs: list[Value] = x
-        return outputs[0] if len(outputs) == 1 else outputs
+            x = layer(x)
+        output: Value | list[Value] = x
+        return output
 
     def _torch_layers(self, torch: Any) -> list[Any]:
         return [module for layer in self.layers for module in layer._torch_layers(torch)]

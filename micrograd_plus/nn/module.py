@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from .. import checks, saving
 from ..engine import Value
+from ..hooks import HookList, RemovableHandle, checked_hook
 from ..saving import ParameterFileError
 
 # what users import; the other public names here serve the layer files of this package
@@ -106,6 +107,19 @@ class Module:
     def eval(self: M) -> M:
         """Evaluation mode (Dropout passes everything, BatchNorm uses its running statistics); returns the module."""
         return self.train(False)
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple[Any, ...], Any], Any]) -> RemovableHandle:
+        """Call ``hook(module, input, output)`` after each forward of this module, PyTorch's signature: ``input``
+        is the tuple of positional arguments; an output the hook returns (not None) replaces the module's.
+        ``module(x)`` is a forward of one sample, ``module.batch(samples)`` one of the batch (input
+        ``(samples,)``, output the list), the samples inside it not again. ``handle.remove()`` unregisters it.
+        Costs nothing until used: only a module that gets a hook runs the code that calls hooks."""
+        checked_hook('register_forward_hook(hook)', hook, 'module, input, output')
+        hooks: HookList | None = self.__dict__.get('_forward_hooks')
+        if hooks is None:
+            hooks = self._forward_hooks = HookList()
+            self.__class__ = _runs_forward_hooks(type(self))
+        return hooks.add(hook)
 
     # ------------------------------------------------------------ a summary, for people
 
@@ -235,6 +249,41 @@ def _named_when_built(init: Callable[..., None]) -> Callable[..., None]:
         if type(self).__init__ is __init__:  # the outermost __init__: a subclass's own runs this one inside it
             self.label_parameters()
     return __init__
+
+
+_HOOKED: dict[type[Module], type[Module]] = {}
+
+
+def _runs_forward_hooks(cls: type[Module]) -> type[Module]:
+    """``cls`` with a ``__call__`` and a ``batch`` that run the forward hooks: a module becomes one when it gets
+    its first hook, so the modules without hooks (every one in a training loop) call no extra code."""
+    if getattr(cls, '_calls_forward_hooks', False):
+        return cls
+    if cls not in _HOOKED:
+        def __call__(self: Module, *args: Any, **kwargs: Any) -> Any:
+            output = cls.__call__(self, *args, **kwargs)
+            return output if self.__dict__.get('_in_batch') else _after_forward(self, args, output)
+
+        def batch(self: Module, samples: Sequence[Any]) -> list[Any]:
+            self.__dict__['_in_batch'] = True
+            try:
+                outputs = cls.batch(self, samples)
+            finally:
+                self.__dict__['_in_batch'] = False
+            return _after_forward(self, (samples,), outputs)  # type: ignore[no-any-return]
+
+        _HOOKED[cls] = type(cls.__name__, (cls,), {
+            '__call__': __call__, 'batch': batch, '_calls_forward_hooks': True, '__module__': cls.__module__,
+            '__qualname__': cls.__qualname__, '__doc__': cls.__doc__})
+    return _HOOKED[cls]
+
+
+def _after_forward(module: Module, args: tuple[Any, ...], output: Any) -> Any:
+    for (hook,) in list(module.__dict__['_forward_hooks']):  # a hook may remove itself
+        replaced = hook(module, args, output)
+        if replaced is not None:
+            output = replaced
+    return output
 
 
 def dotted(prefix: str, name: str) -> str:

@@ -1,6 +1,6 @@
 """What backward() leaves for explain(): the output of the last lecture-sized backward().
 
-``import micrograd_plus`` loads this module, which registers with the engine (micrograd_plus.hooks) without
+``import micrograd_plus`` loads this module, which registers with the engine (micrograd_plus.listeners) without
 the engine knowing the teaching layer exists: backward() hands each walk to ``LAST_BACKWARD``, and
 ``Value.explain()`` runs ``teach.explain.explain``, loaded the first time it is asked for.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import hooks
+from .. import listeners
 
 __all__ = ['LAST_BACKWARD', 'BackwardRecord']
 
@@ -26,7 +26,7 @@ class BackwardRecord:
         self.edges = 0
 
     def _remember(self, output: Any, inner: list[Any]) -> None:
-        """backward()'s hook (hooks.after_backward): keep ``output`` if its graph is lecture-sized."""
+        """backward()'s hook (listeners.after_backward): keep ``output`` if its graph is lecture-sized."""
         self.inner_nodes = len(inner)
         self.edges = sum(len(node._prev) for node in inner) if len(inner) <= self.KEEP_UP_TO else -1
         small = 0 <= self.edges <= self.KEEP_EDGES_UP_TO
@@ -41,5 +41,5 @@ def _explain(node: Any, root: Any = None) -> str:
     return explain(node, root)
 
 
-hooks.after_backward = LAST_BACKWARD._remember
-hooks.explainer = _explain
+listeners.after_backward = LAST_BACKWARD._remember
+listeners.explainer = _explain
