@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {'hooks', 'listeners', 'modes', 'copying', 'data', 'saving'},  # below the engine: what it reads, what it is told
     {'engine'},                                    # Value, its operators, backward()
     {'autodiff', 'activations', 'codegen'},        # grad() to any order; the activation registry; the generator
-    {'register', 'compile', 'functional', 'losses', 'optim', 'lr_scheduler'},  # run-time rows, compile_graph, jvp, training
+    {'register', 'compile', 'functional', 'losses', 'optim', 'lr_scheduler'},  # run-time rows, compile, jvp...
     {'nn'},
     {'training'},
     {'viz'},                                       # pictures read the micrograd protocol
