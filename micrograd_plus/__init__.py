@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import data, losses, nn, optim, training
 from .autodiff import central_difference, detect_anomaly, enable_grad, grad, gradcheck, no_grad
-from .engine import AnomalyError, Value, dot, register_op, topological_order
+from .engine import AnomalyError, Value, dot, topological_order
 from .ops import Op
+from .register import register_op
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each on first use
     from . import viz as viz

@@ -207,7 +207,7 @@ def test_dot_node_terms_use_each_factors_partner():
     out.backward()
     assert explain(out, out).splitlines()[0] == 'b + w1*x1 + w2*x2 = 0.5 + -3.0 * 2.0 + 1.0 * 0.0 = -5.5'
     assert explain(w1, out).splitlines()[1] == 'dL/dw1 = dL/d(b + w1*x1 + w2*x2) * x1 = 1.0 * 2.0 = 2.0'
-    assert explain(b, out).splitlines()[1] == 'dL/db = dL/d(b + w1*x1 + w2*x2) * 1.0 = 1.0 * 1.0 = 1.0'
+    assert explain(b, out).splitlines()[1] == 'dL/db = dL/d(b + w1*x1 + w2*x2) * 1 = 1.0 * 1.0 = 1.0'
 
 
 def every_op(x, y):
