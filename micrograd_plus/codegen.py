@@ -230,7 +230,7 @@ def _vjp(rule: rules.Rule) -> list[str]:
     """The body of vjp: read the operands the rules use, then what each input gets."""
     used = rules.names_used(*rule.grads)
     env = rules.names_env(*rule.inputs, 'out', 'g', *rule.constants)
-    operands = _unused(list(rule.inputs) + [''] * (2 - len(rule.inputs)) + ['out'], used).replace(', , ', ', _, ')
+    operands = _unused(list(rule.inputs) + ['_'] * (2 - len(rule.inputs)) + ['out'], used)  # as rule_inputs() gives
     lines = [f'{operands} = self.rule_inputs(as_values)'] if operands.strip('_, ') else []
     lines += [f'{name} = self._{name}' for name in rule.constants if name in used]
     codes = [] if any(isinstance(grad, rules.ZeroIf) for grad in rule.grads) else \
@@ -267,8 +267,8 @@ def _node_class(op: Op, cls: str, rule_source: str) -> list[str]:
         return _nary_class(op, rule, cls, rule_source)
     base = '_BinaryNode' if len(rule.inputs) == 2 else '_UnaryNode'
     nodes = ('a', 'b')[:len(rule.inputs)]
-    sources = {'x': 'a.data', 'y': 'b.data', 'out': 'self.data', **{c: f'self._{c}' for c in rule.constants}}
-    sources = {rule.inputs[k] if k < len(rule.inputs) else name: code for k, (name, code) in enumerate(sources.items())}
+    sources = {name: f'{node}.data' for name, node in zip(rule.inputs, nodes)}
+    sources.update({'out': 'self.data'} | {c: f'self._{c}' for c in rule.constants})
     used = rules.names_used(*rule.grads)
     env = rules.names_env(*rule.inputs, 'out', 'g', *rule.constants)
     updates = [line for node, grad in zip(nodes, rule.grads)
@@ -304,8 +304,7 @@ def _node_class(op: Op, cls: str, rule_source: str) -> list[str]:
                   '    def _restore_extra(self, *extra: Any) -> None:',
                   f'        {names} = extra',
                   '']
-    again = {'x': 'self._a.data', 'y': 'self._b.data'}
-    again = {rule.inputs[k] if k < len(rule.inputs) else name: code for k, (name, code) in enumerate(again.items())}
+    again = {name: f'self._{node}.data' for name, node in zip(rule.inputs, nodes)}
     again.update((name, name) for name in rule.constants)
     return lines + ['    def _forward_again(self) -> float:',
                     *[f'        {name} = self._{name}' for name in rule.constants],
