@@ -960,11 +960,6 @@ def _passes_nothing_on() -> None:
     """The _backward of a hand-built node until one is given, like micrograd's ``lambda: None``."""
 
 
-def is_dot(node: Value) -> bool:
-    """A neuron's weighted sum made by ``dot()`` (the n-ary row ops.DOT): inputs (bias, w1, x1, w2, x2, ...)."""
-    return isinstance(node, _Dot)
-
-
 def is_hand_built(node: Value) -> bool:
     """Made the lecture's way, as ``Value(data, _children, _op)``: its own ``_backward`` is its rule."""
     return isinstance(node, _HandBuilt)

@@ -248,7 +248,7 @@ class Op(NamedTuple):
         return self.inputs or ('x', 'y')[:len(self.grads)]
 
 
-#          name       forward       d/dx, d/dy                                    Value methods
+#        name  forward   d/dx, d/dy  Value methods
 ADD = Op('+', 'x + y', ('1', '1'), '__add__', '__radd__')
 SUB = Op('-', 'x - y', ('1', '-1'), '__sub__', '__rsub__')
 MUL = Op('*', 'x * y', ('y', 'x'), '__mul__', '__rmul__')
@@ -282,7 +282,8 @@ ELU = Op('elu', 'x if data(x) > 0 else alpha * expm1(x)',
          ('1 if data(x) > 0 else (alpha if data(x) == 0 else alpha * exp(x))',), 'elu', constants=(('alpha', 1.0),))
 CLAMP = Op('clamp', 'clamp(x, min, max)', ('1 if data(x) >= min and data(x) <= max else 0',), 'clamp',
            constants=(('min', -inf), ('max', inf)))
-# linear above the threshold, like PyTorch's: softplus(1000) is 1000, not log1p(exp(1000)) = inf
+# linear above the threshold, like PyTorch's: softplus(1000) is 1000, not log1p(exp(1000)) = inf; at the
+# threshold itself PyTorch takes sigmoid(threshold), with second derivative 0 (a constant, as elu's kink)
 SOFTPLUS = Op('softplus', 'x if data(x) * beta > threshold else log1p(exp(x * beta)) / beta',
               ('1 if data(x) * beta > threshold else '
                '(sigmoid(threshold) if data(x) * beta == threshold else sigmoid(x * beta))',), 'softplus',

@@ -221,7 +221,7 @@ spec('engine.set_mode', then=lambda switch, _: _mgp().engine.reset_mode(switch))
     lambda: {'state': _mgp().engine.ModeState(False, False)})
 spec('engine.reset_mode')(  # its parameter is 'token' where set_mode returns a contextvars.Token (main, 37ddbb0)
     lambda: dict.fromkeys(('switch', 'token'), _mgp().engine.set_mode(_mgp().engine.ModeState(False, False))))
-spec('engine.is_dot', 'engine.is_hand_built', 'engine.hand_built_backward_given', 'engine.describe')(
+spec('engine.is_hand_built', 'engine.hand_built_backward_given', 'engine.describe')(
     lambda: {'node': op_node()})
 spec('engine.BackwardRecord.remember')(lambda: {'self': _mgp().engine.BackwardRecord(), 'output': op_node(),
                                                'inner': []})
