@@ -8,6 +8,7 @@ from micrograd_plus.engine import dot, topological_order
 from micrograd_plus.teach.explain import Explainer, explain, format_number
 
 import catalogue
+import rows
 from catalogue import cube
 
 
@@ -211,9 +212,10 @@ def test_dot_node_terms_use_each_factors_partner():
 
 
 def every_op(x, y):
-    """One graph using every entry of the derivative table (and a constant exponent)."""
-    return (x + y, x - y, x * y, x / y, x ** y, x ** 3, -x, x.exp(), x.log(), x.sqrt(), x.tanh(), x.sigmoid(),
-            x.relu(), x.sin(), x.cos(), abs(x), 2 ** x, 1 / x)
+    """One graph using every row of the derivative table with every setting tests/rows.py tries, and the
+    reflected forms (2 ** x, 1 / x)."""
+    nodes = [rows.make(op, [x, y, x][:rows.width(op)], constants) for _, op, constants in rows.cases()]
+    return nodes + [2 ** x, 1 / x]
 
 
 @pytest.mark.parametrize('x_value', [1.5, 0.0])
