@@ -24,8 +24,8 @@ from typing import Any
 
 import micrograd_plus
 from micrograd_plus import Value, compile_graph, dot, grad
-from micrograd_plus import compile as compiled
 from micrograd_plus.activations import ACTIVATIONS
+from micrograd_plus.compile import program as compiled
 from micrograd_plus.data import make_moons
 from micrograd_plus.nn import MLP, Linear, Neuron, ReLU, Sequential
 

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from . import data, losses, nn, optim, training
 from .autodiff import central_difference, grad, gradcheck
-from .engine import Value, dot, register_op, topological_order
+from .engine import Value, dot, topological_order
 from .functional import hessian, jacobian, jvp
 from .modes import AnomalyError, detect_anomaly, enable_grad, no_grad
 from .ops import Op
+from .register import register_op
 from .teach import record  # noqa: F401  # registers what backward() keeps for explain(), and Value.explain()
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads each on first use

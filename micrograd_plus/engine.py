@@ -31,7 +31,28 @@ from .modes import current_mode as current_mode
 from .modes import describe as describe
 from .modes import reset_mode as reset_mode
 from .modes import set_mode as set_mode
-from .ops import f_abs, f_cos, f_div, f_exp, f_log, f_pow, f_relu, f_sigmoid, f_sign, f_sin, f_sqrt, f_tanh
+
+# ---- begin generated imports: edit ops.py and run `make generate`, not this ----
+from .ops import (
+    f_abs,
+    f_clamp,
+    f_cos,
+    f_div,
+    f_exp,
+    f_expm1,
+    f_log,
+    f_log1p,
+    f_pow,
+    f_relu,
+    f_sigmoid,
+    f_sign,
+    f_sin,
+    f_sqrt,
+    f_tanh,
+    format_constant,
+)
+
+# ---- end generated imports ----
 
 Operand = Union['Value', SupportsFloat]  # what an op takes beside a Value: numbers, numpy and torch scalars
 
@@ -88,7 +109,16 @@ def format_exponent(c: float) -> str:
     """The exponent in micrograd's ``_op`` of ``x ** c``: '2' for 2.0, '0.5', '1e+20'."""
     if c.__class__ is not float:
         c = as_number(c, accepted='format_exponent() takes the exponent, a real number')
-    return str(int(c)) if c.is_integer() and abs(c) < 1e16 else str(c)
+    return ops.format_constant(c)
+
+
+def _constant(op: str, name: str, value: Any, default: float) -> float:
+    """An op's constant as a float: None takes the row's default (clamp's bounds: none, as torch.clamp's)."""
+    if value is None:
+        return default
+    if value.__class__ is float:
+        return value
+    return as_number(value, accepted=f'{op}({name}=...) takes a real number or None (for {default!r})')
 
 
 # ---------------------------------------------------------------- the node
@@ -158,8 +188,14 @@ class Value:
 
     def rule_inputs(self, as_values: bool = False) -> tuple[Any, Any, Any]:
         """(x, y, out) as this node's rule in ops.py reads them: numbers, or the nodes themselves for a rule
-        that builds a graph. y is None for one input, the constant c for x ** c. A leaf has no rule."""
+        that builds a graph. y is None for one input; an op's constants are its own (``constants()``). A leaf has
+        no rule."""
         raise TypeError(f'{self!r} is a leaf: it was computed by no op, so no rule reads its inputs')
+
+    def constants(self) -> tuple[float, ...]:
+        """The numbers of its row's constants this node keeps beside its inputs (c of x ** c), in the row's order.
+        A leaf and most ops have none."""
+        return ()
 
     @property
     def is_leaf(self) -> bool:
@@ -169,8 +205,8 @@ class Value:
     def __pos__(self) -> Value:
         return self
 
-    def abs(self) -> Value:
-        return abs(self)
+    def __abs__(self) -> Value:
+        return self.abs()
 
     # ------------------------------------------------------------ comparisons compare data
 
@@ -370,7 +406,7 @@ class Value:
         return _record(_Div, data, a, self)
 
     def __pow__(self, other: Operand) -> Value:
-        """x ** y; for a number y, micrograd's '**2' node, whose only input is x"""
+        """x ** y; for a number y, x ** c with c = y, one input"""
         out: _Pow | _PowConst
         if isinstance(other, Value):
             data = f_pow(self.data, other.data)
@@ -427,7 +463,7 @@ class Value:
             return out
         return _record(_Neg, data, self, None)
 
-    def __abs__(self) -> Value:
+    def abs(self) -> Value:
         """abs(x)"""
         data = f_abs(self.data)
         if _plain:
@@ -543,6 +579,96 @@ class Value:
             out._b = None
             return out
         return _record(_Cos, data, self, None)
+
+    def log1p(self) -> Value:
+        """log1p(x)"""
+        data = f_log1p(self.data)
+        if _plain:
+            out = _new(_Log1p)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Log1p, data, self, None)
+
+    def expm1(self) -> Value:
+        """expm1(x)"""
+        data = f_expm1(self.data)
+        if _plain:
+            out = _new(_Expm1)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            return out
+        return _record(_Expm1, data, self, None)
+
+    def leaky_relu(self, negative_slope: float | None = 0.01) -> Value:
+        """x if data(x) > 0 else x * negative_slope"""
+        negative_slope = _constant('leaky_relu', 'negative_slope', negative_slope, 0.01)
+        data = self.data if self.data > 0 else self.data * negative_slope
+        if _plain:
+            out = _new(_LeakyRelu)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            out._negative_slope = negative_slope
+            return out
+        return _record(_LeakyRelu, data, self, None, negative_slope)
+
+    def elu(self, alpha: float | None = 1.0) -> Value:
+        """x if data(x) > 0 else alpha * expm1(x)"""
+        alpha = _constant('elu', 'alpha', alpha, 1.0)
+        data = self.data if self.data > 0 else alpha * f_expm1(self.data)
+        if _plain:
+            out = _new(_Elu)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            out._alpha = alpha
+            return out
+        return _record(_Elu, data, self, None, alpha)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Value:
+        """clamp(x, min, max)"""
+        min = _constant('clamp', 'min', min, -ops.inf)
+        max = _constant('clamp', 'max', max, ops.inf)
+        data = f_clamp(self.data, min, max)
+        if _plain:
+            out = _new(_Clamp)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            out._min = min
+            out._max = max
+            return out
+        return _record(_Clamp, data, self, None, min, max)
+
+    def softplus(self, beta: float | None = 1.0, threshold: float | None = 20.0) -> Value:
+        """x if data(x) * beta > threshold else log1p(exp(x * beta)) / beta"""
+        beta = _constant('softplus', 'beta', beta, 1.0)
+        threshold = _constant('softplus', 'threshold', threshold, 20.0)
+        data = self.data if self.data * beta > threshold else f_div(f_log1p(f_exp(self.data * beta)), beta)
+        if _plain:
+            out = _new(_Softplus)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = None
+            out._beta = beta
+            out._threshold = threshold
+            return out
+        return _record(_Softplus, data, self, None, beta, threshold)
     # ---- end generated operators ----
 
 
@@ -668,7 +794,7 @@ class _UnaryNode(Value):
         return self._a.data, None if self._b is None else self._b.data, self.data
 
     def _extra(self) -> tuple[Any, ...]:
-        """What the node holds besides its number and inputs (x ** c: c; a hand-built op: _op, _backward)."""
+        """What the node holds besides its number and inputs (its row's constants; a hand-built op: _op, _backward)."""
         return ()
 
     def _restore_extra(self, *extra: Any) -> None:
@@ -717,12 +843,6 @@ def _passes_nothing_on() -> None:
     """The _backward of a hand-built node until one is given, like micrograd's ``lambda: None``."""
 
 
-def is_dot(node: Value) -> bool:
-    """A neuron's weighted sum made by ``dot()``: the one op with no row of its own (its rule is the table's
-    + and *), inputs laid out (bias, w1, x1, w2, x2, ...)."""
-    return isinstance(node, _Dot)
-
-
 def is_hand_built(node: Value) -> bool:
     """Made the lecture's way, as ``Value(data, _children, _op)``: its own ``_backward`` is its rule."""
     return isinstance(node, _HandBuilt)
@@ -768,9 +888,7 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value
     for i, node in enumerate(nodes):
         if not isinstance(node, Value):
             nodes[i] = _leaf(as_number(node, accepted='dot() takes Values or real numbers'))
-    data = nodes[0].data
-    for i in range(1, len(nodes), 2):  # left to right, exactly as the chain of + and * would add
-        data += nodes[i].data * nodes[i + 1].data
+    data = _Dot.forward_of(nodes)  # left to right, exactly as the chain of + and * would add
     inputs_ = tuple(nodes)
     if _plain:
         out = _new(_Dot)
@@ -782,8 +900,8 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value
 
 # ---- begin generated nodes: edit ops.py and run `make generate`, not this ----
 # In each _backward: g is this node's grad, a and b its input nodes, x and y their numbers,
-# out its own. vjp gives the same to grad(): on numbers, or on Values (as_values=True) so that
-# gradients can be differentiated again.
+# out its own, and the op's constants by name. vjp gives the same to grad(): on numbers, or on
+# Values (as_values=True) so that gradients can be differentiated again.
 
 class _Add(_BinaryNode):
     """x + y"""
@@ -916,6 +1034,47 @@ class _Pow(_BinaryNode):
 
     def _forward_again(self) -> float:
         return f_pow(self._a.data, self._b.data)
+
+
+class _PowConst(_UnaryNode):
+    """x ** c"""
+    __slots__ = ('_c',)
+    _c: float
+    @property
+    def _op(self) -> str:  # type: ignore[override]
+        return '**' + format_constant(self._c)
+    rule = ops.POW_CONST
+
+    def _backward(self) -> None:
+        """d/dx = zero_if(c == 0, c * x ** (c - 1))"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        c = self._c
+        if c != 0:
+            a.grad += g * (c * f_pow(x, c - 1))
+
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        c = self._c
+        to_x = g * (c * ops.pow(x, c - 1))
+        if c == 0:
+            to_x = ops.guarded(to_x, as_values)
+        return (to_x,)
+
+    def constants(self) -> tuple[float, ...]:
+        """c: the numbers this node keeps beside its inputs"""
+        return (self._c,)
+
+    def _extra(self) -> tuple[Any, ...]:
+        return (self._c,)
+
+    def _restore_extra(self, *extra: Any) -> None:
+        (self._c,) = extra
+
+    def _forward_again(self) -> float:
+        c = self._c
+        return f_pow(self._a.data, c)
 
 
 class _Neg(_UnaryNode):
@@ -1117,66 +1276,239 @@ class _Cos(_UnaryNode):
         g = self.grad
         a = self._a
         x = a.data
-        a.grad += g * (-f_sin(x))
+        a.grad += g * -f_sin(x)
 
     def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
         x, _, _ = self.rule_inputs(as_values)
-        return (g * (-ops.sin(x)),)
+        return (g * -ops.sin(x),)
 
     def _forward_again(self) -> float:
         return f_cos(self._a.data)
 
 
-class _PowConst(_UnaryNode):
-    """x ** c for a number c: ** with a constant exponent; its ``_op`` is micrograd's '**2'"""
-    __slots__ = ('_c',)
-    _c: float
-    rule = ops.POW
-
-    @property
-    def _op(self) -> str:  # type: ignore[override]
-        return '**' + format_exponent(self._c)
-
-    def rule_inputs(self, as_values: bool = False) -> tuple[Any, Any, Any]:
-        x, _, out = super().rule_inputs(as_values)
-        return x, self._c, out
-
-    def _extra(self) -> tuple[Any, ...]:
-        return (self._c,)
-
-    def _restore_extra(self, *extra: Any) -> None:
-        (self._c,) = extra
+class _Log1p(_UnaryNode):
+    """log1p(x)"""
+    __slots__ = ()
+    _op = 'log1p'
+    rule = ops.LOG1P
 
     def _backward(self) -> None:
-        """d/dx = zero_if(data(y) == 0, y * x ** (y - 1)), with y = c"""
+        """d/dx = 1 / (1 + x)"""
         g = self.grad
         a = self._a
         x = a.data
-        y = self._c
-        if y != 0:
-            a.grad += g * (y * f_pow(x, y - 1))
+        a.grad += f_div(g, 1 + x)
 
     def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
-        x, y, _ = self.rule_inputs(as_values)
-        to_x = g * (y * ops.pow(x, y - 1))
-        if ops.data(y) == 0:
-            to_x = ops.guarded(to_x, as_values)
-        return (to_x,)
+        x, _, _ = self.rule_inputs(as_values)
+        return (ops.div(g, 1 + x),)
 
     def _forward_again(self) -> float:
-        return f_pow(self._a.data, self._c)
+        return f_log1p(self._a.data)
+
+
+class _Expm1(_UnaryNode):
+    """expm1(x)"""
+    __slots__ = ()
+    _op = 'expm1'
+    rule = ops.EXPM1
+
+    def _backward(self) -> None:
+        """d/dx = out + 1"""
+        g = self.grad
+        a = self._a
+        out = self.data
+        a.grad += g * (out + 1)
+
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        _, _, out = self.rule_inputs(as_values)
+        return (g * (out + 1),)
+
+    def _forward_again(self) -> float:
+        return f_expm1(self._a.data)
+
+
+class _LeakyRelu(_UnaryNode):
+    """x if data(x) > 0 else x * negative_slope"""
+    __slots__ = ('_negative_slope',)
+    _negative_slope: float
+    _op = 'leaky_relu'
+    rule = ops.LEAKY_RELU
+
+    def _backward(self) -> None:
+        """d/dx = 1 if data(x) > 0 else negative_slope"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        negative_slope = self._negative_slope
+        if x > 0:
+            a.grad += g
+        else:
+            a.grad += g * negative_slope
+
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        negative_slope = self._negative_slope
+        return (g if ops.data(x) > 0 else g * negative_slope,)
+
+    def constants(self) -> tuple[float, ...]:
+        """negative_slope: the numbers this node keeps beside its inputs"""
+        return (self._negative_slope,)
+
+    def _extra(self) -> tuple[Any, ...]:
+        return (self._negative_slope,)
+
+    def _restore_extra(self, *extra: Any) -> None:
+        (self._negative_slope,) = extra
+
+    def _forward_again(self) -> float:
+        negative_slope = self._negative_slope
+        return self._a.data if self._a.data > 0 else self._a.data * negative_slope
+
+
+class _Elu(_UnaryNode):
+    """x if data(x) > 0 else alpha * expm1(x)"""
+    __slots__ = ('_alpha',)
+    _alpha: float
+    _op = 'elu'
+    rule = ops.ELU
+
+    def _backward(self) -> None:
+        """d/dx = 1 if data(x) > 0 else alpha if data(x) == 0 else alpha * exp(x)"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        alpha = self._alpha
+        if x > 0:
+            a.grad += g
+        elif x == 0:
+            a.grad += g * alpha
+        else:
+            a.grad += g * (alpha * f_exp(x))
+
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        alpha = self._alpha
+        return (g if ops.data(x) > 0 else g * alpha if ops.data(x) == 0 else g * (alpha * ops.exp(x)),)
+
+    def constants(self) -> tuple[float, ...]:
+        """alpha: the numbers this node keeps beside its inputs"""
+        return (self._alpha,)
+
+    def _extra(self) -> tuple[Any, ...]:
+        return (self._alpha,)
+
+    def _restore_extra(self, *extra: Any) -> None:
+        (self._alpha,) = extra
+
+    def _forward_again(self) -> float:
+        alpha = self._alpha
+        return self._a.data if self._a.data > 0 else alpha * f_expm1(self._a.data)
+
+
+class _Clamp(_UnaryNode):
+    """clamp(x, min, max)"""
+    __slots__ = ('_max', '_min')
+    _min: float
+    _max: float
+    _op = 'clamp'
+    rule = ops.CLAMP
+
+    def _backward(self) -> None:
+        """d/dx = 1 if data(x) >= min and data(x) <= max else 0"""
+        g = self.grad
+        a = self._a
+        x = a.data
+        min = self._min
+        max = self._max
+        if x >= min and x <= max:
+            a.grad += g
+
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        min = self._min
+        max = self._max
+        return (g if ops.data(x) >= min and ops.data(x) <= max else None,)
+
+    def constants(self) -> tuple[float, ...]:
+        """min, max: the numbers this node keeps beside its inputs"""
+        return (self._min, self._max)
+
+    def _extra(self) -> tuple[Any, ...]:
+        return (self._min, self._max)
+
+    def _restore_extra(self, *extra: Any) -> None:
+        (self._min, self._max) = extra
+
+    def _forward_again(self) -> float:
+        min = self._min
+        max = self._max
+        return f_clamp(self._a.data, min, max)
+
+
+class _Softplus(_UnaryNode):
+    """x if data(x) * beta > threshold else log1p(exp(x * beta)) / beta"""
+    __slots__ = ('_beta', '_threshold')
+    _beta: float
+    _threshold: float
+    _op = 'softplus'
+    rule = ops.SOFTPLUS
+
+    def _backward(self) -> None:
+        """d/dx = 1 if data(x) * beta > threshold else sigmoid(threshold) if data(x) * beta == threshold else
+            sigmoid(x * beta)
+        """
+        g = self.grad
+        a = self._a
+        x = a.data
+        beta = self._beta
+        threshold = self._threshold
+        if x * beta > threshold:
+            a.grad += g
+        elif x * beta == threshold:
+            a.grad += g * f_sigmoid(threshold)
+        else:
+            a.grad += g * f_sigmoid(x * beta)
+
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        x, _, _ = self.rule_inputs(as_values)
+        beta = self._beta
+        threshold = self._threshold
+        if ops.data(x) * beta > threshold:
+            to_x = g
+        elif ops.data(x) * beta == threshold:
+            to_x = g * ops.sigmoid(threshold)
+        else:
+            to_x = g * ops.sigmoid(x * beta)
+        return (to_x,)
+
+    def constants(self) -> tuple[float, ...]:
+        """beta, threshold: the numbers this node keeps beside its inputs"""
+        return (self._beta, self._threshold)
+
+    def _extra(self) -> tuple[Any, ...]:
+        return (self._beta, self._threshold)
+
+    def _restore_extra(self, *extra: Any) -> None:
+        (self._beta, self._threshold) = extra
+
+    def _forward_again(self) -> float:
+        beta = self._beta
+        threshold = self._threshold
+        return self._a.data if self._a.data * beta > threshold else f_div(f_log1p(f_exp(self._a.data * beta)), beta)
 
 
 class _Dot(_NaryNode):
-    """bias + w1*x1 + w2*x2 + ...: a neuron's weighted sum as one node (inputs: bias, w1, x1, ...).
-
-    Its chain rule is the table's + rule for the bias and its * rule for each pair, so dot has no
-    derivative of its own to get wrong."""
+    """bias + w * x, with w, x repeated: inputs (bias, w1, x1, w2, x2, ...)"""
     __slots__ = ()
     _op = 'dot'
+    rule = ops.DOT
 
     def _backward(self) -> None:
-        """d/dbias = 1, and for each pair w*x, the rule of *: d/dw = x, d/dx = w"""
+        """d/dbias = 1
+        d/dw = x
+        d/dx = w
+        """
         g = self.grad
         inputs = self._b
         a = inputs[0]
@@ -1184,40 +1516,51 @@ class _Dot(_NaryNode):
         for i in range(1, len(inputs), 2):
             a = inputs[i]
             b = inputs[i + 1]
-            x = a.data
-            y = b.data
-            a.grad += g * y
-            b.grad += g * x
+            w = a.data
+            x = b.data
+            a.grad += g * x
+            b.grad += g * w
 
     def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
-        inputs = self._b
-        return ops.dot_vjp(inputs if as_values else [node.data for node in inputs], g)
+        inputs = self._b if as_values else [node.data for node in self._b]
+        to = [g]
+        for i in range(1, len(inputs), 2):
+            w = inputs[i]
+            x = inputs[i + 1]
+            to += (g * x, g * w)
+        return tuple(to)
+
+    @staticmethod
+    def forward_of(inputs: Sequence[Value]) -> float:
+        """bias + w * x, added left to right as the chain of ops would add"""
+        total: float = inputs[0].data
+        for i in range(1, len(inputs), 2):
+            w = inputs[i].data
+            x = inputs[i + 1].data
+            total = total + w * x
+        return total
 
     def _forward_again(self) -> float:
-        inputs = self._b
-        data: float = inputs[0].data
-        for i in range(1, len(inputs), 2):
-            data += inputs[i].data * inputs[i + 1].data
-        return data
+        return self.forward_of(self._b)
 # ---- end generated nodes ----
 
 
 # ---------------------------------------------------------------- the slow path: no_grad(), detect_anomaly()
 
-def _record(cls: type[Value], data: float, a: Value | None, b: Any, c: float | None = None) -> Value:
+def _record(cls: type[Value], data: float, a: Value | None, b: Any, *constants: float) -> Value:
     """An op's result when some thread has a mode on: under no_grad() a plain leaf, under
-    detect_anomaly() checked for nan and inf first."""
+    detect_anomaly() checked for nan and inf first. ``constants``: the row's, kept on the node."""
     grad_enabled, anomaly = _mode.get()
-    if anomaly and not math.isfinite(data):
-        raise modes.non_finite_result('**' if cls is _PowConst else cls._op, data,
-                                      b if a is None else (a,) if b is None else (a, b))
-    if not grad_enabled:
+    bad = anomaly and not math.isfinite(data)
+    if not (grad_enabled or bad):
         return _leaf(data)
     out = _new(cls)
     out.data, out.grad, out.label, out._a, out._b = data, 0.0, '', a, b
-    if c is not None:
-        out._c = c  # type: ignore[attr-defined]
-    return out
+    if constants:
+        out._restore_extra(*constants)  # type: ignore[attr-defined]  # an op node
+    if bad:
+        raise modes.non_finite_result(out._op, data, b if a is None else (a,) if b is None else (a, b))
+    return out if grad_enabled else _leaf(data)
 
 
 def _backward_with_hooks(root: Value, seed: float) -> None:
@@ -1266,72 +1609,3 @@ def _hooked(node: Value, hooks: GradHooks, grad: float) -> float:
     return grad
 
 
-# ---------------------------------------------------------------- adding an op at run time
-
-def _registration_names(op: ops.Op, method: str | None, reflected: str | None) -> tuple[str, str | None]:
-    """register_op's method names, checked: the Op's own unless given."""
-    from . import codegen
-
-    if not isinstance(op, ops.Op):
-        raise TypeError(f"register_op takes an Op, e.g. Op('cube', 'x ** 3', ('3 * x ** 2',)), got {checks.shown(op)}")
-    codegen.check_op(op)  # an Op whose rules can become code
-    method = op.method if method is None else method
-    reflected = op.reflected if reflected is None else reflected
-    if method is not None:
-        checks.text('register_op(method=...)', method)
-    if not method or not method.isidentifier():
-        raise ValueError(f'register_op needs the name of the Value method that builds the op, e.g. '
-                         f"register_op(op, method='{op.name if str(op.name).isidentifier() else 'cube'}'), "
-                         f'got {checks.shown(method)}')
-    if reflected is not None and (not isinstance(reflected, str) or not reflected.isidentifier()
-                                  or len(op.grads) != 2):
-        raise ValueError('register_op(reflected=...) names the method for `number OP value` of an op of two inputs, '
-                         f"like '__rand__' (or None), got {checks.shown(reflected)} for an op of "
-                         f'{len(op.grads)} input(s)')
-    return method, reflected
-
-
-def register_op(op: ops.Op, method: str | None = None, reflected: str | None = None, *,
-                replace: bool = False) -> type[Value]:
-    """Add a row to the derivative table while the program runs: ``Value.<method>`` then builds the op's
-    node, with backward(), grad() to any order, gradcheck, explain() and pictures like a built-in op.
-
-        register_op(Op('cube', 'x ** 3', ('3 * x ** 2',)), method='cube')
-        Value(2.0).cube()        # Value(data=8.0, ...), d/dx = 12.0
-
-    The rules are turned into code by the same generator that wrote the built-in ops (``codegen``), and
-    that code is compiled here, once; ``inspect.getsource`` and tracebacks show it. A two-input op's
-    ``reflected`` method (e.g. ``'__rand__'``; by default the Op's own) serves ``number OP value``.
-    Registering the same op again (a notebook cell run twice) changes nothing; ``replace=True`` replaces an
-    op registered before with another under the same method name (nodes made before keep the old one).
-    Returns the node class.
-    """
-    import linecache
-
-    from . import codegen  # the generator: needed only by ops added at run time
-
-    method, reflected = _registration_names(op, method, reflected)
-    replace = checks.flag('register_op(replace=...)', replace)
-    cls_name = f'_Registered_{method}'
-    before = globals().get(cls_name)
-    if before is not None and before.rule == op and not replace:
-        return before  # type: ignore[no-any-return]
-    for name in filter(None, (method, reflected)):
-        if hasattr(Value, name) and not (replace and before is not None):
-            registered = ' (registered before: pass replace=True to change it)' if before is not None else ''
-            raise ValueError(f'Value already has {name!r}{registered}: pick another method name for op {op.name!r}')
-    if before is not None:  # the replaced class stays findable under a name of its own: its nodes still pickle
-        version = f'{cls_name}_v{sum(name.startswith(cls_name + "_v") for name in globals()) + 1}'
-        globals()[version], before.__name__, before.__qualname__ = before, version, version
-    source = codegen.registered_op_source(op, method, cls_name, reflected)
-    filename = f'<micrograd_plus op {op.name!r}>'
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, 'exec'), globals())  # engine's own globals: the fast path reads _plain
-    cls: type[Value] = globals()[cls_name]
-    cls.rule = op
-    cls.__qualname__ = cls_name  # pickle finds it as micrograd_plus.engine.<cls_name>
-    for name in filter(None, (method, reflected)):
-        function = globals().pop(f'_method_{name}')
-        function.__name__ = function.__qualname__ = name
-        setattr(Value, name, function)
-    return cls

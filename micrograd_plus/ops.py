@@ -1,13 +1,12 @@
 """The derivative table: every op once, its forward beside its local derivatives, written as math.
 
-A rule is a Python expression in the op's inputs ``x`` (and ``y``) and its result ``out``, using
-``+ - * / **``, comparisons, ``A if test else B`` and the functions below (``exp``, ``log``...). The
-engine's code is generated from this table (``python -m micrograd_plus.codegen``, checked in to
-``engine.py``), in two forms:
-
-- the float ``_backward`` of each node class, the fast first-order pass (``a.grad += g * y``);
-- ``vjp(g, as_values=True)``, what each input gets from the same rules evaluated on Values, which
-  builds a graph, so gradients can be differentiated again (second, third... derivatives).
+A rule is an expression in the op's inputs (``x``, ``y``), its result ``out`` and its named constants,
+using ``+ - * / **``, comparisons, ``and or not``, ``A if test else B`` and the functions below (``exp``,
+``log``...). ``rules.py`` parses each row once into a small expression form; everything else is written
+from that form: engine.py's generated code (``make generate``: the float ``_backward`` of each node class,
+the fast first-order pass, and ``vjp(g, as_values=True)``, the same rules on Values, which builds a graph
+so gradients can be differentiated again), compile_graph's loops and printed programs, explain()'s math,
+the command line's functions and the table-driven tests.
 
 Zeros that PyTorch selects with ``where()`` rather than multiplies are written so here too: the input
 then gets nothing at all, so a nan arriving from upstream does not turn ``0 * nan`` into nan.
@@ -21,12 +20,25 @@ then gets nothing at all, so a nan arriving from upstream does not turn ``0 * na
 Float functions follow IEEE like PyTorch: ``exp(1000)`` is ``inf``, ``log(0)`` is ``-inf``, ``1/0``
 is ``inf``, ``sqrt(-1)`` is ``nan``; nothing raises OverflowError or ZeroDivisionError.
 
-This module knows nothing of graphs: a Value is anything with the methods named below.
+Adding an op (say ``elu``) is one row:
+
+1. Write its row below: ``ELU = Op('elu', forward, (d/dx,), method='elu', constants=(('alpha', 1.0),))``,
+   and add it to ``TABLE``. The name of the variable gives the node class (``ELU`` -> ``_Elu``).
+2. If the forward needs a float function the rules do not have yet (``expm1``), write ``f_expm1`` here
+   (IEEE-safe: inf and nan, never an exception) and ``expm1 = _either(f_expm1, 'expm1')``, and name it in
+   ``FUNCTIONS``; the generated code imports what the table uses.
+3. Run ``make generate`` (engine.py's generated blocks), then ``make test``: the table-driven tests
+   (tests/test_ops.py) check every row against central differences to second order, and against PyTorch
+   where the test's map from row name to torch function names it (a row missing from that map fails).
+
+A node keeps its row's constants in slots of its own (``x ** 2`` keeps c = 2.0; no node for the 2), so a
+row with constants is a row like any other. This module knows nothing of graphs: a Value is anything with
+the methods named below.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 inf = math.inf
@@ -109,8 +121,35 @@ def f_sign(x: float) -> float:
     return float((x > 0) - (x < 0))
 
 
+def f_log1p(x: float) -> float:
+    """log(1 + x), exact for a tiny x; -inf at -1, nan below, like PyTorch."""
+    if x > -1:
+        return math.log1p(x)
+    return -inf if x == -1 else nan
+
+
+def f_expm1(x: float) -> float:
+    """exp(x) - 1, exact for a tiny x; inf on overflow."""
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return inf
+
+
+def f_clamp(x: float, min: float, max: float) -> float:
+    """x limited to [min, max], as torch.clamp: max wins where min > max, and nan stays nan."""
+    low = min if x < min else x
+    return max if low > max else low
+
+
 f_tanh = math.tanh  # never overflows: tanh(1000) is 1.0
 f_abs = abs
+
+
+def format_constant(value: float) -> str:
+    """A constant as an op shows it (micrograd's '**2'): '2' for 2.0, '0.5', '1e+20', 'inf'."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and math.fabs(value) < 1e16 else str(value)
 
 
 # ---------------------------------------------------------------- the same functions on floats or Values
@@ -144,10 +183,11 @@ def sign(x: Any) -> float:
     return f_sign(data(x))
 
 
-def _either(float_fn: Callable[[float], float], method: str) -> Callable[[Any], Any]:
-    """A function that runs float_fn on numbers and the Value method of that name on Values."""
-    def function(x: Any) -> Any:
-        return float_fn(x) if _is_number(x) else getattr(x, method)()
+def _either(float_fn: Callable[..., float], method: str) -> Callable[..., Any]:
+    """A function that runs float_fn on numbers and the Value method of that name on Values (any further
+    arguments are the op's constants, numbers either way: clamp(x, min, max))."""
+    def function(x: Any, *constants: float) -> Any:
+        return float_fn(x, *constants) if _is_number(x) else getattr(x, method)(*constants)
     function.__name__ = function.__qualname__ = method
     return function
 
@@ -160,10 +200,15 @@ sigmoid = _either(f_sigmoid, 'sigmoid')
 relu = _either(f_relu, 'relu')
 sin = _either(f_sin, 'sin')
 cos = _either(f_cos, 'cos')
-abs = _either(f_abs, '__abs__')
+abs = _either(f_abs, 'abs')
+log1p = _either(f_log1p, 'log1p')
+expm1 = _either(f_expm1, 'expm1')
+clamp = _either(f_clamp, 'clamp')
 
-# what a rule may call; zero_if(test, E) is not a function but a form the generator writes as code (see above)
-FUNCTIONS = ('exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'abs', 'sign', 'data', 'zero_if')
+# what a rule may call: each has its float form f_<name> above. data(e) (the number in e) and
+# zero_if(test, E) are forms of the rule language itself (rules.py), not functions.
+FUNCTIONS = ('exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'abs', 'sign', 'log1p', 'expm1',
+             'clamp')
 
 
 # ---------------------------------------------------------------- the table
@@ -171,35 +216,53 @@ FUNCTIONS = ('exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'abs
 class Op(NamedTuple):
     """One differentiable operation, written as math.
 
-    ``forward`` is an expression in the inputs ``x`` (and ``y``); ``grads`` holds d out / d input for
-    each input, which may also use ``out``, the op's result (``tanh' = 1 - out*out``). In graph mode
+    ``forward`` is an expression in the inputs (``x``, and ``y`` for two); ``grads`` holds d out / d input
+    for each input, which may also use ``out``, the op's result (``tanh' = 1 - out*out``). In graph mode
     ``out`` is the result node itself, so derivatives of derivatives stay exact. ``method`` (and
     ``reflected``, the ``number OP value`` form) is the Value method that builds the node.
+
+    ``constants`` are numbers the op takes beside its inputs, ``(name, default)``, kept on each node
+    (``leaky_relu``'s ``negative_slope``); the method takes them as keyword arguments, None meaning the
+    default. A ``{c}`` in ``name`` is replaced by the node's constant c in its ``_op`` (``'**{c}'``: '**2').
+
+    ``inputs`` names the inputs when they are not x and y; ``repeat`` > 0 makes an n-ary row: its last
+    ``repeat`` inputs come again and again, and its forward ``first + term`` adds ``term`` once per group,
+    left to right (dot: ``bias + w * x`` is bias + w1*x1 + w2*x2 + ...).
     """
     name: str                # micrograd's ``_op`` string
     forward: str
     grads: tuple[str, ...]   # one per input
     method: str | None = None
     reflected: str | None = None
+    constants: tuple[tuple[str, float], ...] = ()
+    inputs: tuple[str, ...] = ()
+    repeat: int = 0
 
     @property
     def arity(self) -> int:
+        """The number of inputs (of an n-ary row: of its first group and one repeated group)."""
         return len(self.grads)
 
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return self.inputs or ('x', 'y')[:len(self.grads)]
 
-#          name       forward       d/dx, d/dy                                    Value methods
+
+#        name  forward   d/dx, d/dy  Value methods
 ADD = Op('+', 'x + y', ('1', '1'), '__add__', '__radd__')
 SUB = Op('-', 'x - y', ('1', '-1'), '__sub__', '__rsub__')
 MUL = Op('*', 'x * y', ('y', 'x'), '__mul__', '__rmul__')
 DIV = Op('/', 'x / y', ('1 / y', '-out / y'), '__truediv__', '__rtruediv__')
 # Both guards are PyTorch's: d/dx x**0 = 0 (0 * x**-1 would be nan at x = 0, or for a tiny x), and
-# d/dy 0**y = 0 for y >= 0 (the limit from x > 0; log 0 * 0**y would be nan). x ** c for a number c
-# is this same row with y a constant (micrograd's '**2' node, whose only input is x).
+# d/dy 0**y = 0 for y >= 0 (the limit from x > 0; log 0 * 0**y would be nan).
 POW = Op('**', 'x ** y', ('zero_if(data(y) == 0, y * x ** (y - 1))',
                           'zero_if(data(x) == 0 and data(y) >= 0, log(x) * out)'), '__pow__', '__rpow__')
+# x ** c for a number c: micrograd's '**2' node, whose only input is x. It shares POW's method: a Value
+# exponent makes a POW node, a number this one.
+POW_CONST = Op('**{c}', 'x ** c', ('zero_if(c == 0, c * x ** (c - 1))',), '__pow__', constants=(('c', 2.0),))
 
 NEG = Op('neg', '-x', ('-1',), '__neg__')
-ABS = Op('abs', 'abs(x)', ('sign(x)',), '__abs__')
+ABS = Op('abs', 'abs(x)', ('sign(x)',), 'abs')
 EXP = Op('exp', 'exp(x)', ('out',), 'exp')
 LOG = Op('log', 'log(x)', ('1 / x',), 'log')
 SQRT = Op('sqrt', 'sqrt(x)', ('1 / (2 * out)',), 'sqrt')
@@ -208,23 +271,26 @@ SIGMOID = Op('sigmoid', 'sigmoid(x)', ('out * (1 - out)',), 'sigmoid')
 RELU = Op('ReLU', 'relu(x)', ('1 if data(x) > 0 else 0',), 'relu')  # 0 at the kink, like PyTorch
 SIN = Op('sin', 'sin(x)', ('cos(x)',), 'sin')
 COS = Op('cos', 'cos(x)', ('-sin(x)',), 'cos')
+LOG1P = Op('log1p', 'log1p(x)', ('1 / (1 + x)',), 'log1p')
+EXPM1 = Op('expm1', 'expm1(x)', ('out + 1',), 'expm1')
+# PyTorch's choices at the kinks: the slope of the side below for leaky_relu and elu (x <= 0), and a
+# clamped input at a bound gets the gradient (min <= x <= max). A bound left out (None) is +-inf.
+LEAKY_RELU = Op('leaky_relu', 'x if data(x) > 0 else x * negative_slope',
+                ('1 if data(x) > 0 else negative_slope',), 'leaky_relu', constants=(('negative_slope', 0.01),))
+# At a kink PyTorch's second derivative is 0: the rule there is a constant (alpha, not alpha * exp(0)).
+ELU = Op('elu', 'x if data(x) > 0 else alpha * expm1(x)',
+         ('1 if data(x) > 0 else (alpha if data(x) == 0 else alpha * exp(x))',), 'elu', constants=(('alpha', 1.0),))
+CLAMP = Op('clamp', 'clamp(x, min, max)', ('1 if data(x) >= min and data(x) <= max else 0',), 'clamp',
+           constants=(('min', -inf), ('max', inf)))
+# linear above the threshold, like PyTorch's: softplus(1000) is 1000, not log1p(exp(1000)) = inf; at the
+# threshold itself PyTorch takes sigmoid(threshold), with second derivative 0 (a constant, as elu's kink)
+SOFTPLUS = Op('softplus', 'x if data(x) * beta > threshold else log1p(exp(x * beta)) / beta',
+              ('1 if data(x) * beta > threshold else '
+               '(sigmoid(threshold) if data(x) * beta == threshold else sigmoid(x * beta))',), 'softplus',
+              constants=(('beta', 1.0), ('threshold', 20.0)))
 
-TABLE = (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS)
+# n-ary: a neuron's weighted sum bias + w1*x1 + w2*x2 + ... as one node, inputs (bias, w1, x1, w2, x2, ...)
+DOT = Op('dot', 'bias + w * x', ('1', 'x', 'w'), inputs=('bias', 'w', 'x'), repeat=2)
 
-
-# ---------------------------------------------------------------- n-ary: the neuron's weighted sum
-
-# dot = bias + w1*x1 + w2*x2 + ... over inputs laid out as (bias, w1, x1, w2, x2, ...). It has no
-# row of its own: its float backward is generated from ADD (for the bias) and MUL (for each pair).
-
-def dot_vjp(inputs: Sequence[Any], g: Any) -> tuple[Any, ...]:
-    """What each input of a dot gets: g for the bias, g * x_i for w_i and g * w_i for x_i."""
-    return (g, *(g * partner for partner in dot_grads(inputs, None)[1:]))
-
-
-def dot_grads(inputs: Sequence[Any], out: Any) -> list[Any]:
-    """d/dbias = 1 (ADD's rule), d/dw_i = x_i and d/dx_i = w_i (MUL's rule), on floats or Values."""
-    grads: list[Any] = [1.0]
-    for i in range(1, len(inputs), 2):
-        grads += (inputs[i + 1], inputs[i])
-    return grads
+TABLE = (ADD, SUB, MUL, DIV, POW, POW_CONST, NEG, ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, LOG1P, EXPM1,
+         LEAKY_RELU, ELU, CLAMP, SOFTPLUS, DOT)

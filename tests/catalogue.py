@@ -1,49 +1,7 @@
-"""One catalogue of ops, each with an independent float reference (from `math`) and a safe domain.
-
-Tests run every entry on Values and compare with the reference: value, first derivative (central
-differences), second derivative where the op is smooth, and PyTorch float64 where it is installed.
-"""
-import math
+"""Helpers the tests share: central differences, a tolerance, the lecture's neuron and a hand-built op.
+The ops themselves are enumerated from the derivative table (tests/rows.py, tests/test_ops.py), not listed here."""
 
 from micrograd_plus import Value
-
-# name: (on Values, reference on floats, domain (lo, hi), smooth, torch form)
-UNARY = {
-    'neg': (lambda x: -x, lambda x: -x, (-50, 50), True, lambda t: -t),
-    'exp': (lambda x: x.exp(), math.exp, (-20, 20), True, lambda t: t.exp()),
-    'log': (lambda x: x.log(), math.log, (0.05, 100), True, lambda t: t.log()),
-    'sqrt': (lambda x: x.sqrt(), math.sqrt, (0.05, 100), True, lambda t: t.sqrt()),
-    'tanh': (lambda x: x.tanh(), math.tanh, (-5, 5), True, lambda t: t.tanh()),
-    'sigmoid': (lambda x: x.sigmoid(), lambda x: 1 / (1 + math.exp(-x)), (-15, 15), True, lambda t: t.sigmoid()),
-    'relu': (lambda x: x.relu(), lambda x: max(x, 0.0), (-5, 5), False, lambda t: t.relu()),
-    'sin': (lambda x: x.sin(), math.sin, (-10, 10), True, lambda t: t.sin()),
-    'cos': (lambda x: x.cos(), math.cos, (-10, 10), True, lambda t: t.cos()),
-    'abs': (lambda x: abs(x), abs, (-5, 5), False, lambda t: t.abs()),
-    'square': (lambda x: x ** 2, lambda x: x ** 2, (-20, 20), True, lambda t: t ** 2),
-    'cube': (lambda x: x ** 3, lambda x: x ** 3, (-10, 10), True, lambda t: t ** 3),
-    'pow -1.5': (lambda x: x ** -1.5, lambda x: x ** -1.5, (0.1, 10), True, lambda t: t ** -1.5),
-    'reciprocal': (lambda x: 1 / x, lambda x: 1 / x, (0.1, 10), True, lambda t: 1 / t),
-    '2 ** x': (lambda x: 2 ** x, lambda x: 2 ** x, (-10, 10), True, lambda t: 2 ** t),
-    '3 - x': (lambda x: 3 - x, lambda x: 3 - x, (-10, 10), True, lambda t: 3 - t),
-    '2 + x': (lambda x: 2 + x, lambda x: 2 + x, (-10, 10), True, lambda t: 2 + t),
-    '2 * x': (lambda x: 2 * x, lambda x: 2 * x, (-10, 10), True, lambda t: 2 * t),
-    'x / 4': (lambda x: x / 4, lambda x: x / 4, (-10, 10), True, lambda t: t / 4),
-}
-
-BINARY = {
-    'add': (lambda x, y: x + y, lambda x, y: x + y, (-50, 50), (-50, 50), lambda a, b: a + b),
-    'sub': (lambda x, y: x - y, lambda x, y: x - y, (-50, 50), (-50, 50), lambda a, b: a - b),
-    'mul': (lambda x, y: x * y, lambda x, y: x * y, (-20, 20), (-20, 20), lambda a, b: a * b),
-    'div': (lambda x, y: x / y, lambda x, y: x / y, (-20, 20), (0.2, 20), lambda a, b: a / b),
-    'pow': (lambda x, y: x ** y, lambda x, y: x ** y, (0.1, 5), (-3, 3), lambda a, b: a ** b),
-}
-
-# kinks where the one-sided slopes differ: central differences are meaningless there
-KINKS = {'relu': [0.0], 'abs': [0.0]}
-
-
-def away_from_kinks(name, x, margin=1e-3):
-    return all(abs(x - k) > margin for k in KINKS.get(name, []))
 
 
 def numeric_first(f, x, h=1e-6):

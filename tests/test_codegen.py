@@ -37,7 +37,7 @@ def test_the_check_runs_as_a_command_even_without_the_package():
 def test_every_op_and_its_chain_rule_is_plain_code_in_a_file():
     for op in ops.TABLE:
         cls = getattr(engine, codegen.class_name(op))
-        assert (cls.rule is op and cls._op == op.name) or op is ops.POW
+        assert cls.rule is op and (cls._op == op.name or '{' in op.name)  # '**{c}': a property reads '**2'
         assert inspect.getsourcefile(cls._backward) == str(codegen.ENGINE)
         for method in filter(None, (op.method, op.reflected)):
             assert inspect.getsourcefile(getattr(Value, method)) == str(codegen.ENGINE)
@@ -55,7 +55,7 @@ def test_code_is_made_at_run_time_only_when_asked_for_never_at_import():
         calls = sorted(node.func.id for node in ast.walk(tree)
                        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                        and node.func.id in {'exec', 'eval', 'compile'} and id(node) not in inside)
-        assert calls == (['compile', 'exec'] if path.name == 'compile.py' else []), path
+        assert calls == (['compile', 'exec'] if path.name == 'kernels.py' else []), path
 
 
 def test_submodules_are_importable_by_name_and_keep_their_contents():
@@ -143,12 +143,12 @@ def test_a_registered_two_input_op_has_its_reflected_form():
 
 
 @pytest.mark.parametrize('op, method, match', [
-    (ops.Op('sq', 'x * x', ('2 * z',)), 'sq', 'uses z'),
+    (ops.Op('sq', 'x * x', ('2 * z',)), 'sq', "unknown name 'z'"),
     (ops.Op('sq', 'x * x', ('2 * x', '1', '1')), 'sq', 'one rule per input'),
-    (ops.Op('sq', 'x *', ('2 * x',)), 'sq', 'not a Python expression'),
+    (ops.Op('sq', 'x *', ('2 * x',)), 'sq', 'is not an expression'),
     (ops.Op('sq', 'x * x', ('2 * x',)), 'tanh', 'already has'),
     (ops.Op('sq', 'x * x', ('2 * x',)), 'not a name', 'method that builds the op'),
-    (ops.Op('sq', 'x * x', ('2 * hypot(x)',)), 'sq2', 'uses hypot'),
+    (ops.Op('sq', 'x * x', ('2 * hypot(x)',)), 'sq2', "unknown function 'hypot'"),
 ])
 def test_a_row_that_cannot_become_code_says_why(op, method, match):
     from micrograd_plus import register_op

@@ -10,11 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from micrograd_plus import Value, compile_graph, dot, topological_order
-from micrograd_plus import compile as compiled
+from micrograd_plus.compile import kernels, schedule
 from micrograd_plus.losses import hinge, l2_penalty
 from micrograd_plus.nn import MLP
 
-from catalogue import BINARY, UNARY, cube, lecture_neuron
+import rows
+from catalogue import cube, lecture_neuron
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, math.inf, -math.inf, math.nan, 1e-310, 1e308, -1e308, 710.0]
 
@@ -65,35 +66,7 @@ def compiled_at(build, compile_values, run_values):
     return program(run_values)
 
 
-# ---------------------------------------------------------------- every op of the catalogue, bit for bit
-
-@pytest.mark.parametrize('name', UNARY)
-def test_every_unary_op_gives_backwards_numbers_bit_for_bit_at_new_values(name):
-    f, _, (lo, hi), _, _ = UNARY[name]
-    program = compile_graph(f(x := Value((lo + hi) / 2 + 0.1)), [x])
-
-    @given(st.one_of(st.floats(lo, hi), st.sampled_from(EDGES)))
-    def check(t):
-        value, grads = program([t])
-        expected, expected_grads = engine(f, [t])
-        assert same(value, expected) and same(grads[0], expected_grads[0]), (t, value, grads, expected_grads)
-    check()
-
-
-@pytest.mark.parametrize('name', BINARY)
-def test_every_binary_op_gives_backwards_numbers_bit_for_bit_at_new_values(name):
-    f, _, dom_x, dom_y, _ = BINARY[name]
-    x, y = Value(dom_x[1] / 3 + 0.1), Value(dom_y[1] / 3 + 0.1)
-    program = compile_graph(f(x, y), [x, y])
-
-    @given(st.one_of(st.floats(*dom_x), st.sampled_from(EDGES)), st.one_of(st.floats(*dom_y), st.sampled_from(EDGES)))
-    def check(s, t):
-        value, grads = program([s, t])
-        expected, expected_grads = engine(f, [s, t])
-        assert same(value, expected), (s, t, value, expected)
-        assert all(map(same, grads, expected_grads)), (s, t, grads, expected_grads)
-    check()
-
+# ---------------------------------------------------------------- every row, bit for bit: tests/test_ops.py
 
 def test_an_input_used_by_both_sides_of_an_op_gets_both_terms():
     value, grads = compiled_at(lambda a: a * a + a, [3.0], [-2.0])
@@ -148,9 +121,7 @@ def test_a_zero_gradient_skipped_for_speed_changes_no_bit():
 
 # ---------------------------------------------------------------- random graphs, in every layout of the loops
 
-OPS_1 = ['neg', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'abs', 'square', 'pow -1.5',
-         'reciprocal', '2 ** x', '3 - x']
-OPS_2 = ['add', 'sub', 'mul', 'div', 'pow', 'dot']
+CASES = rows.cases()  # every row of the table, with the constants each is tried with
 
 
 @st.composite
@@ -162,8 +133,9 @@ def graphs(draw):
     for i in range(draw(st.integers(1, 14))):
         available = n_inputs + len(constants) + i
         pick = st.integers(0, available - 1)
-        op = draw(st.sampled_from(OPS_1 + OPS_2))
-        steps.append((op, draw(st.lists(pick, min_size=3, max_size=7)) if op == 'dot' else [draw(pick), draw(pick)]))
+        case = draw(st.integers(0, len(CASES) - 1))
+        steps.append((case, draw(st.lists(pick, min_size=3, max_size=7)) if CASES[case][1].repeat else
+                      [draw(pick), draw(pick)]))
     values = draw(st.lists(st.floats(-3, 3), min_size=n_inputs, max_size=n_inputs))
     again = draw(st.lists(st.one_of(st.floats(-3, 3), st.sampled_from(EDGES)), min_size=n_inputs,
                           max_size=n_inputs))
@@ -173,14 +145,13 @@ def graphs(draw):
 def build_graph(constants, steps):
     def build(*inputs):
         nodes = list(inputs) + [Value(c) for c in constants]
-        for op, args in steps:
-            if op in UNARY:
-                nodes.append(UNARY[op][0](nodes[args[0]]))
-            elif op == 'dot':
+        for case, args in steps:
+            _, op, settings = CASES[case]
+            if op.repeat:
                 ws, xs = args[1::2], args[2::2][:len(args[1::2])]
                 nodes.append(dot([nodes[i] for i in ws[:len(xs)]], [nodes[i] for i in xs], nodes[args[0]]))
             else:
-                nodes.append(BINARY[op][0](nodes[args[0]], nodes[args[1]]))
+                nodes.append(rows.make(op, [nodes[i] for i in args[:op.arity]], settings))
         return sum(nodes[1:], nodes[0])  # every input and every step reaches the output
     return build
 
@@ -196,7 +167,7 @@ LAYOUTS = {
 @pytest.mark.parametrize('layout', LAYOUTS)
 def test_random_graphs_match_backward_at_new_values_and_print_as_code_that_runs(layout, monkeypatch):
     for name, value in LAYOUTS[layout].items():
-        monkeypatch.setattr(compiled, name, value)
+        monkeypatch.setattr(schedule, name, value)
 
     @given(graphs())
     def check(recipe):
@@ -226,7 +197,7 @@ def test_a_hundred_thousand_op_chain_compiles_into_one_loop_over_ranges_and_runs
     program = compile_graph(y, [x])
     assert program.size == 100_000 and len(program._segments) == 1
     outs, xs, cs = program._segments[0].table  # no tuple per node: the slots as ranges, c's as one repeated slot
-    assert isinstance(outs, range) and isinstance(xs, range) and isinstance(cs, compiled._Repeated)
+    assert isinstance(outs, range) and isinstance(xs, range) and isinstance(cs, schedule._Repeated)
     assert program([1.0]) == (y.data, [x.grad])
     assert program([2.0]) == (2 * y.data, [x.grad])  # doubling is exact: every product rounds the same
     assert 'program.code(0, 60)' in program.source
@@ -408,11 +379,11 @@ def test_a_graph_too_long_to_read_prints_a_summary_and_any_part_on_request():
 
 
 def test_loops_are_written_only_when_a_graph_is_compiled_and_tracebacks_show_them():
-    script = ('import micrograd_plus, micrograd_plus.compile as c; assert c._written_kernels == {}; '
+    script = ('import micrograd_plus, micrograd_plus.compile.kernels as c; assert c._written_kernels == {}; '
               'x = micrograd_plus.Value(1.0); micrograd_plus.compile_graph(x * x, [x]); '
               'print(len(c._written_kernels))')
     assert subprocess.run([sys.executable, '-c', script], capture_output=True, text=True).stdout.strip() == '1'
-    _, _, source = compiled._kernels('mixed')
+    _, _, source = kernels.kernels('mixed')
     names = [name for name in linecache.cache if name.startswith('<compile_graph loops')]
     assert any(linecache.getline(name, 1) == source.splitlines(True)[0] for name in names)
 

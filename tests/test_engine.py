@@ -3,7 +3,6 @@ import math
 import tracemalloc
 
 import pytest
-from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from micrograd_plus import (
@@ -16,56 +15,14 @@ from micrograd_plus import (
 )
 from micrograd_plus.engine import dot
 
-from catalogue import BINARY, UNARY, away_from_kinks, close, cube, lecture_neuron, numeric_first, numeric_second
+from catalogue import close, cube, lecture_neuron
 
 
 def floats(lo, hi):
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
 
 
-# ---------------------------------------------------------------- every op against math and central differences
-
-@pytest.mark.parametrize('name', UNARY)
-def test_unary_op_value_and_derivatives_match_reference(name):
-    f, ref, (lo, hi), smooth, _ = UNARY[name]
-
-    @given(floats(lo, hi))
-    def check(x):
-        assume(away_from_kinks(name, x))
-        v = Value(x)
-        out = f(v)
-        assert close(out.data, ref(x), rel=1e-12, abs_=1e-12)
-        out.backward()
-        assert close(v.grad, numeric_first(ref, x)), (x, v.grad)
-        assert close(grad(out, v), v.grad, rel=1e-12)
-        if smooth:
-            second = grad(grad(f(v), v, create_graph=True), v)
-            assert close(second, numeric_second(ref, x), rel=1e-3, abs_=1e-4), (x, second)
-    check()
-
-
-@pytest.mark.parametrize('name', BINARY)
-def test_binary_op_value_and_derivatives_match_reference(name):
-    f, ref, dom_x, dom_y, _ = BINARY[name]
-
-    @given(floats(*dom_x), floats(*dom_y))
-    def check(x, y):
-        a, b = Value(x), Value(y)
-        out = f(a, b)
-        assert close(out.data, ref(x, y), rel=1e-12, abs_=1e-12)
-        out.backward()
-        assert close(a.grad, numeric_first(lambda t: ref(t, y), x))
-        assert close(b.grad, numeric_first(lambda t: ref(x, t), y))
-        ga, gb = grad(f(a, b), [a, b], create_graph=True)
-        # every entry of the Hessian, against second differences of the reference
-        h_aa, h_ab = grad(ga, [a, b])
-        h_ba, h_bb = grad(gb, [a, b])
-        assert close(h_aa, numeric_second(lambda t: ref(t, y), x), rel=1e-3, abs_=1e-4)
-        assert close(h_bb, numeric_second(lambda t: ref(x, t), y), rel=1e-3, abs_=1e-4)
-        mixed = numeric_first(lambda t: numeric_first(lambda s: ref(s, t), x, 1e-4), y, 1e-4)
-        assert close(h_ab, mixed, rel=1e-3, abs_=1e-4) and close(h_ba, h_ab, rel=1e-9, abs_=1e-12)
-    check()
-
+# ---------------------------------------------------------------- every op: tests/test_ops.py, from the table
 
 def test_third_derivatives_of_tanh_and_sin():
     x = Value(0.5)

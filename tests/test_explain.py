@@ -9,6 +9,7 @@ from micrograd_plus.teach.explain import Explainer, explain, format_number
 from micrograd_plus.teach.record import LAST_BACKWARD
 
 import catalogue
+import rows
 from catalogue import cube
 
 
@@ -208,13 +209,14 @@ def test_dot_node_terms_use_each_factors_partner():
     out.backward()
     assert explain(out, out).splitlines()[0] == 'b + w1*x1 + w2*x2 = 0.5 + -3.0 * 2.0 + 1.0 * 0.0 = -5.5'
     assert explain(w1, out).splitlines()[1] == 'dL/dw1 = dL/d(b + w1*x1 + w2*x2) * x1 = 1.0 * 2.0 = 2.0'
-    assert explain(b, out).splitlines()[1] == 'dL/db = dL/d(b + w1*x1 + w2*x2) * 1.0 = 1.0 * 1.0 = 1.0'
+    assert explain(b, out).splitlines()[1] == 'dL/db = dL/d(b + w1*x1 + w2*x2) * 1 = 1.0 * 1.0 = 1.0'
 
 
 def every_op(x, y):
-    """One graph using every entry of the derivative table (and a constant exponent)."""
-    return (x + y, x - y, x * y, x / y, x ** y, x ** 3, -x, x.exp(), x.log(), x.sqrt(), x.tanh(), x.sigmoid(),
-            x.relu(), x.sin(), x.cos(), abs(x), 2 ** x, 1 / x)
+    """One graph using every row of the derivative table with every setting tests/rows.py tries, and the
+    reflected forms (2 ** x, 1 / x)."""
+    nodes = [rows.make(op, [x, y, x][:rows.width(op)], constants) for _, op, constants in rows.cases()]
+    return nodes + [2 ** x, 1 / x]
 
 
 @pytest.mark.parametrize('x_value', [1.5, 0.0])

@@ -31,9 +31,6 @@ LAYERS: list[set[str]] = [
 TOP = {'__init__', '__main__'}  # the public face: names only, may import anything
 RANK = {name: rank for rank, layer in enumerate(LAYERS) for name in layer}
 
-# register_op still writes its code with codegen inside engine.py until it moves to register.py (branch
-# `rules`, issue 18): those two functions only, until then. Once they are gone, this allows nothing.
-PENDING = {('engine', 'codegen'): {'register_op', '_registration_names'}}
 
 
 def modules() -> list[pathlib.Path]:
@@ -104,8 +101,6 @@ def violations(name: str, imported: list[tuple[str, str | None]]) -> list[str]:
     for target, function in imported:
         if group(target) == group(name):
             continue
-        if function in PENDING.get((group(name), group(target)), set()):
-            continue
         if group(target) not in RANK:
             problems.append(f'{name} imports {target}, which is in no layer')
         elif RANK[group(target)] > RANK[group(name)]:
@@ -133,7 +128,7 @@ def test_every_module_imports_only_its_own_package_and_the_layers_below():
 ])
 def test_named_layers_keep_away_from_what_sits_above_them(module, forbidden):
     imported = {group(target) for name, found in all_imports().items() if group(name) == module
-                for target, function in found if function not in PENDING.get((module, group(target)), set())}
+                for target, function in found}
     assert imported & forbidden == set()
 
 
@@ -153,8 +148,7 @@ def test_no_import_cycles_between_the_packages_groups():
     for name, found in all_imports().items():
         if group(name) not in TOP:
             edges.setdefault(group(name), set()).update(
-                group(t) for t, function in found
-                if group(t) != group(name) and function not in PENDING.get((group(name), group(t)), set()))
+                group(t) for t, _ in found if group(t) != group(name))
     state: dict[str, int] = {}
 
     def cycle_from(node: str, path: list[str]) -> list[str] | None:

@@ -21,15 +21,14 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from .. import checks
-from ..activations import ACTIVATIONS
+from .. import checks, rules
 from ..engine import Value
 from .explain import MAX_NAME, Explainer, format_number
 
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    'exp': Value.exp, 'log': Value.log, 'sqrt': Value.sqrt, 'sin': Value.sin, 'cos': Value.cos, 'abs': Value.abs,
-    **{entry.name: entry.apply for entry in ACTIVATIONS.values() if entry.apply is not None},
-}
+# the functions a formula can call: every row of the derivative table of one input with a method of its own
+# (tanh(x), leaky_relu(x), clamp(x, min=0)), its constants as keyword arguments
+ROWS = rules.unary_functions()
+FUNCTIONS: dict[str, Callable[..., Value]] = {name: getattr(Value, name) for name in ROWS}
 # Python's parser nests a+b+...+z as deep as it is long and its depth limit differs by version (3.10 has
 # none and crashes); every version from 3.10 to 3.13 reads 2,000 operators, so that is the promise.
 MAX_OPERATORS = 2_000
@@ -40,14 +39,14 @@ _BINARY: dict[type, Callable[[Value, Value], Value]] = {
     ast.Pow: Value.__pow__,
 }
 _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant, ast.Load,
-            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd, ast.keyword)
 _WHAT = {  # how to name what was refused, for the error message
     ast.Attribute: 'attribute access (a.b)', ast.Subscript: 'subscripts (a[i])', ast.Lambda: 'lambda',
     ast.ListComp: 'comprehensions', ast.SetComp: 'comprehensions', ast.DictComp: 'comprehensions',
     ast.GeneratorExp: 'comprehensions', ast.Compare: 'comparisons', ast.BoolOp: "'and' / 'or'",
     ast.IfExp: "'if' expressions", ast.NamedExpr: "':='", ast.Starred: "'*' unpacking",
     ast.List: 'lists', ast.Tuple: 'tuples (a, b)', ast.Set: 'sets', ast.Dict: 'dicts',
-    ast.JoinedStr: 'strings', ast.keyword: 'keyword arguments', ast.Await: "'await'",
+    ast.JoinedStr: 'strings', ast.Await: "'await'",
     ast.Yield: "'yield'", ast.YieldFrom: "'yield'", ast.Not: "'not'", ast.Invert: "'~'",
 }
 _PICTURES = {'.svg': 'the graph as SVG', '.html': 'the backprop stepper page', '.htm': 'the backprop stepper page'}
@@ -127,10 +126,17 @@ def _check_call(call: ast.Call) -> None:
     name = call.func.id
     if name not in FUNCTIONS:
         raise UsageError(f'unknown function {name!r}: the functions are {", ".join(FUNCTIONS)}')
-    if call.keywords:
-        raise UsageError(f'{name}() takes no keyword arguments: write {name}(x)')
+    constants = [constant for constant, _ in ROWS[name].constants]
+    for keyword_ in call.keywords:
+        if not constants:
+            raise UsageError(f'{name}() takes no keyword arguments: write {name}(x)')
+        if keyword_.arg not in constants:
+            raise UsageError(f'{name}() takes its constants {", ".join(constants)} by name, like '
+                             f'{name}(x, {constants[0]}=1), got {"**" if keyword_.arg is None else keyword_.arg}')
+        if _literal(keyword_.value) is None:
+            raise UsageError(f'{name}({keyword_.arg}=...) takes a number, like {keyword_.arg}=0.5')
     if len(call.args) != 1:
-        raise UsageError(f'{name}() takes exactly one argument, got {len(call.args)}')
+        raise UsageError(f'{name}() takes exactly one argument (and its constants by name), got {len(call.args)}')
 
 
 def variables(tree: ast.expr) -> list[str]:
@@ -210,7 +216,8 @@ def evaluate(tree: ast.expr, values: dict[str, Value]) -> Value:
             operand = results.pop()
             results.append(-operand if isinstance(node.op, ast.USub) else operand)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            results.append(FUNCTIONS[node.func.id](results.pop()))
+            constants = {str(k.arg): _literal(k.value) for k in node.keywords}
+            results.append(FUNCTIONS[node.func.id](results.pop(), **constants))
     return results[0]
 
 

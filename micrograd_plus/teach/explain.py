@@ -5,8 +5,9 @@
     dL/dw1 = dL/d(x1*w1) * x1 = 0.5 * 2.0 = 1.0
     where L is o, the output backward() started from
 
-Local derivatives are not written here: they are read from the derivative table (``ops.py``, each node
-class's ``.rule``) and printed with the input names substituted, so each rule exists once.
+Formulas and local derivatives are not written here: they are read from the derivative table (``ops.py``,
+each node class's ``.rule``, parsed by ``rules.py``) and printed with the input names substituted, so each
+rule exists once and a new row is explained as soon as it is in the table.
 
 A Value does not know which nodes consumed it (no result -> input pointers, so graphs have no cycles),
 so the consumers are found by walking the graph of the output that ``backward()`` ran from: pass it as
@@ -21,21 +22,20 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from .. import checks, codegen, engine, ops
+from .. import checks, engine, rules
 from ..engine import Value, topological_order
+from ..ops import format_constant
+from ..rules import ATOM, LOOSE, POWER, PRODUCT, SUM, UNARY, Text, wrap
 from .record import LAST_BACKWARD
 
 MAX_NAME = 40        # longer expression names become v<index in topological order>
 MAX_TERMS = 8        # chain-rule sums longer than this are grouped by what used the node
 SHOWN_PER_GROUP = 5  # the largest terms of a group that are written out
 
-ATOM, POWER, UNARY, PRODUCT, SUM, LOOSE = 5, 4, 3, 2, 1, 0   # binding strength, as in Python
-_BINARY = {'+': SUM, '-': SUM, '*': PRODUCT, '/': PRODUCT, '**': POWER}
 _IDENTIFIER = re.compile(r'[A-Za-z_]\w*')
 _MADE_UP = re.compile(r'\bv\d+\b')
 _DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.\w+)*')
 
-Text = tuple[str, float]   # an expression's text and how tightly it binds (a labelled formula: half a step less)
 
 
 class Term(NamedTuple):
@@ -91,32 +91,13 @@ def _label_binding(label: str) -> float:
     return LOOSE
 
 
-def _wrap(operand: Text, needed: float) -> str:
-    text, binding = operand
-    return text if binding >= needed else f'({text})'
-
-
-def _binary(op: str, left: Text, right: Text, spaced: bool) -> Text:
-    strength = _BINARY[op]
-    # ** groups to the right, the others to the left: a - (b - c) keeps its parentheses
-    left_needs, right_needs = (strength + 0.5, strength) if op == '**' else (strength, strength + 0.5)
-    gap = ' ' if spaced or strength == SUM else ''
-    return f'{_wrap(left, left_needs)}{gap}{op}{gap}{_wrap(right, right_needs)}', strength
-
-
-def _expression(op: str, operands: list[Text], spaced: bool) -> Text:
-    """The text of one node's op applied to its operands: names (x1*w1) or numbers (2.0 * -3.0)."""
-    if op in _BINARY and len(operands) == 2:
-        return _binary(op, operands[0], operands[1], spaced)
-    if op.startswith('**') and len(operands) == 1:   # x ** c, the constant rides in the op string
-        return _binary('**', operands[0], (op[2:], ATOM), spaced)
-    if op == 'neg' and len(operands) == 1:
-        return f'-{_wrap(operands[0], UNARY)}', UNARY
-    if op == 'dot':  # bias + w1*x1 + w2*x2 + ...
-        terms = [_wrap(operands[0], SUM)]
-        terms += [_binary('*', w, x, spaced)[0] for w, x in zip(operands[1::2], operands[2::2])]
-        return ' + '.join(terms), SUM
-    return f"{_op_text(op)}({', '.join(text for text, _ in operands)})", ATOM
+def _expression(node: Value, operands: list[Text], spaced: bool) -> Text:
+    """The text of one node's op applied to its operands: names (x1*w1) or numbers (2.0 * -3.0), from its row's
+    forward (``rules.forward_text``); a node built by hand reads as a call of its op, ``cube(x)``."""
+    row = getattr(type(node), 'rule', None)
+    if row is None:
+        return f"{_op_text(node._op)}({', '.join(text for text, _ in operands)})", ATOM
+    return rules.forward_text(rules.rule_of(row), operands, node.constants(), spaced)
 
 
 def _op_text(op: str) -> str:
@@ -152,7 +133,7 @@ class Explainer:
             return node.label, _label_binding(node.label)
         if not node._prev:  # an unlabelled leaf is a constant as far as the reader can tell
             return _number(node.data)
-        text, binding = _expression(node._op, [self._names[p] for p in node._prev], spaced=False)
+        text, binding = _expression(node, [self._names[p] for p in node._prev], spaced=False)
         if len(text) > MAX_NAME:
             made_up = f'v{self.index[node]}'
             self._made_up[made_up] = node
@@ -166,7 +147,7 @@ class Explainer:
         first = self._made_up_in(text)
         for name in first:
             node = self._made_up[name]
-            formula = _expression(node._op, [self._names[p] for p in node._prev], spaced=False)[0]
+            formula = _expression(node, [self._names[p] for p in node._prev], spaced=False)[0]
             lines.append(f'where {name} = {formula} = {format_number(node.data)}')
         mentioned = set(first)
         for name in self._made_up_in('\n'.join(lines[1:])):
@@ -214,8 +195,8 @@ class Explainer:
         # each input is one node: keep it in one piece, (x1*w1 + x2*w2) + b, to match the numbers after it
         grouped = [(text, binding - 0.5 if binding < ATOM and binding == int(binding) else binding)
                    for text, binding in (self._names[p] for p in node._prev)]
-        symbols = _expression(node._op, grouped, spaced=False)[0]
-        numbers = _expression(node._op, [_number(p.data) for p in node._prev], spaced=True)[0]
+        symbols = _expression(node, grouped, spaced=False)[0]
+        numbers = _expression(node, [_number(p.data) for p in node._prev], spaced=True)[0]
         steps = [name] + ([symbols] if symbols != name else []) + [numbers, value]
         return ' = '.join(steps)
 
@@ -315,54 +296,22 @@ class Explainer:
                     0.0 if product is None else float(product), group, consumer)
 
     def _local_text(self, consumer: Value, position: int) -> str:
-        """The table's rule for d consumer / d input, with the graph's names put in."""
-        operands = [self._names[p] for p in consumer._prev]
-        if engine.is_dot(consumer):  # each factor's partner: the same rule the engine runs
-            rule = ops.dot_grads(operands, None)[position]
-            return _wrap(rule, PRODUCT) if isinstance(rule, tuple) else format_number(rule)
-        x, y, out = consumer.rule_inputs()
-        names: dict[str, Text] = {'x': operands[0], 'out': self._names[consumer]}
-        numbers: dict[str, float] = {'x': x, 'out': out}
-        if y is not None:  # the second input, or the constant c of x ** c
-            names['y'] = operands[1] if len(operands) > 1 else (engine.format_exponent(y), ATOM)
-            numbers['y'] = y
-        assert consumer.rule is not None
-        rule = ast.parse(consumer.rule.grads[position], mode='eval').body
-        return _wrap(_render_rule(rule, names, numbers), PRODUCT)
-
-
-def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float]) -> Text:
-    """A derivative rule from ops.py as math: ``1 / y`` reads ``1/w1``, ``1 - out * out`` reads ``1 - o*o``."""
-    if isinstance(tree, ast.Name):
-        return names[tree.id]
-    if isinstance(tree, ast.Constant):
-        return repr(tree.value), ATOM
-    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
-        return f'-{_wrap(_render_rule(tree.operand, names, numbers), UNARY)}', UNARY
-    if isinstance(tree, ast.BinOp):
-        op = {ast.Add: '+', ast.Sub: '-', ast.Mult: '*', ast.Div: '/', ast.Pow: '**'}[type(tree.op)]
-        return _binary(op, _render_rule(tree.left, names, numbers), _render_rule(tree.right, names, numbers),
-                       spaced=False)
-    if isinstance(tree, ast.IfExp):  # show the branch the numbers take (e.g. d/dy x**y at x == 0)
-        return _render_rule(tree.body if _test_value(tree.test, numbers) else tree.orelse, names, numbers)
-    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name):
-        tests = (ast.Compare, ast.BoolOp)  # zero_if's test is evaluated, not written
-        args = [_render_rule(arg, names, numbers) for arg in tree.args if not isinstance(arg, tests)]
-        if tree.func.id == 'data':
-            return args[0]
-        if tree.func.id == 'zero_if':  # the guard: 0 where its test holds, as the engine takes it
-            return ('0', ATOM) if _test_value(tree.args[0], numbers) else args[0]
-        return f"{tree.func.id}({', '.join(text for text, _ in args)})", ATOM
-    raise ValueError(f'explain cannot write the rule {ast.unparse(tree)!r} as math; extend _render_rule')
-
-
-def _test_value(tree: ast.AST, numbers: dict[str, float]) -> Any:
-    """A rule's test (``data(y) != 0``, ``data(x) == 0 and data(y) >= 0``) at the graph's numbers."""
-    value = codegen.evaluate(tree, numbers)
-    if value is None:
-        raise ValueError(f'explain cannot evaluate the test {ast.unparse(tree)!r} of a rule: codegen.evaluate reads '
-                         'numbers, names, + - *, comparisons, and, or, not and data()')
-    return value
+        """The table's rule for d consumer / d input, with the graph's names put in (for an n-ary node, the
+        names of the group the input is in: w1's partner x1) and the branch its numbers take."""
+        assert consumer.rule is not None  # a hand-built node is explained by its own _backward, before this
+        rule = rules.rule_of(consumer.rule)
+        operands = consumer._prev
+        inputs = len(operands)
+        for group in rules.groups(rule, inputs):
+            grads = dict(group.grads)
+            if position in grads:
+                break
+        names: dict[str, Text] = {name: self._names[operands[p]] for name, p in group.names.items()}
+        numbers: dict[str, float] = {name: operands[p].data for name, p in group.names.items()}
+        names['out'], numbers['out'] = self._names[consumer], consumer.data
+        for name, value in zip(rule.constants, consumer.constants()):
+            names[name], numbers[name] = (format_constant(value), ATOM), value
+        return wrap(rules.math_text(grads[position], names, numbers), PRODUCT)
 
 
 def _hand_written_term(node: Value, position: int) -> tuple[float, str]:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import graphviz
 
-from .. import checks
+from .. import checks, rules
 from ..activations import NODE_OPS
 from .render import Digraph, check_format
 from .walk import check_node, check_nodes, node_id, nodes_around, op_id, trace
@@ -416,22 +416,31 @@ class _DrawnNode:
 
 
 def _expanded_dots(root: Any) -> dict[int, _DrawnNode]:
-    """Stand-ins for the graph of ``root``, by id of the node each stands for, with every ``dot`` node
-    (inputs bias, w0, x0, w1, x1, ...) written out as micrograd's Neuron computes it: products w_i*x_i,
-    added to the bias one at a time. Each sum and product has the dot node's grad (d sum / d term = 1)."""
+    """Stand-ins for the graph of ``root``, by id of the node each stands for, with every n-ary node (a dot,
+    inputs bias, w0, x0, w1, x1, ...) written out by its row's decomposition (``rules.groups``), as
+    micrograd's Neuron computes it: products w_i*x_i, added to the bias one at a time. Each sum and product
+    has the dot node's grad (d sum / d term = 1)."""
     stand_in: dict[int, _DrawnNode] = {}
     for node in trace(root)[0]:  # inputs first
         inputs = tuple(stand_in[id(p)] for p in node._prev)
-        if node._op != 'dot' or len(inputs) < 3:
+        row = getattr(type(node), 'rule', None)  # the micrograd protocol has no rule: drawn as it is
+        if row is None or not row.repeat or len(inputs) < 3:
             stand_in[id(node)] = _DrawnNode(node.data, node.grad, node.label, node._op, inputs, node_id(node))
             continue
+        rule = rules.rule_of(row)
+        term = rules.term(rule)
+        term_op = term.op if isinstance(term, rules.Bin) else rules.function_name(row)
+        join = rule.forward.op if isinstance(rule.forward, rules.Bin) else '+'
+        parts = rules.groups(rule, len(inputs))[1:]
         total: _DrawnNode = inputs[0]
-        pairs = list(zip(inputs[1::2], inputs[2::2]))
-        for k, (w, x) in enumerate(pairs):
-            product = _DrawnNode(w.data * x.data, node.grad, '', '*', (w, x), f'{node_id(node)}.{k}*')
-            last = k == len(pairs) - 1
+        for k, group in enumerate(parts):
+            operands = tuple(inputs[p] for p in group.names.values())
+            value = rules.evaluate(term, {name: inputs[p].data for name, p in group.names.items()})
+            product = _DrawnNode(node.data if value is None else value, node.grad, '', term_op, operands,
+                                 f'{node_id(node)}.{k}*')
+            last = k == len(parts) - 1
             total = _DrawnNode(node.data if last else total.data + product.data, node.grad, node.label if last else '',
-                              '+', (total, product), node_id(node) if last else f'{node_id(node)}.{k}+')
+                               join, (total, product), node_id(node) if last else f'{node_id(node)}.{k}+')
         stand_in[id(node)] = total
     return stand_in
 
