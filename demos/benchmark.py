@@ -27,6 +27,7 @@ from micrograd_plus import Value, compile_graph, dot, grad
 from micrograd_plus.activations import ACTIVATIONS
 from micrograd_plus.compile import program as compiled
 from micrograd_plus.data import make_moons
+from micrograd_plus.engine import topological_order
 from micrograd_plus.nn import MLP, Linear, Neuron, ReLU, Sequential
 
 try:
@@ -272,6 +273,24 @@ def compiled_bytes_per_node(n: int = 100_000) -> dict[str, float]:
     return dict(kept=kept / n, compiling=peak / n, running=(running - kept) / n)
 
 
+def compiled_training_bytes() -> dict[str, float]:
+    """Workload 1's graph compiled: Python heap per node kept by the program and at the peak of compiling
+    (tracemalloc, the graph itself not counted). Its dot nodes read 3 to 33 inputs each, so a node costs
+    more here than in the chain: the figure to plan a big graph's memory by."""
+    X, y = make_moons(100, noise=0.1, seed=1)
+    engine = engines()['micrograd_plus']
+    model = engine['mlp'](random.Random(1337))
+    loss = training_loss(engine, model, X, y)
+    nodes = len(topological_order(loss))
+    gc.collect()
+    tracemalloc.start()
+    program = compile_graph(loss, model.parameters())
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del program
+    return dict(nodes=nodes, kept=kept / nodes, compiling=peak / nodes)
+
+
 def workload_sum_of_products(engine: dict, n: int = 20_000) -> float:
     V = engine['value']
     rng = random.Random(0)
@@ -496,6 +515,9 @@ def print_compiled(engine_bytes: float | None) -> None:
           f"({chain['engine'] / chain['run']:.1f}x faster) | {fmt_time(chain['compile'])} |")
     print(f"| 4. bytes per node of that chain | {engine_bytes or 0:.0f} B (graph) | {chain['kept']:.0f} B kept by the "
           f"program, {chain['running']:.0f} B more while it runs | {chain['compiling']:.0f} B at the peak |")
+    training = compiled_training_bytes()
+    print(f"| 5. bytes per node of workload 1's graph ({training['nodes']:,.0f} nodes, dots of 3-33 inputs) | | "
+          f"{training['kept']:.0f} B kept by the program | {training['compiling']:.0f} B at the peak |")
 
 
 if __name__ == '__main__':

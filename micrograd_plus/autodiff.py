@@ -48,7 +48,9 @@ def _accumulate(output: Value, as_values: bool) -> dict[Value, Any]:
         if g is None or node.is_leaf:
             continue
         for parent, term in zip(node._prev, node.vjp(g, as_values)):
-            if term is None:  # the rule selects zero: nothing passes, not even 0 * nan
+            if term is None:  # the rule selects zero: nothing passes, not even 0 * nan, but the input is reached
+                if parent not in grads:  # with grad 0, as backward() reaches it: 0 * inf below it is nan there too
+                    grads[parent] = Value(0.0) if as_values else 0.0
                 continue
             previous = grads.get(parent)
             grads[parent] = term = term if previous is None else previous + term

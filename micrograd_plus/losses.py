@@ -26,10 +26,16 @@ def _as_list(what: str, x: Any) -> list[Any]:
     return items
 
 
+def _as_values(what: str, x: Any) -> list[Value]:
+    """What a loss computes on (predictions, scores, logits) as Values, numbers made constant leaves: the one
+    conversion every loss shares, so each takes plain numbers and returns a Value."""
+    return [item if isinstance(item, Value) else Value(item) for item in _as_list(what, x)]
+
+
 def _pairs(predictions: Any, targets: Any, loss: str, names: tuple[str, str] = ('predictions', 'targets'),
-           reduction: str = 'mean') -> tuple[list[Any], list[Any]]:
+           reduction: str = 'mean') -> tuple[list[Value], list[Any]]:
     checks.choice(f'{loss}(reduction=...)', reduction, REDUCTIONS)
-    predictions, targets = _as_list(f'{loss}(): {names[0]}', predictions), _as_list(f'{loss}(): {names[1]}', targets)
+    predictions, targets = _as_values(f'{loss}(): {names[0]}', predictions), _as_list(f'{loss}(): {names[1]}', targets)
     if len(predictions) != len(targets):
         raise ValueError(f'{loss}() got {len(predictions)} predictions but {len(targets)} targets; '
                          'pass one target per prediction')
@@ -97,12 +103,13 @@ def log_softmax(scores: Sequence[Any]) -> list[Value]:
 
 def _shifted_log_sum_exp(scores: Sequence[Any]) -> tuple[list[Value], Value]:
     """(scores - max, log sum exp(scores - max)): log_softmax_i is their difference."""
-    scores = [s if isinstance(s, Value) else Value(s) for s in _as_list('log_softmax(scores)', scores)]
-    if not scores:
+    values = _as_values('log_softmax(scores)', scores)
+    if not values:
         raise ValueError('log_softmax() needs at least one score')
-    shift = max(s.data for s in scores)
-    shifted = [s - shift for s in scores]
-    return shifted, sum(s.exp() for s in shifted).log()
+    shift = max(s.data for s in values)
+    shifted = [s - shift for s in values]
+    exps: list[Any] = [s.exp() for s in shifted]
+    return shifted, sum(exps).log()
 
 
 def softmax(scores: Sequence[Any]) -> list[Value]:

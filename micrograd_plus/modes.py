@@ -103,14 +103,11 @@ def reset_mode(token: contextvars.Token[ModeState]) -> None:
 # ---------------------------------------------------------------- the modes as users write them
 
 _F = TypeVar('_F', bound=Callable[..., Any])
-_UNDO = threading.local()  # in each thread, by Mode object: the switches it must undo, innermost last
-
-
-def _undo_stacks() -> dict[int, list[Any]]:
-    stacks: dict[int, list[Any]] | None = getattr(_UNDO, 'stacks', None)
-    if stacks is None:
-        stacks = _UNDO.stacks = {}
-    return stacks
+# In each thread and async task (a context of its own, as the mode itself): (id of the Mode object, the switch it
+# must undo), innermost last. Per context, not per thread: two tasks of one thread sharing a Mode object each
+# undo their own switch (a per-thread stack gave task A task B's token: "created in a different Context").
+_UNDO: contextvars.ContextVar[tuple[tuple[int, Any], ...]] = contextvars.ContextVar('micrograd_plus_mode_undo',
+                                                                                  default=())
 
 
 class Mode(contextlib.ContextDecorator):
@@ -126,14 +123,13 @@ class Mode(contextlib.ContextDecorator):
         mode = current_mode()
         state = ModeState(mode.grad_enabled if self.grad_enabled is None else self.grad_enabled,
                           mode.anomaly if self.anomaly is None else self.anomaly)
-        _undo_stacks().setdefault(id(self), []).append(set_mode(state))
+        _UNDO.set((*_UNDO.get(), (id(self), set_mode(state))))
 
     def __exit__(self, *error: Any) -> None:
-        undo = _undo_stacks()
-        stack = undo[id(self)]
-        reset_mode(stack.pop())
-        if not stack:  # an object left has nothing here: its id may be another's later
-            del undo[id(self)]
+        undo = _UNDO.get()
+        last = max(i for i, (owner, _) in enumerate(undo) if owner == id(self))  # this object's innermost
+        _UNDO.set(undo[:last] + undo[last + 1:])
+        reset_mode(undo[last][1])
 
     def __call__(self, function: _F) -> _F:
         checks.function('a mode decorates a function, and', function)

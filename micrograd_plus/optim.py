@@ -279,7 +279,10 @@ def _norm(grads: list[float], norm_type: float) -> float:
     if norm_type == math.inf:
         largest = max((abs(g) for g in grads), default=0.0)
         return math.nan if any(g != g for g in grads) else largest  # max() would skip a nan after the first
-    return float(sum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type))
+    try:
+        return float(sum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type))
+    except OverflowError:  # a power past the largest float: IEEE (and PyTorch) make it inf, Python raises
+        return math.nan if any(g != g for g in grads) else math.inf
 
 
 def clip_grad_norm(params: Iterable[Value], max_norm: float, norm_type: float = 2.0,

@@ -116,11 +116,20 @@ def decode(x: Any) -> Any:
 def write_atomically(path: pathlib.Path, text: str) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
 
-    A symlink is followed (the link stays, its target gets the new text). The new file gets the old
-    one's permissions, set before any data goes in, or the usual ones (0o666 less the umask) like open().
+    A symlink is followed (the link stays, its target gets the new text), except where the kernel's
+    ``fs.protected_symlinks`` rule would not follow it: another user's link in a world-writable sticky folder
+    such as /tmp (PermissionError). The new file gets the old one's permissions, set before any data goes in,
+    or the usual ones (0o666 less the umask) like open(). A target that is not a regular file (a device such as
+    /dev/null, a FIFO) is written into as open() writes, never renamed over.
     """
-    path = pathlib.Path(os.path.realpath(checks.path('write_atomically(path)', path)))
+    given = checks.path('write_atomically(path)', path)
     checks.text('write_atomically(text)', text)
+    _check_links(given)
+    path = pathlib.Path(os.path.realpath(given))
+    if path.exists() and not path.is_dir() and not path.is_file():  # a device or a FIFO: it stays what it is
+        with open(path, 'w', encoding='utf-8') as device:
+            device.write(text)
+        return
     directory = path.parent
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, f'cannot save to {path}: it is a folder; give a file name such '
@@ -160,6 +169,40 @@ def write_atomically(path: pathlib.Path, text: str) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def _check_links(path: pathlib.Path) -> None:
+    """PermissionError if resolving ``path`` follows a symlink the kernel's ``fs.protected_symlinks`` rule
+    (on by default in Linux distributions) would not: one in a world-writable sticky folder (/tmp), owned by
+    neither us nor the folder's owner. Such a link may be planted by another user to make us overwrite a file
+    of ours; writing through it is what the rule exists to stop."""
+    if os.name != 'posix':
+        return
+    pending = list(reversed(pathlib.Path(os.path.abspath(path)).parts))
+    current = pathlib.Path(pending.pop())  # the root
+    for _ in range(256):  # links to links: the kernel gives up after 40 (ELOOP), open() will say so
+        if not pending:
+            return
+        part = pending.pop()
+        candidate = current.parent if part == '..' else current / part
+        try:
+            info = os.lstat(candidate)
+        except OSError:  # not there (yet): nothing below it to follow
+            return
+        if not stat.S_ISLNK(info.st_mode):
+            current = candidate
+            continue
+        folder = os.stat(current)
+        sticky_shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+        if sticky_shared and info.st_uid not in (os.geteuid(), folder.st_uid):
+            raise PermissionError(errno.EACCES, f'cannot save through {candidate}: it is a symbolic link owned by '
+                                  f'another user (uid {info.st_uid}) in the world-writable sticky folder '
+                                  f'{current}, which the kernel would not follow either (fs.protected_symlinks). '
+                                  'Save to a path of your own, or remove the link', str(candidate))
+        target = pathlib.Path(os.readlink(candidate))
+        if target.is_absolute():
+            current = pathlib.Path(target.anchor)
+        pending.extend(reversed(target.parts[1:] if target.is_absolute() else target.parts))
 
 
 def _temporary_prefix(path: pathlib.Path) -> str:
@@ -202,6 +245,29 @@ def _writer_gone(pid: int) -> bool:
 MAX_FILE_BYTES = 1 << 30  # 1 GiB: about 40 million parameters, more than a scalar engine can hold
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (terminal escapes, control characters, line breaks)
+    written as its Python escape (``\\x1b``), so text from a file can be shown in a message safely."""
+    checks.text('printable(text)', text)
+    return ''.join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+class _DuplicateName(ValueError):
+    pass
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a name given twice (RFC 8259 section 4: names should be unique;
+    json keeps the last one silently, so one of two values for a parameter would be lost unseen)."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        name = next(name for name, _ in pairs if name in seen or seen.add(name))  # type: ignore[func-returns-value]
+        raise _DuplicateName(f'it gives the name {printable(repr(name))} more than once in one object (JSON names '
+                             'should be unique, RFC 8259 section 4), so which value is meant is unclear')
+    return document
+
+
 def read_parameter_file(path: pathlib.Path) -> dict[str, Any]:
     """The checked contents of a parameter file (parameters decoded to floats), or ParameterFileError."""
     path = checks.path('read_parameter_file(path)', path)
@@ -220,8 +286,9 @@ def read_parameter_file(path: pathlib.Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise fail('it is not UTF-8 text') from None
     try:
-        document = json.loads(text, parse_constant=_no_bare_constant, parse_float=_finite_float)
-    except _NotANumberToken as error:
+        document = json.loads(text, parse_constant=_no_bare_constant, parse_float=_finite_float,
+                              object_pairs_hook=_unique_names)
+    except (_NotANumberToken, _DuplicateName) as error:
         raise fail(str(error)) from None
     except json.JSONDecodeError as error:
         where = 'it is empty' if not text.strip() else f'its JSON is corrupt or cut off ({error})'
@@ -231,9 +298,13 @@ def read_parameter_file(path: pathlib.Path) -> dict[str, Any]:
     if not isinstance(document, dict) or document.get('format') != FILE_FORMAT:
         raise fail(f"it has no \"format\": \"{FILE_FORMAT}\" field")
     if document.get('version') != FILE_VERSION:
-        raise fail(f"its version is {document.get('version')!r}; this micrograd_plus reads version {FILE_VERSION}")
+        raise fail(f"its version is {printable(repr(document.get('version')))}; this micrograd_plus reads version "
+                   f'{FILE_VERSION}')
     parameters = document.get('parameters')
     if not isinstance(parameters, dict):
         raise fail('its "parameters" field is missing or not an object')
-    return {'model': document.get('model', 'an unknown model'),
+    model = document.get('model', 'an unknown model')
+    if not isinstance(model, str):
+        raise fail(f'its "model" field, the repr of the model it was saved from, is {type(model).__name__}, not text')
+    return {'model': printable(model),  # echoed into messages: no terminal escapes from a file reach a terminal
             'parameters': {name: decode(value) for name, value in parameters.items()}}

@@ -339,6 +339,7 @@ spec('training.EarlyStopping.restore')(lambda: {'self': _stopped(), 'model': mlp
 spec('saving.document')(lambda: {'model': 'MLP', 'state': {'w': 0.5}})
 spec('saving.checked_values')(lambda: {'names': ['w'], 'state': {'w': 0.5}})
 spec('saving.shortened')(lambda: {'text': 'a long text', 'limit': 8})
+spec('saving.printable')(lambda: {'text': 'a \x1b[2J text'})
 spec('saving.encode', 'saving.decode')(lambda: {'x': 0.5})
 spec('saving.write_atomically')(lambda: {'path': _path('out.json'), 'text': '{}'})
 spec('saving.read_parameter_file')(lambda: {'path': _path(_saved_model())})
@@ -363,7 +364,7 @@ spec('viz.graph.draw_dot')(lambda: {'root': after_backward()[0]})
 spec('viz.graph.to_svg')(lambda: {'root': after_backward()[0], 'options': {'rankdir': 'TB'}})
 spec('viz.network.draw_network', 'viz.network.dense_columns')(
     lambda: {'model': mlp(), 'x': [1.0, -2.0], 'edges': 'weight', 'format': 'svg', 'number_format': '.2f',
-             'max_neurons': 100, 'graph_attr': {'dpi': '96'}})
+             'max_neurons': 100, 'max_edges': 1000, 'graph_attr': {'dpi': '96'}})
 
 # teach
 spec('teach.cli.parse')(lambda: {'expression': 'x * y + 1'})

@@ -66,7 +66,7 @@ def test_the_tour_explains_a_weight_and_shows_the_text_view(tour):
 
 
 def test_the_tour_shows_the_stepper_inline(tour):
-    frame = cell_with(tour, '<iframe srcdoc=')['text/html']
+    frame = cell_with(tour, '<iframe sandbox="allow-scripts" srcdoc=')['text/html']
     assert 'Backprop stepper: o' in frame and 'id=&quot;steps&quot;' in frame
 
 

@@ -308,7 +308,8 @@ def test_in_a_notebook_the_page_shows_inline(renderer):
     o, _ = lecture_neuron()
     page = stepper(o)
     shown = page._repr_html_()
-    assert shown.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;') and 'id=&quot;steps&quot;' in shown
+    assert shown.startswith('<iframe sandbox="allow-scripts" srcdoc="&lt;!DOCTYPE html&gt;')
+    assert 'id=&quot;steps&quot;' in shown
     assert 'Backprop stepper: o' in repr(page)
 
 
@@ -398,17 +399,31 @@ def test_the_picture_zooms_and_pans(default_page):
 
 
 @needs_browser
-def test_the_inline_notebook_page_steps_inside_its_frame(tmp_path, renderer):
+def test_the_inline_notebook_page_steps_inside_its_sandboxed_frame(tmp_path, renderer):
     o, v = lecture_neuron()
     notebook_cell = tmp_path / 'cell.html'
     notebook_cell.write_text(stepper(o)._repr_html_(), encoding='utf-8')
-    browser = Chromium(notebook_cell.as_uri(), ready='document.querySelector("iframe").contentDocument'
-                                                   '.querySelector("#counter").textContent')
+    browser = Chromium(notebook_cell.as_uri(), ready='document.querySelector("iframe")')
     try:
-        frame = 'document.querySelector("iframe").contentDocument'
-        assert browser.js(f'{frame}.getElementById("counter").textContent') == f'0 / {len(steps(o))}'
-        browser.js(f'{frame}.getElementById("next").click()')
-        assert browser.js(f'{frame}.getElementById("counter").textContent') == f'1 / {len(steps(o))}'
+        # sandboxed without allow-same-origin: the notebook cannot reach into the page, nor the page out
+        assert browser.js('document.querySelector("iframe").contentDocument') is None
+        # the frame has an origin of its own, so Chromium runs it as a target of its own: attach to that
+        browser.session = None  # the browser's own Target domain lists the frames
+        deadline = time.monotonic() + 20
+        while not (frames := [t for t in browser.send('Target.getTargets')['targetInfos'] if t['type'] == 'iframe']):
+            assert time.monotonic() < deadline, 'the sandboxed frame never appeared'
+            time.sleep(0.05)
+        frame_session = browser.send('Target.attachToTarget', targetId=frames[0]['targetId'], flatten=True)['sessionId']
+        browser.session = frame_session
+        in_frame = browser.js
+        deadline = time.monotonic() + 20
+        while in_frame('document.getElementById("counter") && document.getElementById("counter").textContent') \
+                != f'0 / {len(steps(o))}':
+            assert time.monotonic() < deadline, 'the page in the frame did not start'
+            time.sleep(0.05)
+        in_frame('document.getElementById("next").click()')  # the page's own script answers the click
+        assert in_frame('document.getElementById("counter").textContent') == f'1 / {len(steps(o))}'
+        assert in_frame('document.querySelector("g.node.current title").textContent')
     finally:
         browser.close()
 

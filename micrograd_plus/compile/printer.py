@@ -8,6 +8,7 @@ import itertools
 import keyword
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -45,10 +46,14 @@ class Writer:
         """A Python name for every slot that has one: labels made identifiers (``x1*w1`` -> ``x1w1``, dotted
         names with ``_``), else ``x0, x1...`` for inputs and ``t1, t2...`` for computed nodes in order."""
         program = self.program
-        taken = set(keyword.kwlist) | set(KERNEL_GLOBALS) | {'program'}
+        # Python reads a name as its NFKC form (a fullwidth x is x, so a label 'inf' in fullwidth letters would
+        # shadow inf): names are claimed in that form, and never one the code cannot assign (keywords,
+        # __debug__) or one it reads (inf, nan, the f_ functions)
+        taken = set(keyword.kwlist) | set(KERNEL_GLOBALS) | {'program', '__debug__', 'math'}
         names: dict[int, str] = {}
 
         def claim(slot: int, base: str) -> None:
+            base = unicodedata.normalize('NFKC', base)
             name, n = base, 1
             while name in taken:
                 n += 1

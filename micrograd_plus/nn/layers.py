@@ -174,7 +174,8 @@ class BatchNorm(Module):
                              'model.batch(samples), or call model.eval() to use the running statistics')
         x = self._checked(x)
         centered = self._labelled('centered', [v - m for v, m in zip(x, self.running_mean)])
-        stds = [math.sqrt(v + self.eps) for v in self.running_var]
+        # a negative variance (a file may hold one) gives nan, as PyTorch's sqrt does, not "math domain error"
+        stds = [math.sqrt(v + self.eps) if v + self.eps >= 0 else math.nan for v in self.running_var]
         xhat = self._labelled('xhat', [c / s for c, s in zip(centered, stds)])
         return self._labelled('y', [dot([w], [h], b) for w, h, b in zip(self.weight, xhat, self.bias)])
 

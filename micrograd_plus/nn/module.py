@@ -127,8 +127,7 @@ class Module:
         """``(name, what it is, parameters)`` for the model, then each module directly inside it (each layer
         of an MLP or a Sequential): what a notebook shows as a table."""
         named = dict(self.named_modules())
-        children = [name for name in named if name and not any(
-            name.startswith(other + '.') for other in named if other and other != name)]
+        children = [name for name in named if name and not _inside_another(name, named)]
         rows = [(name, named[name].described(), len(named[name].parameters())) for name in children]
         return [(type(self).__name__, f'{len(children)} modules', len(self.parameters())), *rows]
 
@@ -222,13 +221,23 @@ class Module:
         batch (a tensor of shape (batch, nin)). Needs PyTorch, which micrograd_plus never installs."""
         torch = import_torch('to_torch()')
         layers = self._torch_layers(torch)
+        for layer in layers:  # each its own mode: a layer made by a submodule's to_torch() keeps that module's
+            layer.training = self.training  # the flag alone: torch's train() would set every layer inside
         module = layers[0] if len(layers) == 1 else torch.nn.Sequential(*layers)
-        return module.train(self.training)
+        module.training = self.training
+        return module
 
     def _torch_layers(self, torch: Any) -> list[Any]:
         raise TypeError(f'{type(self).__name__} has no PyTorch counterpart that to_torch() knows: it converts '
                         f'{", ".join(CONVERTIBLE)}. Write this module in PyTorch by hand')
 
+
+
+def _inside_another(name: str, named: Mapping[str, Module]) -> bool:
+    """Whether a module named ``name`` sits inside another of ``named`` (its name a dotted prefix of this one):
+    a look-up per prefix, so a table of n modules takes time linear in n, not n^2."""
+    parts = name.split('.')
+    return any('.'.join(parts[:k]) in named for k in range(1, len(parts)))
 
 
 def _buffer_value(name: str, owner: Any, key: Any, value: float) -> float | int:
@@ -322,17 +331,31 @@ def walk(module: Module, prefix: str = '', named: bool = True,
                     visit(f'{path}.{index}' if named else '', element)
         elif isinstance(item, dict):
             for key, element in item.items():
-                visit(f'{path}.{key}' if named else '', element)
+                visit(f'{path}.{checked_key(path, key)}' if named else '', element)
 
     def visit_attributes(path: str, owner: Module) -> None:
         for name, attribute in vars(owner).items():
             if name[0] != '_':
-                visit(dotted(path, name) if named else '', attribute)
+                visit(dotted(path, checked_key(path, name)) if named else '', attribute)
 
     visit_attributes(prefix, module)
     return found
 
 
+
+
+def checked_key(path: str, key: Any) -> str:
+    """A dict key (or an attribute name) as one segment of a dotted name, checked as PyTorch's add_module checks
+    a module's name: with a '.' in it, ``{'a.b': v}`` and ``{'a': {'b': w}}`` would both be named ``a.b`` and
+    share a state_dict entry."""
+    name = str(key)
+    if '.' in name or not name:
+        problem = "can't contain '.'" if name else "can't be empty"
+        where = f'{path!r} holds' if path else 'the model holds'
+        raise ValueError(f"a name in a model {problem}: {where} something under the key or attribute {name!r} "
+                         "(dotted names join the parts with '.', so two different things would get one name). "
+                         "Rename it, e.g. with '_' for '.'")
+    return name
 
 
 def check_parameters(model: str, n: int) -> None:

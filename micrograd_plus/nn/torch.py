@@ -33,6 +33,9 @@ def from_torch(module: Any) -> Module:
     else:
         raise TypeError(f'from_torch() converts nn.Sequential, Linear, ReLU, Tanh, Sigmoid, Dropout and '
                         f'BatchNorm1d, not {type(module).__name__}')
+    if isinstance(converted, (Sequential, Residual)):  # its layers were converted with their own modes
+        converted.training = bool(module.training)
+        return converted
     return converted.train(bool(module.training))
 
 

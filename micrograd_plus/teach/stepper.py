@@ -24,9 +24,12 @@ from ..viz.walk import node_id, op_id
 from .explain import Explainer, format_number
 
 
-def _graph_svg(root: Value, **options: Any) -> str:
-    from ..viz import to_svg  # here, not at the top: the engine and explain() need no Graphviz
-    return to_svg(root, **options)
+def _graph(root: Value, **options: Any) -> Any:
+    """The drawing of ``root`` (a graphviz.Digraph), not rendered yet: draw_dot refuses a graph too big to
+    draw in the time it takes to count its nodes, so this comes before the steps are built."""
+    from ..viz import draw_dot  # here, not at the top: the engine and explain() need no Graphviz
+    options.pop('format', None)
+    return draw_dot(root, format='svg', **options)
 
 
 def _inline(svg: str) -> str:
@@ -122,7 +125,9 @@ class StepperPage:
         return path
 
     def _repr_html_(self) -> str:
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{html.escape(self.title)}" '
+        # sandboxed, scripts only: the page runs in an origin of its own, never with the notebook's
+        return (f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(self.html, quote=True)}" '
+                f'title="{html.escape(self.title)}" '
                 'style="width: 100%; height: 820px; border: 1px solid #e2e8f0; border-radius: 8px"></iframe>')
 
     def __repr__(self) -> str:
@@ -148,8 +153,10 @@ def stepper(root: Value, path: str | os.PathLike[str] | None = None, *, order: s
         raise TypeError(f'stepper() takes the output Value, got {checks.shown(root)}')
     if path is not None:  # before the work, not after it
         path = checks.path('stepper(path), the file to write,', path)
+    checks.choice('order', order, ORDERS), checks.flag('leaves', leaves)  # before the work
+    graph = _graph(root, **svg_options)
     data = {'steps': steps(root, order=order, leaves=leaves)}
-    svg = _inline(_graph_svg(root, **svg_options))
+    svg = _inline(graph.pipe(format='svg', encoding='utf-8'))
     # '<' escaped as \u003c: no '</script>' inside the data can end the script element early
     payload = json.dumps(data).replace('<', '\\u003c')
     title = f'Backprop stepper: {root.label or "L"}'

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -173,7 +174,8 @@ def _layer_of(neuron: str, parents: dict[str, str] | None = None) -> str | None:
 
 def _natural(name: str) -> tuple[Any, ...]:
     """A dotted name's sort key, numbers compared as numbers: 'w.2' before 'w.10'."""
-    return tuple((0, int(part), '') if part.isdigit() else (1, 0, part) for part in name.split('.'))
+    # isdecimal, not isdigit: '²' and '①' are digits to Python but not numbers int() reads
+    return tuple((0, int(part), '') if part.isdecimal() else (1, 0, part) for part in name.split('.'))
 
 
 # ---------------------------------------------------------------- labels and colours
@@ -217,6 +219,12 @@ def _escape_record(text: str) -> str:
 
 def _escape_text(text: str) -> str:
     return str(text).replace('\\', '\\\\')
+
+
+def _title(text: str) -> str:
+    """User text as a Graphviz title: never an HTML-like ``<...>`` label, backslashes shown as written (a
+    final ``\\`` would otherwise escape the closing quote); graphviz's quoting then escapes the quotes."""
+    return typing.cast(str, graphviz.escape(str(text)))  # a str that graphviz's quoting knows is not HTML
 
 
 def _record_label(node: Any, fmt: Callable[[float], str], show_grad: bool = True,
@@ -351,7 +359,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
         names = ', '.join(sorted({node.label or fmt(node.data) for node in repeated.values()})[:5])
         legend.append(f'drawn again at each use (dashed): {names}, each used by more than {max_uses} ops')
     if legend:
-        graph.attr(label=r'\n'.join(legend), labelloc='b', fontsize='10', fontcolor='#475569')
+        graph.attr(label=r'\n'.join(map(_escape_text, legend)), labelloc='b', fontsize='10', fontcolor='#475569')
 
     def emit(target: graphviz.Digraph, node: Any) -> None:
         if id(node) in repeated:  # drawn beside each use instead, below
@@ -379,7 +387,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
             op_attrs = {'style': 'filled', 'fillcolor': OP_FILL} if color_by else {}
             if id(node) in missing_inputs:
                 _add_style(op_attrs, 'dashed')
-            target.node(name=op_id(node), label=graphviz.nohtml(_escape_text(node._op)), **op_attrs)
+            target.node(name=op_id(node), label=_title(node._op), **op_attrs)
 
     _emit_grouped(graph, nodes, grouping, emit, bottom_up=rankdir in ('LR', 'RL'),
                   parents=None if known is None else known.parents)
@@ -479,8 +487,8 @@ def _emit_grouped(graph: graphviz.Digraph, nodes: Sequence[Any], grouping: dict[
         members.sort(key=lambda node: (bool(tuple(node._prev)), _natural(node.label or '')), reverse=bottom_up)
 
     def emit_neuron(parent: graphviz.Digraph, neuron: str) -> None:
-        with parent.subgraph(name=f'cluster_{neuron}') as box:
-            box.attr(label=neuron, labelloc='t', labeljust='l', style='rounded,filled',
+        with parent.subgraph(name=_title(f'cluster_{neuron}')) as box:
+            box.attr(label=_title(neuron), labelloc='t', labeljust='l', style='rounded,filled',
                      fillcolor='#eef2f7', color='#94a3b8', fontsize='12', fontcolor='#334155')
             for node in by_neuron[neuron]:
                 emit(box, node)
@@ -490,8 +498,8 @@ def _emit_grouped(graph: graphviz.Digraph, nodes: Sequence[Any], grouping: dict[
             for neuron in neurons:
                 emit_neuron(graph, neuron)
             continue
-        with graph.subgraph(name=f'cluster_{layer}') as box:
-            box.attr(label=layer, labelloc='t', labeljust='l', style='rounded,filled',
+        with graph.subgraph(name=_title(f'cluster_{layer}')) as box:
+            box.attr(label=_title(layer), labelloc='t', labeljust='l', style='rounded,filled',
                      fillcolor='#f8fafc', color='#64748b', fontsize='16', fontcolor='#1e293b')
             for neuron in neurons:
                 emit_neuron(box, neuron)

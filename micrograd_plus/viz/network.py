@@ -27,6 +27,7 @@ from .render import Digraph, check_format
 __all__ = ['Column', 'dense_columns', 'draw_network']
 
 MAX_NEURONS = 400  # beyond this a picture of every weight is a grey blur: draw part of the model instead
+MAX_EDGES = 5000  # and beyond this many weights: 400 neurons in two columns are 40,000 edges, 94 s of layout
 
 # an activation layer between dense layers, by its class name (nn's ReLU(), micrograd-like code's too)
 _ACTIVATION_MODULES = {entry.shown.lower(): entry.name for entry in ACTIVATIONS.values() if entry.apply is not None}
@@ -42,7 +43,7 @@ class Column(NamedTuple):
 
 def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'weight', format: str = 'svg',
                  number_format: NumberFormat = '.2f', max_neurons: int | None = MAX_NEURONS,
-                 graph_attr: dict[str, str] | None = None) -> Digraph:
+                 max_edges: int | None = MAX_EDGES, graph_attr: dict[str, str] | None = None) -> Digraph:
     """A picture of ``model``: inputs and neurons as circles in columns, weights as edges.
 
     - ``edges='weight'`` draws each weight's size as the edge's width and its sign as its colour (red
@@ -50,6 +51,8 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
     - ``x``: one sample; each neuron's activation for it (as in eval mode) is written in its circle and
       fills it, red for positive and blue for negative.
     - ``max_neurons``: refuse bigger models (None: no limit), whose every weight would be a grey blur.
+    - ``max_edges``: refuse models with more weights than this (None: no limit): Graphviz's layout time grows
+      with the edges (40,000 take minutes).
     - ``graph_attr``: Graphviz graph attributes that win over these (e.g. ``{'dpi': '150'}`` for a PNG).
     """
     columns = dense_columns(model)
@@ -60,6 +63,8 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
     fmt = number_formatter(number_format)
     if max_neurons is not None:
         max_neurons = checks.count('draw_network(max_neurons=...) (or None)', max_neurons, at_most=None)
+    if max_edges is not None:
+        max_edges = checks.count('draw_network(max_edges=...) (or None)', max_edges, at_most=None)
     if graph_attr is not None:
         graph_attr = checks.text_mapping('draw_network(graph_attr=...)', graph_attr, GRAPH_ATTR)
     width = len(columns[0].neurons[0][0])
@@ -67,6 +72,11 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
     if max_neurons is not None and total > max_neurons:
         raise ValueError(f'this network has {total:,} neurons and inputs, more than max_neurons={max_neurons:,}: '
                          'a picture of every weight would be unreadable. Draw a smaller model, or pass max_neurons')
+    weights = sum(len(ws) for column in columns for ws, _ in column.neurons)
+    if max_edges is not None and weights > max_edges:
+        raise ValueError(f'this network has {weights:,} weights, so {weights:,} edges, more than max_edges='
+                         f'{max_edges:,}: a picture of every weight would be unreadable and take minutes to lay out. '
+                         'Draw a smaller model, or pass max_edges (None: no limit)')
     values = None if sample is None else _activations(columns, sample, width)
     # circles as wide as the longest number they hold ('-0.7859' with number_format='.4f')
     longest = max((len(fmt(v)) for layer in values for v in layer), default=0) if values else 0

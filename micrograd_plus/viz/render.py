@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import ctypes
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
 import typing
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 import graphviz
@@ -146,8 +148,10 @@ def render_source(source: str, format: str = 'svg', engine: str = 'dot', *, rend
 
     The source goes in on stdin and the picture comes out on stdout, as with ``dot``, so nothing
     touches the disk. No timeout (a big graph may take a while), but no zombie either:
-    ``subprocess.run`` kills and reaps the program if we are interrupted. A failure raises RenderError
-    with the program's message; warnings (exit status 0) go to stderr unless ``quiet``, as in graphviz.
+    ``subprocess.run`` kills and reaps the program if we are interrupted, and on Linux the kernel ends
+    it if we are killed (a notebook kernel that dies mid-render leaves no layout running for minutes).
+    A failure raises RenderError with the program's message; warnings (exit status 0) go to stderr unless
+    ``quiet``, as in graphviz.
     """
     checks.text('render_source(source), the DOT text,', source)
     format, engine = _checked(format, renderer, formatter, engine)
@@ -159,12 +163,34 @@ def render_source(source: str, format: str = 'svg', engine: str = 'dot', *, rend
     output = ':'.join(part for part in (format, renderer, formatter) if part)
     cmd = [program, f'-K{engine}', f'-T{output}'] + ([f'-n{int(neato_no_op)}'] if neato_no_op else [])
     done = subprocess.run(cmd, input=source.encode(encoding), capture_output=True, cwd=cwd, check=False,
-                          creationflags=getattr(subprocess, 'CREATE_NO_WINDOW', 0))  # no console flash on Windows
+                          creationflags=getattr(subprocess, 'CREATE_NO_WINDOW', 0),  # no console flash on Windows
+                          preexec_fn=_ends_with_its_caller())
     if done.returncode != 0:
         raise RenderError(name, cmd, done.returncode, done.stderr)
     if done.stderr and not quiet:
         sys.stderr.write(done.stderr.decode('utf-8', 'replace'))
     return done.stdout
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that started it ends
+
+
+def _ends_with_its_caller() -> Callable[[], None] | None:
+    """For subprocess's ``preexec_fn`` on Linux: the child asks the kernel for SIGKILL when its parent dies
+    (prctl PR_SET_PDEATHSIG), and ends at once if the parent is already gone. None elsewhere."""
+    if not sys.platform.startswith('linux'):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child only calls it
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def in_the_child() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request: nobody would end us
+            os._exit(1)
+    return in_the_child
 
 
 class Digraph(graphviz.Digraph):

@@ -16,6 +16,7 @@ from .walk import check_node, trace
 
 __all__ = ['TextView', 'text_view']
 
+MAX_WIDTH = 80  # characters a column is padded to at most
 MAX_INDENT = 20  # levels drawn; a deeper node's lead shows its last 20 levels after an ellipsis
 _BRANCHES = {False: ('├─ ', '└─ ', '│  ', '   '), True: ('|- ', '`- ', '|  ', '   ')}
 
@@ -72,7 +73,9 @@ def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat 
     header = ('', 'node', 'op', 'data', 'grad')
     columns = 5 if show_grad else 4
     table = [header[:columns]] + [row[:columns] for row in rows]
-    widths = [max(len(row[c]) for row in table) for c in range(columns)]
+    # a column is as wide as its longest cell up to MAX_WIDTH: one huge label overflows its own row only,
+    # rather than padding every row to its length (a 1 MB label made a 200 MB view)
+    widths = [max((len(row[c]) for row in table if len(row[c]) <= MAX_WIDTH), default=0) for c in range(columns)]
     lines = []
     for row in table:
         cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2])]

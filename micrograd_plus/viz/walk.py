@@ -45,10 +45,15 @@ def node_id(node: Any) -> str:
 
 def op_id(node: Any) -> str:
     """The name of the small op node drawn in front of a Value's record: micrograd's ``str(id(n)) + n._op``,
-    with any ':' made '_' (in an edge, Graphviz reads 'name:port', which would invent a node)."""
+    with any ':' made '_' (in an edge, Graphviz reads 'name:port', which would invent a node), and any '\\' or
+    '"' too: in a quoted DOT name a final backslash would escape the closing quote, and the SVG's ``<title>``
+    shows a name's backslashes as written, so the name the page looks up has none."""
     if not hasattr(node, '_op'):
         raise TypeError(f'op_id() takes a Value (with an _op), got {checks.shown(node)}')
-    return node_id(node) + str(node._op).replace(':', '_')
+    return node_id(node) + str(node._op).translate(_NOT_IN_NAMES)
+
+
+_NOT_IN_NAMES = str.maketrans({':': '_', '\\': '_', '"': '_'})
 
 
 def trace(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
