@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -35,7 +36,7 @@ def heatmap(text):
 
 def test_settings_are_checked_with_messages_that_say_what_to_do():
     cases = [({'dataset': 'moon'}, ValueError, "dataset must be one of 'moons'"),
-             ({'layers': [4, 9]}, ValueError, r'layers\[1\], a number of neurons, must be at most 8'),
+             ({'layers': [4, 9]}, ValueError, r'layers\[1\] has 9 neurons; the playground shows at most 8 in a layer'),
              ({'layers': [1] * 7}, ValueError, 'at most 6'),
              ({'layers': 4}, TypeError, r'a list of hidden layer sizes, like \[4, 2\]'),
              ({'learning_rate': 0}, ValueError, r'learning_rate must be in \(0, 100\]'),
@@ -357,6 +358,10 @@ def test_a_taken_port_is_a_one_line_error(served):
                           capture_output=True, text=True, timeout=30, cwd=ROOT)
     assert done.returncode == 1 and done.stderr.startswith(f'micrograd-plus: error: cannot serve on 127.0.0.1:{port}')
     assert len(done.stderr.strip().splitlines()) == 1
+    done = subprocess.run([sys.executable, '-m', 'micrograd_plus', 'playground', '--port', '70000', '--no-browser'],
+                          capture_output=True, text=True, timeout=30, cwd=ROOT)
+    assert done.returncode == 1 and done.stderr == ('micrograd-plus: error: port must be a TCP port, 0 to 65535 '
+                                                    '(0: any free one), got 70000\n')
 
 
 # ---------------------------------------------------------------- the page in a real browser
@@ -452,6 +457,11 @@ def test_the_keyboard_plays_and_a_click_shows_a_weights_numbers_and_its_chain_ru
         browser.send('Page.navigate', url=served.url + '#dataset=spiral&layers=9')
         browser.wait_for(f'{READY} && !document.querySelector(".mgp-error").hidden')
         assert 'at most 8' in browser.js('document.querySelector(".mgp-error").textContent')
+        markup = '<img src=x onerror="window.__injected = 1">'  # text in an error message stays text
+        browser.send('Page.navigate', url=served.url + '#dataset=' + urllib.parse.quote(markup))
+        browser.wait_for('document.querySelector(".mgp-error").textContent.includes("onerror")')
+        assert markup in browser.js('document.querySelector(".mgp-error").textContent')
+        assert browser.js('document.querySelectorAll("img").length') == 0 and browser.js('window.__injected') is None
         assert browser.js('window.__errors') == []
     finally:
         browser.close()

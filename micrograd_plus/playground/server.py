@@ -44,7 +44,9 @@ class PlaygroundServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, port: int = 0, **settings: Any) -> None:
-        port = checks.count('port', port, at_least=0, at_most=65535)
+        port = checks.count('port', port, at_least=0, at_most=None)
+        if port > 65535:
+            raise ValueError(f'port must be a TCP port, 0 to 65535 (0: any free one), got {port}')
         self.controller = Controller(Session(**settings), tick_seconds=0.0)  # the thread below trains
         self.lock = threading.Lock()
         self.answered = 0

@@ -45,7 +45,11 @@ def _layers(value: Any) -> list[int]:
     sizes = checks.listed('layers', value, 'a list of hidden layer sizes, like [4, 2] (or [] for none)')
     if len(sizes) > MAX_LAYERS:
         raise ValueError(f'layers has {len(sizes)} hidden layers; the playground shows at most {MAX_LAYERS}')
-    return [checks.count(f'layers[{i}], a number of neurons,', n, at_most=MAX_NEURONS) for i, n in enumerate(sizes)]
+    counts = [checks.count(f'layers[{i}], a number of neurons,', n, at_most=None) for i, n in enumerate(sizes)]
+    for i, n in enumerate(counts):
+        if n > MAX_NEURONS:
+            raise ValueError(f'layers[{i}] has {n} neurons; the playground shows at most {MAX_NEURONS} in a layer')
+    return counts
 
 
 def _features(value: Any) -> list[str]:
