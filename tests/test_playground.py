@@ -391,6 +391,14 @@ def open_page(url, width=1024, height=768):
     return browser
 
 
+def shown_number(x):
+    """How the page writes a number: 4 decimals, or 4 significant digits in e-notation when tiny or huge."""
+    if x != 0 and not 1e-3 <= abs(x) < 1e4:
+        mantissa, exponent = f'{x:.3e}'.split('e')
+        return f'{mantissa}e{int(exponent):+d}'
+    return f'{x:.4f}'
+
+
 def paused(served):
     """The server's state once the page's Pause has reached it."""
     for _ in range(100):
@@ -446,6 +454,9 @@ def test_the_keyboard_plays_and_a_click_shows_a_weights_numbers_and_its_chain_ru
         assert browser.js('document.querySelector(".mgp-numbers code").textContent') == 'layers.0.neurons.1.b'
         browser.js('document.querySelector(\'path.mgp-hit[data-edge="0.2.1"]\').dispatchEvent(new MouseEvent("click"))')
         browser.wait_for('document.querySelector(".mgp-numbers code").textContent === "layers.0.neurons.2.w.1"')
+        weight = served.get('/api/explain?target=layers.0.neurons.2.w.1')['value']
+        assert browser.js('document.querySelector(".mgp-numbers").textContent').startswith(
+            f'layers.0.neurons.2.w.1weight {shown_number(weight)}grad ')
         browser.click('.mgp-explain')
         browser.wait_for('document.querySelector(".mgp-explained")')
         text = browser.js('document.querySelector(".mgp-explained").textContent')
@@ -552,6 +563,16 @@ def test_the_widgets_front_end_renders_in_a_cell_and_talks_to_its_model(widget, 
     try:
         assert browser.js('document.querySelectorAll("#cell [data-neuron]").length') == 8
         assert browser.js('document.querySelector("#cell .mgp").dataset.step') == '10'
+        edges = browser.js('Object.fromEntries([...document.querySelectorAll("path.mgp-edge")].map(e => '
+                           '[e.dataset.edge, [e.getAttribute("stroke"), Number(e.getAttribute("stroke-width"))]]))')
+        weights = {f'{l}.{i}.{j}': w for l, layer in enumerate(state['frame']['network'])
+                   for i, neuron in enumerate(layer) for j, w in enumerate(neuron['weights'])}
+        assert set(edges) == set(weights)
+        for name, w in weights.items():  # blue for a positive weight, orange for a negative one
+            assert edges[name][0] == ('rgb(8,119,189)' if w > 0 else 'rgb(245,147,34)')
+        by_size = sorted(weights, key=lambda name: abs(weights[name]))
+        assert [edges[name][1] for name in by_size] == sorted(edges[name][1] for name in by_size)  # thicker: larger
+        assert edges[by_size[0]][1] < edges[by_size[-1]][1]
         browser.click('[aria-label="Play"]')
         assert browser.js('calls') == [['set', 'running', True], ['save_changes'], ['send', {'type': 'tick'}]]
         browser.js('calls.length = 0')
