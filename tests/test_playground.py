@@ -452,6 +452,7 @@ def test_the_keyboard_plays_and_a_click_shows_a_weights_numbers_and_its_chain_ru
         browser.click('[data-neuron="0.1"]')
         browser.wait_for('document.querySelector(".mgp-numbers code")')
         assert browser.js('document.querySelector(".mgp-numbers code").textContent') == 'layers.0.neurons.1.b'
+        browser.wait_for('document.querySelector(\'[data-neuron="0.1"]\').classList.contains("selected")')
         browser.js('document.querySelector(\'path.mgp-hit[data-edge="0.2.1"]\').dispatchEvent(new MouseEvent("click"))')
         browser.wait_for('document.querySelector(".mgp-numbers code").textContent === "layers.0.neurons.2.w.1"')
         weight = served.get('/api/explain?target=layers.0.neurons.2.w.1')['value']
@@ -565,7 +566,7 @@ def test_the_widgets_front_end_renders_in_a_cell_and_talks_to_its_model(widget, 
         assert browser.js('document.querySelector("#cell .mgp").dataset.step') == '10'
         edges = browser.js('Object.fromEntries([...document.querySelectorAll("path.mgp-edge")].map(e => '
                            '[e.dataset.edge, [e.getAttribute("stroke"), Number(e.getAttribute("stroke-width"))]]))')
-        weights = {f'{l}.{i}.{j}': w for l, layer in enumerate(state['frame']['network'])
+        weights = {f'{depth}.{i}.{j}': w for depth, layer in enumerate(state['frame']['network'])
                    for i, neuron in enumerate(layer) for j, w in enumerate(neuron['weights'])}
         assert set(edges) == set(weights)
         for name, w in weights.items():  # blue for a positive weight, orange for a negative one

@@ -104,7 +104,7 @@ class View {
     el.append(this.root);
     this.build();
     this.listeners = [
-      ['change:frame', () => this.schedule()], ['change:info', () => this.showInfo()],
+      ['change:frame', () => this.schedule()], ['change:info', () => { this.showInfo(); this.schedule(); }],
       ['change:error', () => this.showError()], ['change:running', () => this.showRunning()],
       ['change:settings', () => this.schedule()], ['msg:custom', (message) => this.onMessage(message)],
     ];
@@ -253,65 +253,81 @@ class View {
   }
 
   drawNetwork(frame, s) {
+    // columns: the features, each hidden layer, the output; each column centred vertically
     const sizes = [frame.features.length, ...frame.network.map((layer) => layer.length)];
     const width = Math.max(this.network.clientWidth, 300);
-    const columns = sizes.length;   // features, hidden layers, the output
     const top = 58;
     const height = top + MAX_NEURONS * (NODE + 12);
-    const x = (c) => 8 + c * (width - NODE - 16) / (columns - 1);
-    const y = (count, j) => top + (MAX_NEURONS - count) * (NODE + 12) / 2 + j * (NODE + 12);
-    const place = (c, j) => [x(c), y(sizes[c], j)];
-    const picture = svg('svg', {class: 'mgp-edges', width, height, viewBox: `0 0 ${width} ${height}`});
-    const nodes = element('div', {className: 'mgp-nodes'});
+    const x = (c) => 8 + c * (width - NODE - 16) / (sizes.length - 1);
+    const place = (c, j) => [x(c), top + (MAX_NEURONS - sizes[c]) * (NODE + 12) / 2 + j * (NODE + 12)];
+    const focused = document.activeElement && document.activeElement.dataset
+      ? document.activeElement.dataset.neuron : undefined;
+    const nodes = this.drawNodes(frame, place);
     nodes.style.height = `${height}px`;
+    nodes.append(this.layerControls(frame, x));
+    this.network.replaceChildren(
+      element('h3', {text: `${frame.network.length - 1} hidden layer${frame.network.length === 2 ? '' : 's'}`},
+              this.layerButtons(s)),
+      element('div', {className: 'mgp-canvas'}, this.drawEdges(frame, place, width, height), nodes));
+    if (focused) {  // the neuron a keyboard user was on is drawn anew: keep the focus on it
+      const again = this.network.querySelector(`[data-neuron="${focused}"]`);
+      if (again) again.focus();
+    }
+  }
+
+  drawEdges(frame, place, width, height) {
+    const picture = svg('svg', {class: 'mgp-edges', width, height, viewBox: `0 0 ${width} ${height}`});
     frame.network.forEach((layer, l) => layer.forEach((neuron, i) => neuron.weights.forEach((w, j) => {
       const [x0, y0] = place(l, j);
       const [x1, y1] = place(l + 1, i);
-      const d = `M${x0 + NODE},${y0 + NODE / 2} C${(x0 + x1 + NODE) / 2},${y0 + NODE / 2} ` +
-                `${(x0 + x1 + NODE) / 2},${y1 + NODE / 2} ${x1},${y1 + NODE / 2}`;
+      const middle = (x0 + x1 + NODE) / 2;
+      const d = `M${x0 + NODE},${y0 + NODE / 2} C${middle},${y0 + NODE / 2} ${middle},${y1 + NODE / 2} ` +
+                `${x1},${y1 + NODE / 2}`;
       const size = w === null ? 0 : Math.min(Math.abs(w), 3);
       const [r, g, b] = w !== null && w < 0 ? ORANGE : BLUE;
       const edge = svg('path', {d, class: 'mgp-edge', 'data-edge': `${l}.${i}.${j}`,
                                 stroke: `rgb(${r},${g},${b})`, 'stroke-width': (0.5 + 2.5 * size).toFixed(2),
                                 'stroke-opacity': (0.35 + 0.2 * size).toFixed(2)});
-      const hit = svg('path', {d, class: 'mgp-hit', 'data-edge': `${l}.${i}.${j}`});
+      const target = `layers.${l}.neurons.${i}.w.${j}`;
+      const hit = svg('path', {d, class: target === this.selected() ? 'mgp-hit selected' : 'mgp-hit',
+                               'data-edge': `${l}.${i}.${j}`});
       const title = svg('title');
       title.textContent = `weight ${number(w)}`;
       hit.append(title);
-      hit.addEventListener('click', () => this.select(`layers.${l}.neurons.${i}.w.${j}`));
+      hit.addEventListener('click', () => this.select(target));
       picture.append(edge, hit);
     })));
+    return picture;
+  }
+
+  drawNodes(frame, place) {
+    const nodes = element('div', {className: 'mgp-nodes'});
     frame.features.forEach((feature, j) => {
-      const [left, top_] = place(0, j);
+      const [left, top] = place(0, j);
       const canvas = element('canvas', {className: 'mgp-node', 'aria-label': `input ${feature.label}`});
       paint(canvas, feature.heatmap, frame.grid);
-      nodes.append(this.positioned(canvas, left, top_), this.positioned(
-        element('span', {className: 'mgp-node-label', text: feature.label}), left - 2, top_ + NODE + 1));
+      nodes.append(this.positioned(canvas, left, top), this.positioned(
+        element('span', {className: 'mgp-node-label', text: feature.label}), left - 2, top + NODE + 1));
     });
     const last = frame.network.length - 1;
     frame.network.forEach((layer, l) => layer.forEach((neuron, i) => {
-      const [left, top_] = place(l + 1, i);
-      const target = `layers.${l}.neurons.${i}.b`;
+      const [left, top] = place(l + 1, i);
       let node;
       if (l === last) {
         node = element('button', {type: 'button', className: 'mgp-out-node', 'data-output': `${l}.${i}`,
                                   'aria-label': `Output neuron, bias ${number(neuron.bias)}`, text: 'out'});
-      } else {
+      } else {  // a hidden neuron: its output over the input plane
         const canvas = element('canvas');
         paint(canvas, neuron.heatmap, frame.grid);
         node = element('button', {type: 'button', className: 'mgp-node mgp-neuron', 'data-neuron': `${l}.${i}`,
                                   'aria-label': `Neuron ${i + 1} of hidden layer ${l + 1}, bias ${number(neuron.bias)}`},
                        canvas);
       }
-      if (this.selected && this.selected.startsWith(`layers.${l}.neurons.${i}.`)) node.classList.add('selected');
-      node.addEventListener('click', () => this.select(target));
-      nodes.append(this.positioned(node, left, top_));
+      if (this.selected() === `layers.${l}.neurons.${i}.b`) node.classList.add('selected');
+      node.addEventListener('click', () => this.select(`layers.${l}.neurons.${i}.b`));
+      nodes.append(this.positioned(node, left, top));
     }));
-    nodes.append(this.layerControls(frame, x));
-    this.network.replaceChildren(
-      element('h3', {text: `${frame.network.length - 1} hidden layer${frame.network.length === 2 ? '' : 's'}`},
-              this.layerButtons(s)),
-      element('div', {className: 'mgp-canvas'}, picture, nodes));
+    return nodes;
   }
 
   positioned(node, left, top) {
@@ -408,10 +424,9 @@ class View {
 
   // ---------------------------------------------------------------- info, errors, running
 
-  select(target) {
-    this.selected = target;
-    this.model.send({type: 'select', target});
-  }
+  selected() { return (this.model.get('info') || {}).target; }
+
+  select(target) { this.model.send({type: 'select', target}); }
 
   showInfo() {
     const info = this.model.get('info') || {};
