@@ -115,8 +115,22 @@ def _extent(points: Sequence[Sequence[float]]) -> tuple[float, float]:
 def _heatmap(values: Column) -> str:
     """A column of outputs in [-1, 1] as signed bytes (-127..127), in base64: 1,600 numbers in 2 kB of JSON.
     Beyond +-1 is shown as +-1; nan (a network that diverged) as 0."""
-    quantised = array('b', [127 if v >= 1 else -127 if v <= -1 else int(v * 127) if v == v else 0 for v in values])
-    return base64.b64encode(quantised.tobytes()).decode('ascii')
+    if not (math.isfinite(sum(values)) and min(values) >= -1 and max(values) <= 1):  # relu, linear, diverged
+        values = [1.0 if v >= 1 else -1.0 if v <= -1 else v if v == v else 0.0 for v in values]
+    return base64.b64encode(array('b', [int(v * 127) for v in values]).tobytes()).decode('ascii')
+
+
+def _weighted_sum(bias: float, weights: list[float], columns: Sequence[Column]) -> Column:
+    """bias + sum_i weights[i] * columns[i], point by point: two inputs per pass over the columns, so the
+    loops Python runs (and the lists they make) are half as many."""
+    z = [bias] * len(columns[0])
+    for i in range(0, len(weights) - 1, 2):
+        w0, w1 = weights[i], weights[i + 1]
+        z = [a + w0 * c0 + w1 * c1 for a, c0, c1 in zip(z, columns[i], columns[i + 1])]
+    if len(weights) % 2:
+        w = weights[-1]
+        z = [a + w * c for a, c in zip(z, columns[-1])]
+    return z
 
 
 def _scaled(column: Column) -> Column:
@@ -286,10 +300,7 @@ class Session:
             squash = _squash('tanh' if depth == last else self._settings['activation'])
             layer_out = []
             for neuron in layer.neurons:
-                z = [neuron.b.data if neuron.b is not None else 0.0] * len(columns[0])
-                for w, column in zip(neuron.w, columns):
-                    weight = w.data
-                    z = [a + weight * c for a, c in zip(z, column)]
+                z = _weighted_sum(neuron.b.data if neuron.b is not None else 0.0, [w.data for w in neuron.w], columns)
                 layer_out.append(squash(z))
             outputs.append(layer_out)
             columns = layer_out
