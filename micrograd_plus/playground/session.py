@@ -8,7 +8,8 @@ Two paths through the network, each for what it is good at:
 
 - a training step runs a program from ``compile_graph``: the loss graph of one batch is built with Values
   and compiled once (the batch's points, targets and the regularisation rate are inputs of the program, so
-  one program serves every batch); a step is then a replay on floats, ~10x faster than building the graph;
+  one program serves every batch); a step is then a replay on floats, 6 to 10 times faster than building
+  the graph and calling backward() (demos/playground_benchmark.py measures it);
 - the pictures (the output over the input plane, every hidden neuron's output, the losses) read the weights
   as floats and evaluate the layers column by column in plain Python, building no graph at all.
 
