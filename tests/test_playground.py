@@ -489,7 +489,7 @@ def test_write_screenshots(served):
                             width, height)
         try:
             browser.click('[aria-label="Play"]')
-            browser.wait_for('Number(document.querySelector(".mgp").dataset.step) >= 600')
+            browser.wait_for("Number(document.querySelector(\".mgp\").dataset.step) >= 400")
             browser.click('[aria-label="Pause"]')
             browser.click('[data-neuron="1.2"]')
             browser.wait_for('document.querySelector(".mgp-numbers code")')

@@ -172,8 +172,8 @@ class View {
                                        'aria-label': 'Decision boundary with the training and test points'});
     this.info = element('div', {className: 'mgp-info', 'aria-live': 'polite'});
     const legend = element('div', {className: 'mgp-legend'},
-                           element('span', {className: 'mgp-train', text: '● train'}),
-                           element('span', {className: 'mgp-test', text: '○ test'}),
+                           element('span', {className: 'mgp-train', text: 'white rim: train'}),
+                           element('span', {className: 'mgp-test', text: 'dark rim: test'}),
                            element('span', {text: 'orange: class 0 (−1), blue: class 1 (+1)'}));
     this.output.append(element('h3', {text: 'Output'}), this.losses, this.curve, this.boundary, legend, this.info);
   }
