@@ -423,10 +423,10 @@ def test_the_page_trains_live_from_a_preset_in_the_address(served):
         first_loss = state['test_loss']
 
         browser.click('[aria-label="Play"]')
-        browser.wait_for('Number(document.querySelector(".mgp").dataset.step) >= 400')
+        browser.wait_for('Number(document.querySelector(".mgp").dataset.step) >= 250')
         browser.click('[aria-label="Pause"]')
         state = paused(served)
-        assert state['step'] >= 400
+        assert state['step'] >= 250
         assert state['test_loss'] < 0.5 * first_loss
         browser.wait_for(f'document.querySelector(".mgp").dataset.step === "{state["step"]}"')
         assert browser.js('document.querySelector(".mgp-test-loss").textContent') == f'{state["test_loss"]:.3f}'
@@ -489,7 +489,7 @@ def test_write_screenshots(served):
                             width, height)
         try:
             browser.click('[aria-label="Play"]')
-            browser.wait_for("Number(document.querySelector(\".mgp\").dataset.step) >= 400")
+            browser.wait_for('Number(document.querySelector(".mgp").dataset.step) >= 400')
             browser.click('[aria-label="Pause"]')
             browser.click('[data-neuron="1.2"]')
             browser.wait_for('document.querySelector(".mgp-numbers code")')
