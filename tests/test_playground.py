@@ -74,6 +74,15 @@ def test_the_address_reads_tensorflow_playgrounds_names_and_round_trips():
     assert from_address(to_address(settings)) == settings
     assert from_address('networkShape=2&dataset=gauss')['layers'] == [2]  # TensorFlow Playground's own words
     assert from_address('dataset=gauss')['dataset'] == 'blobs'
+    copied = ('activation=relu&batchSize=10&dataset=xor&regDataset=reg-plane&learningRate=0.03&regularizationRate=0'
+              '&noise=0&networkShape=4,2&seed=0&showTestData=false&discretize=false&percTrainData=50&x=true&y=true'
+              '&xTimesY=true&xSquared=false&ySquared=false&sinX=false&sinY=false&collectStats=false'
+              '&problem=classification&initZero=false&hideText=false')  # a link from TensorFlow Playground
+    settings = from_address(copied)
+    assert (settings['dataset'], settings['layers'], settings['activation']) == ('xor', [4, 2], 'relu')
+    assert settings['features'] == ['x1', 'x2', 'x1*x2']
+    with pytest.raises(ValueError, match="problem='regression' in the address: the playground separates two"):
+        from_address('problem=regression')  # the playground classifies
     with pytest.raises(ValueError, match="unknown setting 'learnRate' in the address"):
         from_address('learnRate=0.1')
     with pytest.raises(ValueError, match="layers='a,b' in the address: layers takes numbers like 6,3"):

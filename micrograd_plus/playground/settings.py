@@ -134,6 +134,8 @@ _ADDRESS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
 }
 ALIASES = {'networkShape': 'layers'}
 DATASET_ALIASES = {'circle': 'circles', 'gauss': 'blobs', 'moon': 'moons'}  # TensorFlow Playground's names
+# TensorFlow Playground's names for how its page looks: a link copied from it still opens here
+PRESENTATION = ('showTestData', 'discretize', 'collectStats', 'hideText', 'tutorial', 'initZero', 'regDataset')
 FEATURE_FLAGS = {'x': 'x1', 'y': 'x2', 'xSquared': 'x1^2', 'ySquared': 'x2^2', 'xTimesY': 'x1*x2',
                  'sinX': 'sin(x1)', 'sinY': 'sin(x2)'}
 
@@ -148,6 +150,11 @@ def from_address(fragment: str, base: Mapping[str, Any] = DEFAULTS) -> dict[str,
     features = list(base['features'])
     for name, text in pairs:
         name = ALIASES.get(name, name)
+        if name in PRESENTATION or (name == 'problem' and text == 'classification'):
+            continue
+        if name == 'problem':
+            raise ValueError(f'problem={text!r} in the address: the playground separates two classes; leave it out '
+                             'or write problem=classification')
         if name in FEATURE_FLAGS:
             feature = FEATURE_FLAGS[name]
             features = [f for f in features if f != feature] + ([feature] if _flag(name, text) else [])
