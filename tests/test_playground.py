@@ -78,7 +78,10 @@ def test_the_address_reads_tensorflow_playgrounds_names_and_round_trips():
               '&noise=0&networkShape=4,2&seed=0&showTestData=false&discretize=false&percTrainData=50&x=true&y=true'
               '&xTimesY=true&xSquared=false&ySquared=false&sinX=false&sinY=false&collectStats=false'
               '&problem=classification&initZero=false&hideText=false')  # a link from TensorFlow Playground
-    settings = from_address(copied)
+    settings = from_address(copied.replace('noise=0', 'noise=35'))
+    assert settings['noise'] == 0.35  # TensorFlow Playground's percent
+    with pytest.raises(ValueError, match="seed='0.5' in the address: seed takes a whole number"):
+        from_address(copied.replace('seed=0', 'seed=0.5'))
     assert (settings['dataset'], settings['layers'], settings['activation']) == ('xor', [4, 2], 'relu')
     assert settings['features'] == ['x1', 'x2', 'x1*x2']
     with pytest.raises(ValueError, match="problem='regression' in the address: the playground separates two"):

@@ -3,7 +3,8 @@
 One place says what a setting may be, so the widget's keyword arguments, its controls and the served page's
 ``#dataset=circles&layers=6,3`` address are checked alike. The address uses TensorFlow Playground's names where
 it has one (``learningRate``, ``regularizationRate``, ``networkShape``, ``percTrainData``, ``xSquared``...), so
-a teacher's preset reads the same in both.
+a teacher's preset reads the same in both, and a link copied from it opens here (its ``noise=35``, in percent,
+is a standard deviation of 0.35).
 """
 from __future__ import annotations
 
@@ -117,10 +118,16 @@ def _percent_in(text: str) -> float:
     return float(text) / 100
 
 
+def _noise_in(text: str) -> float:
+    """A standard deviation in [0, 1]; above 1, TensorFlow Playground's percent (noise=35 is 0.35)."""
+    noise = float(text)
+    return noise / 100 if noise > 1 else noise
+
+
 # address name -> (setting, reads the text, writes the setting)
 _ADDRESS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
     'dataset': ('dataset', str, str),
-    'noise': ('noise', float, repr),
+    'noise': ('noise', _noise_in, repr),
     'points': ('n_samples', int, str),
     'percTrainData': ('train_fraction', _percent_in, lambda v: f'{round(v * 100)}'),
     'batchSize': ('batch_size', int, str),
@@ -171,7 +178,8 @@ def from_address(fragment: str, base: Mapping[str, Any] = DEFAULTS) -> dict[str,
         try:
             changes[setting] = read(text)
         except ValueError:
-            want = 'numbers like 6,3' if setting == 'layers' else 'a number'
+            want = {'layers': 'numbers like 6,3', 'n_samples': 'a whole number', 'batch_size': 'a whole number',
+                    'seed': 'a whole number'}.get(setting, 'a number')
             raise ValueError(f'{name}={text!r} in the address: {name} takes {want}') from None
     return checked(changes, base)
 
