@@ -280,10 +280,11 @@ def test_the_front_ends_messages_play_step_reset_select_and_explain(widget):
         widget._controller.message({'type': 'eval', 'code': '1'})  # (ipywidgets logs what a handler raises)
 
 
-def test_the_widgets_front_end_is_package_data_with_no_markup_from_data():
-    from micrograd_plus.playground.widget import FILES, Playground
-    assert Playground._esm.default_value if hasattr(Playground._esm, 'default_value') else True
+def test_the_widgets_front_end_is_package_data_with_no_markup_from_data(widget):
+    from micrograd_plus.playground.widget import FILES
     script = (FILES / 'playground.js').read_text(encoding='utf-8')
+    state = widget.get_state()  # what anywidget sends the front-end: the package's files as they are
+    assert state['_esm'] == script and state['_css'] == (FILES / 'playground.css').read_text(encoding='utf-8')
     assert 'export default {render}' in script
     assert 'innerHTML' not in script and 'insertAdjacentHTML' not in script and 'eval(' not in script
     for name in ('Play', 'Pause', 'Step', 'Reset'):
