@@ -53,6 +53,7 @@ lessons: $(READY)
 bench: $(READY)
 	$(PIP) install 'micrograd==0.1.0'
 	$(PY) demos/benchmark.py
+	$(PY) demos/playground_benchmark.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis demos/output

@@ -226,7 +226,7 @@ class Value:
 
     def explain(self, root: Value | None = None) -> str:
         """How this node got its value and its gradient, with numbers (micrograd_plus.explain, which the
-        teaching layer registers in micrograd_plus.hooks)."""
+        teaching layer registers in micrograd_plus.listeners)."""
         return listeners.explain(self, root)
 
     def detach(self) -> Value:

@@ -109,6 +109,8 @@ NOT_SWEPT_NAMES = {
     # whose constructor is not ours: the class adds methods only
     'viz.text.TextView': "str's own constructor",
     'nn.module.Module.__call__': 'abstract: each subclass defines it (and is swept)',
+    'playground.server.serve': 'serves until Ctrl-C: its port and settings go to PlaygroundServer, which is swept',
+    'playground.server.PlaygroundServer.handle_error': 'socketserver calls it with its own request, inside a handler',
     'engine.Value.vjp': "generated code that grad() runs once per node, with numbers the engine made: grad() checks "
                         'its own arguments, and a check here would cost every node',
     # the engine's own helpers, called with what the engine made; their public doors are swept
@@ -373,6 +375,55 @@ spec('teach.cli.evaluate')(lambda: {'tree': _parsed(), 'values': {'x': value(2.0
 spec('teach.cli.read_assignments')(lambda: {'assignments': ['x=2', 'y=3']})
 spec('teach.cli.graph_command')(lambda: {'expression': 'x * y', 'assignments': ['x=2', 'y=3'], 'output': None})
 spec('teach.cli.main')(lambda: {'argv': ['graph', 'x * y', 'x=2', 'y=3']})
+# playground: small sessions (20 points, one hidden layer of 2) so that each call takes milliseconds
+def _playground(module: str = '') -> Any:
+    return importlib.import_module('micrograd_plus.playground' + (f'.{module}' if module else ''))
+
+
+SMALL = {'n_samples': 20, 'layers': [2], 'batch_size': 5}
+
+
+def _session() -> Any:
+    return _playground().Session(**SMALL)
+
+
+def _widget() -> Any:
+    return _playground('widget').Playground(**SMALL)
+
+
+def _controller() -> Any:
+    return _playground('controller').Controller(_session(), tick_seconds=0.01)
+
+
+def _close(server: Any, _: Any = None) -> None:
+    server.server_close()
+
+
+spec('playground.settings.checked')(lambda: {'settings': {'dataset': 'xor'}, 'base': dict(_playground().DEFAULTS)})
+spec('playground.settings.from_address')(lambda: {'fragment': '#dataset=xor&layers=2',
+                                                  'base': dict(_playground().DEFAULTS)})
+spec('playground.settings.to_address')(lambda: {'settings': dict(_playground().DEFAULTS)})
+spec('playground.session.Session', then=lambda session, _: session.step(2))(
+    lambda: {'X': None, 'y': None, 'settings': dict(SMALL)})
+spec('playground.session.Session.update')(lambda: {'self': _session(), 'changes': {'learning_rate': 0.1}})
+spec('playground.session.Session.step')(lambda: {'self': _session(), 'n': 2})
+spec('playground.session.Session.reset', 'playground.session.Session.state', 'playground.session.Session.frame')(
+    lambda: {'self': _session()})
+spec('playground.session.Session.parameter', 'playground.session.Session.info', 'playground.session.Session.explain')(
+    lambda: {'self': _session(), 'name': 'layers.0.neurons.0.w.1'})
+spec('playground.controller.Controller')(lambda: {'session': _session(), 'tick_seconds': 0.01})
+spec('playground.controller.Controller.traits')(lambda: {'self': _controller()})
+spec('playground.controller.Controller.set')(lambda: {'self': _controller(), 'changes': {'running': True}})
+spec('playground.controller.Controller.message')(lambda: {'self': _controller(), 'content': {'type': 'step'}})
+spec('playground.controller.Controller.train_for')(lambda: {'self': _controller(), 'seconds': 0.01})
+spec('playground.widget.Playground')(lambda: {'X': None, 'y': None, 'settings': dict(SMALL)})
+spec('playground.widget.Playground.step')(lambda: {'self': _widget(), 'n': 2})
+spec('playground.widget.Playground.set')(lambda: {'self': _widget(), 'settings': {'learning_rate': 0.1}})
+spec('playground.widget.Playground.reset', 'playground.widget.Playground.play', 'playground.widget.Playground.pause',
+     'playground.widget.Playground.state')(lambda: {'self': _widget()})
+spec('playground.widget.Playground.explain')(lambda: {'self': _widget(), 'name': 'layers.0.neurons.0.b'})
+spec('playground.server.PlaygroundServer', then=_close)(lambda: {'port': 0, 'settings': dict(SMALL)})
+
 spec('teach.explain.format_number')(lambda: {'x': 0.5, 'digits': 6})
 spec('teach.explain.Explainer')(lambda: {'root': after_backward()[0]})
 spec('teach.explain.Explainer.defined')(lambda: {'self': _mgp().teach.explain.Explainer(after_backward()[0]),

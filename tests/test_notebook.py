@@ -1,6 +1,7 @@
 """The library in a real Jupyter kernel: the tour notebook runs top to bottom and shows rich outputs, and
 micrograd's own trace_graph workflow works with micrograd_plus's draw_dot."""
 import pathlib
+import re
 
 import pytest
 
@@ -96,3 +97,9 @@ def test_micrograds_trace_graph_workflow_works_with_micrograd_plus(tmp_path):
     shown = [outputs_of(cell) for cell in run(notebook, tmp_path).cells]
     assert '<svg' in shown[1]['image/svg+xml']
     assert shown[2]['text/plain'] == "'gout.svg'" and (tmp_path / 'gout.svg').read_text().count('<svg') == 1
+
+
+def test_the_tour_ends_with_the_playground_widget_trained_from_python(tour):
+    shown = cell_with(tour, 'Playground(')
+    assert 'application/vnd.jupyter.widget-view+json' in shown
+    assert float(re.search(r'after 100 steps: test loss ([\d.]+)', shown['stream']).group(1)) < 0.5

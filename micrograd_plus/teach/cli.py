@@ -1,6 +1,8 @@
-"""The classroom command line: type a formula, get its value, every gradient, and a picture.
+"""The classroom command line: type a formula, get its value, every gradient, and a picture; or serve the
+playground.
 
     python -m micrograd_plus graph "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88137 -o neuron.svg
+    python -m micrograd_plus playground [--port N] [--no-browser]
 
 The formula is parsed with ``ast`` and only a whitelist of node types is accepted (numbers, variables,
 ``+ - * / **``, unary minus, parentheses, the engine's functions); nothing is ever ``eval``-ed, and all
@@ -260,6 +262,12 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument('values', nargs='*', metavar='name=value', help='a value for every variable')
     graph.add_argument('-o', '--output', metavar='FILE', type=pathlib.Path,
                        help='.svg: the graph; .html: the backprop stepper page (default: a text view)')
+    playground = commands.add_parser(
+        'playground', help='watch a network learn, live, in a page served from this machine',
+        description='Serve the playground on 127.0.0.1 and open it in the browser; Ctrl-C stops it.',
+        epilog='a preset in the address: http://127.0.0.1:8765/#dataset=spiral&layers=8,8&learningRate=0.03')
+    playground.add_argument('--port', type=int, default=8765, help='the port to serve on (0: any free one)')
+    playground.add_argument('--no-browser', action='store_true', help='do not open a browser')
     return parser
 
 
@@ -355,9 +363,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is not None:
         argv = checks.instances('main(argv)', argv, str, "None (the command line) or a list of texts, like "
                                                           "['graph', 'x*y', 'x=2']")
-    argv = _protect_formulas(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] != ['playground']:  # only the graph command reads formulas, which may start with '-'
+        argv = _protect_formulas(argv)
     try:
         arguments = _parser().parse_args(argv)
+        if arguments.command == 'playground':
+            from ..playground.server import serve
+            return serve(arguments.port, open_browser=not arguments.no_browser)
         return graph_command(arguments.expression, arguments.values, arguments.output)
     except UsageError as error:
         print(f'micrograd-plus: error: {error}', file=sys.stderr)
