@@ -187,25 +187,23 @@ def test_colour_by_gradient_sign_and_magnitude():
 
 # ---------------------------------------------------------------- clusters
 
-def test_neurons_and_layers_from_nn_names_become_nested_clusters():
+def test_neurons_from_nn_names_become_boxes_declared_layer_by_layer():
     loss, out, hidden, params = hand_built_mlp()
     g = draw_dot(loss, color_by='role')
     clusters = cluster_members(g.source)
-    assert set(clusters) == {'cluster_layers.0', 'cluster_layers.0.neurons.0', 'cluster_layers.0.neurons.1',
-                             'cluster_layers.1', 'cluster_layers.1.neurons.0'}
+    assert list(clusters) == ['cluster_layers.0.neurons.0', 'cluster_layers.0.neurons.1', 'cluster_layers.1.neurons.0']
     neuron = clusters['cluster_layers.0.neurons.1']
     relu = hidden[1]
     pre_activation = relu._prev[0]
     assert {str(id(p)) for p in params['layers.0.neurons.1']} <= neuron
     assert {str(id(pre_activation)), f'{id(pre_activation)}dot', str(id(relu)), f'{id(relu)}ReLU'} <= neuron
-    assert neuron <= clusters['cluster_layers.0']                          # neurons nest in their layer
     assert str(id(out)) in clusters['cluster_layers.1.neurons.0']
     everything_clustered = set().union(*clusters.values())
     assert str(id(loss)) not in everything_clustered                       # the loss is outside
-    assert str(id(out._prev[0])) not in clusters['cluster_layers.0']      # a layer-0 output feeds layer 1 ...
+    assert str(id(hidden[0])) not in clusters['cluster_layers.1.neurons.0']  # a layer-0 output feeds layer 1 ...
     assert str(id(hidden[0])) in clusters['cluster_layers.0.neurons.0']   # ... but belongs to its own neuron
     # titles, and parameters named by their last part inside their box
-    assert 'label="layers.0.neurons.1"' in g.source and 'label="layers.0"' in g.source  # module names
+    assert 'label="layers.0.neurons.1"' in g.source  # module names
     assert '{ w.1 | data' in g.source and 'layers.0.neurons.1.w.1 |' not in g.source
     # parameters are recognised from nn's names for colouring too
     w = params['layers.0.neurons.1'][0]
@@ -435,7 +433,7 @@ def test_each_box_is_titled_by_its_module_name():
     model = MLP(2, [3, 1], rng=1)
     loss = (model([Value(0.5), Value(-1.0)]) - 1.0) ** 2
     source = draw_dot(loss).source
-    assert 'label="layers.0"' in source and 'label="layers.0.neurons.2"' in source
+    assert 'label="layers.0.neurons.2"' in source
     assert 'label="layers.1.neurons.0"' in source and 'label="neuron 0"' not in source
 
 
@@ -585,3 +583,28 @@ def test_draw_network_takes_values_as_the_sample_and_says_which_layer_has_no_neu
     assert 'label="x0\n1.00"' in source and 'label="x1\n2.00"' in source  # a Value's number, an int's
     with pytest.raises(ValueError, match='layers.0 has no neurons to draw'):
         dense_columns(SimpleNamespace(layers=[SimpleNamespace(neurons=[])]))
+
+
+# ---------------------------------------------------------------- inputs given as numbers, constants
+
+def test_a_sample_given_as_numbers_is_named_x0_x1_in_draw_dot_and_text_view():
+    from micrograd_plus.nn import MLP
+    model = MLP(3, [2, 1], rng=0)
+    out = model([1.0, -2.0, 0.5])
+    out.backward()
+    inputs = next(n for n in trace(out)[0] if n._op == 'dot' and n.label.startswith('layers.0'))._prev[2::2]
+    source = draw_dot(out).source
+    for i, x in enumerate(inputs):
+        assert f'{{ x{i} | data' in node_line(source, x)
+        assert f'{{ x{i} | data' in node_line(draw_dot(out, expand_dot=True).source, x)
+    view = text_view(out)
+    assert all(f'x{i} ' in view for i in range(3)) and '·' not in view
+
+
+def test_a_constant_is_named_by_its_value_in_text_view():
+    x = Value(0.5, label='x')
+    y = 1 + x.exp()
+    rows = text_view(y).splitlines()
+    assert rows[2].split()[1:4] == ['├─', '1', '1.0000']   # the constant, not '·'
+    assert '·' in rows[1] and '·' in rows[3]          # unlabelled results stay '·'
+    assert 'x0' not in text_view(y)                   # no neuron reads it: not an input
