@@ -450,7 +450,8 @@ def test_draw_network_draws_a_2_16_16_1_network_legibly_at_1400_px(renderer):
     graph = draw_network(model, x=[0.5, -0.3])
     svg = graph.pipe(format='svg').decode()
     nodes = network_nodes(svg)
-    assert len(nodes) == 2 + 16 + 16 + 1 and svg.count('class="edge"') >= 2 * 16 + 16 * 16 + 16
+    assert len(nodes) == 2 + 16 + 16 + 1 + 3  # and a bias node b for each layer
+    assert len(weight_edges(graph.source)) == 2 * 16 + 4 * 16 + 16  # layers.1 thinned: 4 strongest per neuron
     width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
     smallest_text = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
     assert smallest_text * 1400 / width >= 14  # points scaled to 1400 px: text a room can read
@@ -469,8 +470,8 @@ def test_draw_network_reads_sequentials_and_micrograds_own_classes():
     from micrograd_plus.viz.network import dense_columns
     model = Sequential(Linear(2, 3, rng=0), Tanh(), Dropout(0.2), Linear(3, 1, rng=1))
     columns = dense_columns(model)
-    assert [(c.name, len(c.neurons), c.activation, c.notes) for c in columns] == [
-        ('layers.0', 3, 'tanh', ('dropout p=0.2',)), ('layers.3', 1, 'linear', ())]
+    assert [(c.name, c.kind, len(c.neurons), c.activation) for c in columns] == [
+        ('layers.0', 'dense', 3, 'tanh'), ('layers.2', 'dropout', 0, 'linear'), ('layers.3', 'dense', 1, 'linear')]
     # karpathy/micrograd's MLP, by its attributes: layers -> neurons -> w, b, nonlin
     neuron = SimpleNamespace(w=[Value(0.5), Value(-0.5)], b=Value(0.1), nonlin=True)
     micrograd_mlp = SimpleNamespace(layers=[SimpleNamespace(neurons=[neuron])])
@@ -495,10 +496,103 @@ def test_draw_network_says_what_it_needs(call, error, match):
 
 
 def test_draw_network_refuses_layers_it_cannot_draw_and_points_to_draw_dot():
-    from micrograd_plus.nn import BatchNorm, Linear, Sequential
+    from micrograd_plus.nn import Linear, Module, Residual, Sequential
     from micrograd_plus.viz import draw_network
-    with pytest.raises(TypeError, match='layers.1 is a BatchNorm. Use draw_dot'):
-        draw_network(Sequential(Linear(2, 3, rng=0), BatchNorm(3)))
+
+    class Square(Module):
+        def __call__(self, x):
+            return [v * v for v in x]
+    with pytest.raises(TypeError, match='layers.1 is a Square. Use draw_dot'):
+        draw_network(Sequential(Linear(2, 3, rng=0), Square()))
+    with pytest.raises(TypeError, match='layers.1.module is a Square. Use draw_dot'):
+        draw_network(Sequential(Linear(2, 3, rng=0), Residual(Square())))
+
+
+def weight_edges(source):
+    """[(tail, head)] of the edges that draw a weight (their tooltip names it), from draw_network's DOT."""
+    return re.findall(r'"?([\w.]+)"? -> "?([\w.]+)"? \[[^\]]*tooltip="[\w.]+\.w\.\d+ =', source)
+
+
+def bias_edges(source):
+    return re.findall(r'"?([\w.]+\.bias)"? -> "?([\w.]+)"? \[[^\]]*tooltip="([\w.]+\.b) = ([-\d.]+)"', source)
+
+
+def regularised_model():
+    from micrograd_plus.losses import mse
+    from micrograd_plus.nn import BatchNorm, Dropout, Linear, ReLU, Residual, Sequential, Tanh
+    model = Sequential(Linear(2, 4, rng=0), BatchNorm(4), ReLU(), Dropout(0.3, rng=0),
+                       Residual(Sequential(Linear(4, 4, rng=1), Tanh())), Linear(4, 1, rng=2))
+    outputs = model.batch([[0.5, -0.3], [1.0, 0.2], [-0.4, 0.9]])  # training mode: BatchNorm learns statistics
+    mse([y[0] for y in outputs], [1.0, 0.0, 1.0]).backward()
+    return model.eval()
+
+
+def test_draw_network_draws_batchnorm_dropout_and_residual_as_what_they_do_to_the_signal():
+    from micrograd_plus.viz import draw_network
+    from micrograd_plus.viz.network import dense_columns
+    model = regularised_model()
+    columns = dense_columns(model)
+    assert [(c.name, c.kind) for c in columns] == [
+        ('layers.0', 'dense'), ('layers.1', 'batchnorm'), ('layers.2', 'activation'), ('layers.3', 'dropout'),
+        ('layers.4.module.layers.0', 'dense'), ('layers.4', 'sum'), ('layers.5', 'dense')]
+    assert columns[5].skip_from == 4  # x of x + f(x) is the output of column 4 (the dropout; 0 = the inputs)
+    graph = draw_network(model, x=[0.5, -0.3], number_format='.4f')
+    source = graph.source
+    # each acts on each feature alone: squares fed one to one; the residual adds x along a dashed skip edge
+    assert source.count('shape=square') == 4 * 4
+    assert all(f'"layers.0.{j}" -> "layers.1.{j}"' in source for j in range(4))
+    assert all(f'"layers.3.{j}" -> "layers.4.{j}" [color="#475569" constraint=false' in source for j in range(4))
+    assert 'BatchNorm' in source and 'Dropout p=0.3' in source and 'x + f(x)' in source
+    # the numbers carried through them are the model's own (eval mode)
+    assert f'{model([0.5, -0.3])[0].data:.4f}' in source
+    residual = model[4](model[3](model[2](model[1](model[0]([0.5, -0.3])))))
+    assert all(f'{y.data:.4f}' in source for y in residual)
+    graph.pipe(format='svg')  # and Graphviz draws it
+
+
+def test_draw_network_draws_each_layers_biases_as_edges_from_a_bias_node():
+    from micrograd_plus.nn import MLP, Linear, Sequential
+    from micrograd_plus.viz import draw_network
+    model = MLP(2, [3, 1], rng=0)
+    for neuron in model.layers[0].neurons:
+        neuron.b.data = 0.25
+    model.layers[1].neurons[0].b.data = -0.5
+    edges = bias_edges(draw_network(model).source)
+    assert [(tail, head, value) for tail, head, _, value in edges] == [
+        ('layers.0.bias', 'layers.0.0', '0.25'), ('layers.0.bias', 'layers.0.1', '0.25'),
+        ('layers.0.bias', 'layers.0.2', '0.25'), ('layers.1.bias', 'layers.1.0', '-0.50')]
+    assert '.bias' not in draw_network(Sequential(Linear(2, 3, bias=False, rng=0))).source
+
+
+def test_draw_network_with_edges_grad_writes_each_neurons_dl_dz_in_its_circle():
+    from micrograd_plus.nn import MLP
+    from micrograd_plus.viz import draw_network
+    model = MLP(2, [3, 1], rng=0)
+    loss = (model([0.5, -0.3]) - 1.0) ** 2
+    loss.backward()
+    source = draw_network(model, edges='grad', number_format='.4f').source
+    for k, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            assert re.search(rf'"layers\.{k}\.{j}" \[label="?{neuron.b.grad:.4f}"? ', source)
+    assert 'dL/dz' in source
+    both = draw_network(model, x=[0.5, -0.3], edges='grad', number_format='.4f').source
+    top = model.layers[1].neurons[0]
+    assert f'label="{model([0.5, -0.3]).data:.4f}\n{top.b.grad:.4f}"' in both  # activation, then dL/dz
+
+
+def test_draw_network_thins_a_dense_layer_to_each_neurons_strongest_weights_and_says_how_many_it_hid():
+    from micrograd_plus.nn import MLP
+    from micrograd_plus.viz import draw_network
+    model = MLP(2, [16, 16, 1], rng=1337)
+    source = draw_network(model).source
+    for j, neuron in enumerate(model.layers[1].neurons):
+        drawn = sorted(int(tail.rsplit('.', 1)[1]) for tail, head in weight_edges(source) if head == f'layers.1.{j}')
+        strongest = sorted(sorted(range(16), key=lambda i: -abs(neuron.w[i].data))[:4])
+        assert drawn == strongest
+    assert '192 weakest weights hidden, 112 drawn' in source and '4 strongest of 16 inputs drawn' in source
+    everything = draw_network(model, max_edges=None).source
+    assert len(weight_edges(everything)) == 2 * 16 + 16 * 16 + 16 and 'hidden' not in everything
+    assert len(weight_edges(draw_network(model, max_edges=32).source)) == 2 * 16 + 2 * 16 + 16
 
 
 def test_draw_network_fits_longer_numbers_and_takes_graph_attributes():
