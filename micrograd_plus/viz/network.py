@@ -134,7 +134,8 @@ def _draw_columns(graph: graphviz.Digraph, columns: list[Column], widths: list[i
     """Every column, its edges and its bias node; the number of weights hidden by thinning."""
     grad_scale = max((abs(g) for row in grads or [] for g in row if g is not None and math.isfinite(g)), default=0.0)
     names = [[f'x{i}' for i in range(widths[0])]]
-    inputs = [(name, texts[0][i], 'input ' + name, '#dbeafe', {}) for i, name in enumerate(names[0])]
+    inputs: list[tuple[str, str, str, str, dict[str, str]]] = [
+        (name, texts[0][i], 'input ' + name, '#dbeafe', {}) for i, name in enumerate(names[0])]
     _column(graph, 'inputs', f'inputs\n{widths[0]}', inputs + _bias_node(columns, 0))
     hidden = 0
     for k, column in enumerate(columns, 1):
