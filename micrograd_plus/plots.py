@@ -18,7 +18,7 @@ from .autodiff import no_grad
 from .nn import Module
 from .nn.layers import parameter_groups
 
-__all__ = ['activation_histograms', 'decision_boundary', 'gradient_histograms', 'update_ratios']
+__all__ = ['activation_histograms', 'decision_boundary', 'gradient_histograms', 'layer_outputs', 'update_ratios']
 
 # ================================================================ training pictures: boundaries, histograms, ratios
 # (decision_boundary, activation_histograms, gradient_histograms, update_ratios; History.plot is in training.py)

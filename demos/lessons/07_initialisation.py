@@ -20,7 +20,7 @@ import statistics
 
 import matplotlib.pyplot as plt
 
-from micrograd_plus import no_grad
+from micrograd_plus import no_grad, plots
 from micrograd_plus.data import make_xor
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP
@@ -98,12 +98,7 @@ def layer_outputs(activation, init, width, depth, samples, seed):
     source = random.Random(seed)
     X = [[source.gauss(0, 1) for _ in range(width)] for _ in range(samples)]
     model = MLP(width, [width] * depth, activation=activation, output_activation=activation, init=init, rng=seed)
-    layers = []
-    with no_grad():
-        for layer in model.layers:
-            X = [[v.data for v in layer.outputs(x)] for x in X]
-            layers.append([v for x in X for v in x])
-    return layers
+    return [values for _, values in plots.layer_outputs(model, X)]  # layer by layer, under no_grad()
 
 
 def spreads(layers):
