@@ -125,10 +125,9 @@ bins = [k / 50 for k in range(51)]
 for row, bn in enumerate((False, True)):
     axes = [fig.add_subplot(grid[row, column]) for column in range(len(shown))]
     activation_histograms(build(bn, DEPTH, WIDTH, SEED).train(), X, layers=shown, axes=axes, bins=bins,
-                          color='#1b9e77' if bn else '#d95f02')  # each titled with its spread and saturation
+                          color='#1b9e77' if bn else '#d95f02')
     for ax, layer in zip(axes, shown):
-        ax.set_title(f'layer {layer + 1}, {"with" if bn else "without"} BN\n{ax.get_title().splitlines()[1]}',
-                     fontsize=9)
+        ax.set_title(f'layer {layer + 1}, {"with" if bn else "without"} BN', fontsize=10)  # each spike: a neuron
         ax.set_xlabel('sigmoid output', fontsize=9)
         ax.set_ylabel('')
         ax.set_yticks([])
