@@ -200,12 +200,16 @@ def test_l1_drives_weights_to_zero_where_l2_and_no_penalty_do_not():
 
 # ---------------------------------------------------------------- 11. dropout
 
-def test_dropout_keeps_validation_loss_down_where_the_plain_network_overfits():
+def test_dropout_reaches_a_lower_validation_loss_than_the_plain_networks_best_and_stays_near_it():
+    """Not only a smaller gap late in training (which stopping early would give too): a lower best. The lesson
+    runs 200 steps (README: best 0.412 against 0.446); its first 100 hold both bests."""
     lesson = load('11_dropout')
-    _, plain_train, plain_val = lesson.train(0.0, lesson.TRAINING_POINTS, 120, lesson.WIDTH, 60, lesson.SEED)
-    _, dropped_train, dropped_val = lesson.train(lesson.P, lesson.TRAINING_POINTS, 120, lesson.WIDTH, 60, lesson.SEED)
-    assert plain_val[-1] > plain_val[1] and plain_train[-1] < plain_train[1]   # the plain network overfits
-    assert dropped_val[-1] < 0.7 * plain_val[-1]
+    _, plain_train, plain_val = lesson.train(0.0, lesson.TRAINING_POINTS, 100, lesson.WIDTH, 5, lesson.SEED)
+    _, dropped_train, dropped_val = lesson.train(lesson.P, lesson.TRAINING_POINTS, 100, lesson.WIDTH, 5, lesson.SEED)
+    assert round(min(plain_val), 3) == 0.446 and round(min(dropped_val), 3) == 0.412
+    assert min(dropped_val) < 0.95 * min(plain_val)                              # a better best
+    assert plain_val[-1] > 2 * min(plain_val) and plain_train[-1] < plain_train[2]  # the plain network overfits
+    assert dropped_val[-1] < 1.25 * min(dropped_val)                             # dropout stays near its best
     assert dropped_val[-1] - dropped_train[-1] < 0.3 * (plain_val[-1] - plain_train[-1])
 
 

@@ -329,8 +329,8 @@ def test_a_one_sample_mlp_fits_a_1080p_screen_with_text_of_9_px_or_more():
         width, height = svg_size(svg)
         assert height * 4 / 3 < 1400 and width * 4 / 3 < 3000
         sizes = text_px_at_fit(svg)
-        assert min(sizes.values()) >= 9, sizes
-        assert sizes[14.0] >= 12  # the records' text, and the legend written at the same size
+        assert min(sizes.values()) >= 12, sizes  # records, box titles and the legend (before: 10 pt, 5 px at fit)
+    assert 'fill: blue = input' in svg  # the role picture has its legend
 
 
 def test_the_layers_of_an_mlp_stand_side_by_side_not_in_a_staircase():
@@ -369,3 +369,19 @@ def test_micrographs_neuron_written_out_fits_a_1024_wide_screen():
 def test_the_lecture_neuron_keeps_micrograds_roomy_records():
     o, _ = lecture_neuron()
     assert 'height=' not in draw_dot(o).source and 'nodesep' not in draw_dot(o).source
+
+
+def test_draw_network_pictures_fit_a_1080p_screen_with_readable_text_and_legend():
+    """2-16-16-1 with its sample: 1192x1584 px, 11 px circles' text, 12.7 px legend at fit; the network with
+    BatchNorm, Dropout and a Residual: 2275x457 px, 13.5 px."""
+    from micrograd_plus.losses import mse
+    from micrograd_plus.nn import BatchNorm, Dropout, Linear, ReLU, Residual, Sequential, Tanh
+    from micrograd_plus.viz import draw_network
+    big = draw_network(MLP(2, [16, 16, 1], rng=1337), x=[0.5, -0.3]).pipe(format='svg', encoding='utf-8')
+    model = Sequential(Linear(2, 4, rng=0), BatchNorm(4), ReLU(), Dropout(0.3, rng=0),
+                       Residual(Sequential(Linear(4, 4, rng=1), Tanh())), Linear(4, 1, rng=2))
+    mse([y[0] for y in model.batch([[0.5, -0.3], [1.0, 0.2], [-0.4, 0.9]])], [1.0, 0.0, 1.0]).backward()
+    parts = draw_network(model.eval(), x=[0.5, -0.3]).pipe(format='svg', encoding='utf-8')
+    for svg, smallest in ((big, 10), (parts, 12)):
+        sizes = text_px_at_fit(svg)
+        assert min(sizes.values()) >= smallest and sizes[14.0] >= 12, sizes  # circles, then titles and legend
