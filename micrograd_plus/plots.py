@@ -8,6 +8,7 @@ set titles, save it, or test what is in it.
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 import statistics
 from collections.abc import Sequence
@@ -24,10 +25,11 @@ __all__ = ['activation_histograms', 'decision_boundary', 'gradient_histograms', 
 # (decision_boundary, activation_histograms, gradient_histograms, update_ratios; History.plot is in training.py)
 
 CLASS_COLORS = ['#3b6fb6', '#d9534f', '#3f9e4d', '#8e6bb8', '#e0a030']  # one per class, fine for colour-blind eyes
+MAX_CLASSES = 100  # a label beyond this is a mistake (a score passed as a label), not a class to colour
 HEALTHY_UPDATE_RATIO = 1e-3  # the rule of thumb (Karpathy, "Building makemore" part 3): steps about 1/1000 of p
 
 
-def pyplot() -> Any:
+def _pyplot() -> Any:
     """matplotlib.pyplot, imported now; a ModuleNotFoundError naming what to install when it is missing."""
     try:
         return importlib.import_module('matplotlib.pyplot')
@@ -39,7 +41,7 @@ def pyplot() -> Any:
 def _axes(what: str, ax: Any) -> Any:
     """``ax`` if it is matplotlib axes, else new axes on a new figure."""
     if ax is None:
-        return pyplot().subplots()[1]
+        return _pyplot().subplots()[1]
     if not all(hasattr(ax, method) for method in ('plot', 'contourf', 'hist', 'figure')):
         raise TypeError(f'{what}(ax=...) takes matplotlib axes (fig, ax = plt.subplots()), or None for new ones, '
                         f'got {checks.shown(ax)}')
@@ -82,13 +84,14 @@ def decision_boundary(model: Module, X: Sequence[Any], y: Sequence[Any], ax: Any
     """
     model = _model('decision_boundary(model, X, y)', model)
     points = _points('decision_boundary(X)', X)
-    labels = [int(checks.real(f'decision_boundary(y)[{i}]', getattr(t, 'data', t)))
-              for i, t in enumerate(checks.sequence('decision_boundary(y)', y, 'one class label per sample'))]
+    labels = _labels(y)
     if len(labels) != len(points):
         raise ValueError(f'decision_boundary: {len(points)} samples but {len(labels)} labels; give one label each')
     resolution = checks.count('decision_boundary(resolution=...)', resolution, at_least=2, at_most=1000)
     pad = checks.real('decision_boundary(pad=...)', pad, at_least=0)
     threshold = checks.real('decision_boundary(threshold=...)', threshold)
+    if title is not None:
+        title = checks.text('decision_boundary(title=...)', title)
     ax = _axes('decision_boundary', ax)
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     x_lo, x_hi, y_lo, y_hi = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
@@ -113,6 +116,17 @@ def decision_boundary(model: Module, X: Sequence[Any], y: Sequence[Any], ax: Any
     return ax
 
 
+def _labels(y: Any) -> list[int]:
+    labels = []
+    for i, t in enumerate(checks.sequence('decision_boundary(y)', y, 'one class label (0, 1, ...) per sample')):
+        label = checks.count(f'decision_boundary(y)[{i}], a class label,', t, at_least=0, at_most=None)
+        if label >= MAX_CLASSES:
+            raise ValueError(f'decision_boundary(y)[{i}] is {label}: class labels are 0, 1, ... (at most '
+                             f'{MAX_CLASSES - 1}); give labels, not scores')
+        labels.append(label)
+    return labels
+
+
 def layer_outputs(model: Module, X: Sequence[Any]) -> list[tuple[str, list[float]]]:
     """``[(name, every output of that layer for every sample)]`` for each layer whose outputs are activations:
     an activation module (ReLU, Tanh, Sigmoid) or a layer of neurons with a nonlinearity. A model without
@@ -121,6 +135,8 @@ def layer_outputs(model: Module, X: Sequence[Any]) -> list[tuple[str, list[float
     model = _model('layer_outputs(model, X)', model)
     layers = list(getattr(model, 'layers', [model]))
     outputs: list[Any] = list(checks.sequence('the samples X', X, 'a list of samples'))
+    if not outputs:
+        raise ValueError('layer_outputs(model, X) got no samples in X: give the samples whose activations to take')
     recorded, every = [], []
     with no_grad():
         for i, layer in enumerate(layers):
@@ -172,6 +188,7 @@ def activation_histograms(model: Module, X: Sequence[Any], *, bins: int | Sequen
     Figure. ``layers`` picks some (indices into those layers, -1 the last); ``axes``, one per layer shown,
     draws into a figure of yours; other keywords go to ``ax.hist`` (``color``, ``histtype``, ``label``...)."""
     shown = _chosen('activation_histograms', layer_outputs(model, X), layers)
+    bins = _bins('activation_histograms', bins)
     axes = _row_of_axes('activation_histograms', axes, len(shown))
     for ax, (name, values) in zip(axes, shown):
         ax.hist(values, bins=bins, **hist)
@@ -191,6 +208,7 @@ def gradient_histograms(model: Module, *, bins: int | Sequence[float] = 40, axes
     groups = parameter_groups(_model('gradient_histograms(model)', model), 'layer')
     if not groups:
         raise ValueError(f'{type(model).__name__} has no parameters: there are no grads to draw')
+    bins = _bins('gradient_histograms', bins)
     axes = _row_of_axes('gradient_histograms', axes, len(groups))
     for ax, (name, parameters) in zip(axes, groups.items()):
         grads, data = [p.grad for p in parameters], [p.data for p in parameters]
@@ -217,12 +235,26 @@ def _chosen(what: str, layers: list[tuple[str, list[float]]], picked: Sequence[i
     return chosen
 
 
+def _bins(what: str, bins: Any) -> int | list[float]:
+    """A number of bins, or their edges (numbers in increasing order)."""
+    if isinstance(bins, int) and not isinstance(bins, bool):
+        return checks.count(f'{what}(bins=...)', bins, at_most=10_000)
+    edges = [checks.real(f'{what}(bins=...) at position {i}', b) for i, b in enumerate(
+        checks.sequence(f'{what}(bins=...)', bins, 'a number of bins (an int) or their edges (a list of numbers)'))]
+    if len(edges) < 2 or any(a >= b for a, b in itertools.pairwise(edges)):
+        raise ValueError(f'{what}(bins=...) as edges needs 2 or more numbers in increasing order, got {edges[:6]}')
+    return edges
+
+
 def _row_of_axes(what: str, axes: Sequence[Any] | None, count: int) -> list[Any]:
     """``axes`` checked to be ``count`` matplotlib axes, or a new figure's row of them."""
     if axes is None:
-        _, row = pyplot().subplots(1, count, figsize=(3.2 * count, 3.2), layout='constrained', squeeze=False)
+        _, row = _pyplot().subplots(1, count, figsize=(3.2 * count, 3.2), layout='constrained', squeeze=False)
         return list(row[0])
-    given = list(axes.flat) if hasattr(axes, 'flat') else list(axes) if isinstance(axes, Sequence) else [axes]
+    if hasattr(axes, 'flat'):  # a numpy array of axes, as plt.subplots gives
+        given = list(axes.flat)
+    else:
+        given = list(checks.sequence(f'{what}(axes=...)', axes, 'None or a list of matplotlib axes, one per layer'))
     if len(given) != count:
         raise ValueError(f'{what}(axes=...) got {len(given)} axes for {count} layers: give one per layer')
     return [_axes(what, ax) for ax in given]

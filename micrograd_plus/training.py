@@ -169,6 +169,9 @@ def update_ratios(model: Module, before: Mapping[str, float]) -> dict[str, float
     them), for ``before = model.state_dict()`` taken before the step: how big the step was next to the
     weights it changed. Much above 1e-3 the layer is learning fast (maybe too fast); far below, barely."""
     model = _model('update_ratios(model)', model)
+    if not isinstance(before, Mapping):
+        raise TypeError(f'update_ratios(model, before) takes before = model.state_dict() (a dict of numbers by '
+                        f'parameter name) taken before optimizer.step(), got {checks.shown(before)}')
     names = {id(p): name for name, p in model.named_parameters()}
     ratios = {}
     for layer, parameters in parameter_groups(model, 'layer').items():
@@ -176,7 +179,8 @@ def update_ratios(model: Module, before: Mapping[str, float]) -> dict[str, float
         if missing:
             raise KeyError(f'update_ratios(model, before): before has no {missing[0]!r}; take '
                            'before = model.state_dict() just before optimizer.step()')
-        step = math.sqrt(sum((p.data - before[names[id(p)]]) ** 2 for p in parameters))
+        old = [_number(f'update_ratios: before[{names[id(p)]!r}]', before[names[id(p)]]) for p in parameters]
+        step = math.sqrt(sum((p.data - b) ** 2 for p, b in zip(parameters, old)))
         size = math.sqrt(sum(p.data * p.data for p in parameters))
         ratios[layer] = step / size if size else math.inf if step else 0.0
     return ratios

@@ -121,7 +121,7 @@ def input_names(nodes: Sequence[Any]) -> dict[int, str]:
     names them by the position where a ``dot`` (``b, w0, x0, w1, x1, ...``) reads them, as draw_network does.
     """
     names: dict[int, str] = {}
-    for node in nodes:
+    for node in check_nodes('input_names(nodes)', nodes, 'a list of Values (from trace(root))'):
         if node._op != 'dot':
             continue
         inputs = tuple(node._prev)
@@ -133,4 +133,4 @@ def input_names(nodes: Sequence[Any]) -> dict[int, str]:
 
 def constant_name(number: float) -> str:
     """How a picture names an unlabelled leaf that is no input: by its value, as a person writes it (1, 0.5, -3)."""
-    return f'{number:g}'
+    return f"{checks.real('constant_name(number)', number, finite=False):g}"
