@@ -702,3 +702,8 @@ def test_a_constant_is_named_by_its_value_in_text_view():
     assert rows[2].split()[1:4] == ['├─', '1', '1.0000']   # the constant, not '·'
     assert '·' in rows[1] and '·' in rows[3]          # unlabelled results stay '·'
     assert 'x0' not in text_view(y)                   # no neuron reads it: not an input
+
+
+def test_a_constant_that_is_nan_or_infinite_is_named_by_its_value_too():
+    rows = text_view(Value(float('nan')) + float('inf')).splitlines()
+    assert rows[2].split()[2] == 'nan' and rows[3].split()[2] == 'inf'

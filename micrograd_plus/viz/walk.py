@@ -133,4 +133,4 @@ def input_names(nodes: Sequence[Any]) -> dict[int, str]:
 
 def constant_name(number: float) -> str:
     """How a picture names an unlabelled leaf that is no input: by its value, as a person writes it (1, 0.5, -3)."""
-    return f"{checks.real('constant_name(number)', number, finite=False):g}"
+    return f"{checks.real('constant_name(number)', number, finite=False, nan=True):g}"
