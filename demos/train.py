@@ -13,19 +13,17 @@ from __future__ import annotations
 import pathlib
 import sys
 import time
-from collections.abc import Callable
 
 import matplotlib
 
 matplotlib.use('Agg')  # files only: no window, works on machines without a display
 import matplotlib.pyplot as plt
-from matplotlib.colors import ListedColormap
 
-from micrograd_plus.autodiff import no_grad
 from micrograd_plus.data import make_moons, make_spiral
 from micrograd_plus.losses import cross_entropy, hinge, l2_penalty
 from micrograd_plus.nn import MLP
 from micrograd_plus.optim import SGD, Adam
+from micrograd_plus.plots import decision_boundary
 
 DEFAULT_OUTPUT = pathlib.Path(__file__).resolve().parent / 'output'
 COLORS = ['#3b6fb6', '#d9534f', '#3f9e4d']  # one per class, readable for most colour-blind viewers too
@@ -93,31 +91,13 @@ def train_spiral(steps: int = 80, target_accuracy: float = 0.98) -> tuple[MLP, l
 
 # ---------------------------------------------------------------- pictures
 
-def plot_decision_boundary(class_scores: Callable[[list[float]], list[float]], X: list, labels: list,
-                           title: str, path: pathlib.Path, resolution: int = 90) -> None:
-    """Shade each class's region (where its score beats every other), draw the boundaries, plot the points.
-
-    Contouring score margins rather than predicted labels gives smooth boundaries on a coarse grid.
-    The grid is evaluated under no_grad(): no graph is built.
-    """
+def save_decision_boundary(model: MLP, X: list, labels: list, title: str, path: pathlib.Path) -> None:
+    """plots.decision_boundary on a figure as tall as the points need, saved to path."""
     xs, ys = [p[0] for p in X], [p[1] for p in X]
-    pad = 0.3
-    x_lo, x_hi, y_lo, y_hi = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
-    grid_x = [x_lo + (x_hi - x_lo) * i / (resolution - 1) for i in range(resolution)]
-    grid_y = [y_lo + (y_hi - y_lo) * j / (resolution - 1) for j in range(resolution)]
-    with no_grad():
-        scores = [[class_scores([gx, gy]) for gx in grid_x] for gy in grid_y]
-    classes = len(scores[0][0])
     width = 6.5
-    fig, ax = plt.subplots(figsize=(width, width * (y_hi - y_lo) / (x_hi - x_lo) + 0.9), dpi=110)
-    for k in range(classes):
-        margin = [[row[k] - max(s for j, s in enumerate(row) if j != k) for row in line] for line in scores]
-        ax.contourf(grid_x, grid_y, margin, levels=[0, float('inf')], colors=[COLORS[k]], alpha=0.25)
-        ax.contour(grid_x, grid_y, margin, levels=[0], colors='#333333', linewidths=0.8)
-    cmap = ListedColormap(COLORS[:classes])
-    ax.scatter(xs, ys, c=labels, cmap=cmap, vmin=-0.5, vmax=classes - 0.5, s=28, edgecolors='black',
-               linewidths=0.6, zorder=3)
-    ax.set(title=title, xlabel='$x_0$', ylabel='$x_1$', xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
+    fig, ax = plt.subplots(figsize=(width, width * (max(ys) - min(ys) + 0.6) / (max(xs) - min(xs) + 0.6) + 0.9),
+                           dpi=110)
+    decision_boundary(model, X, labels, ax=ax, resolution=90, title=title)
     ax.set_aspect('equal')
     fig.tight_layout()
     fig.savefig(path)
@@ -149,17 +129,13 @@ def main(output_dir: pathlib.Path = DEFAULT_OUTPUT) -> None:
     print('1. Moons: MLP(2, [16, 16, 1]), max-margin loss + L2, SGD (micrograd\'s demo)\n')
     model, X, labels, losses, accuracies = train_moons()
 
-    def moons_scores(x: list[float]) -> list[float]:
-        score = model(x).data  # > 0 means label 1: as class scores [-s, s], each margin has the sign of s
-        return [-score, score]
-
-    plot_decision_boundary(moons_scores, X, labels,
+    save_decision_boundary(model, X, labels,  # a score > 0 means label 1
                            'moons: decision boundary of MLP(2, [16, 16, 1])', output_dir / 'moons_boundary.png')
     plot_loss_curve(losses, accuracies, output_dir / 'moons_loss.png')
 
     print('\n2. Spiral: 3 classes, MLP(2, [16, 16, 3]), cross-entropy, Adam\n')
     spiral_model, X, y = train_spiral()
-    plot_decision_boundary(lambda x: [s.data for s in spiral_model(x)], X, y,
+    save_decision_boundary(spiral_model, X, y,  # three class scores: each class where its score is highest
                            'spiral: decision regions of MLP(2, [16, 16, 3])', output_dir / 'spiral_boundary.png')
 
     print(f'\nPictures in {output_dir}: moons_boundary.png, moons_loss.png, spiral_boundary.png '

@@ -158,7 +158,11 @@ def l2_penalty(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:
 
 def l1_penalty(parameters: Sequence[Value], alpha: float = 1e-4) -> Value:
     """alpha * sum(|p|), the lasso's regularisation. Its gradient alpha * sign(p) has the same size however
-    small p is, so it drives weights to exactly zero (sparse models) where L2's 2 alpha p only shrinks them.
+    small p is, so it keeps pushing a weight the data does not need towards zero, where L2's 2 alpha p only
+    shrinks it ever more slowly: L1 makes models sparse. With gradient steps such a weight does not land on
+    exactly 0: it comes within about one step (lr * alpha for SGD) of it and then jumps across 0 and back at
+    every step. Count weights within a small tolerance of 0 as zero, or, for exact zeros, follow each step
+    with the proximal step p = sign(p) * max(|p| - lr * alpha, 0) (soft-thresholding, as lasso solvers do).
     At p = 0 the gradient is 0, as PyTorch's abs."""
     parameters = checks.instances('l1_penalty(parameters)', parameters, Value, 'a list of Values (model.parameters())')
     alpha = checks.real('l1_penalty(alpha)', alpha, at_least=0)

@@ -17,12 +17,14 @@ from __future__ import annotations
 import importlib
 import math
 import numbers
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from . import checks
 from .checks import as_number
 from .engine import Value
 from .nn import Module
+from .nn.layers import parameter_groups
 
 
 def _number(what: str, value: Any) -> float:
@@ -105,13 +107,22 @@ class History:
             raise ValueError(f'every value of {metric!r} is nan: there is no best')
         return Best(*min(pairs, key=lambda pair: sign * pair[1]))
 
-    def plot(self, *metrics: str, ax: Any = None, xlabel: str = 'step', logy: bool = False) -> Any:
+    def record_update_ratios(self, step: float | None, model: Module, before: Mapping[str, float]) -> None:
+        """Record, for each layer, ``update:<layer>`` = ||p - p_before|| / ||p|| over its parameters: the
+        update-to-data ratio of the step just taken (``before = model.state_dict()`` before
+        ``optimizer.step()``). Around 1e-3 is the usual rule of thumb; plots.update_ratios draws them."""
+        self.record(step, **{f'update:{name}': ratio for name, ratio in update_ratios(model, before).items()})
+
+    def plot(self, *metrics: str, ax: Any = None, xlabel: str = 'step', logy: bool = False,
+             labels: Mapping[str, str] | Sequence[str] | None = None) -> Any:
         """Each metric (all by default) against its steps, on ``ax`` or a new figure's axes, which it returns.
-        Needs matplotlib (``pip install matplotlib``)."""
+        ``labels`` names the lines in the legend: a dict metric -> label, or one label per metric plotted
+        (the metric's own name where none is given). Needs matplotlib (``pip install matplotlib``)."""
         names = [self._known(m) for m in metrics] or self.metrics
         if not names:
             raise ValueError('nothing to plot: record() some metrics first')
         xlabel, logy = checks.text('plot(xlabel=...)', xlabel), checks.flag('plot(logy=...)', logy)
+        shown = _line_labels(names, labels)
         if ax is not None and not all(hasattr(ax, m) for m in ('plot', 'set_xlabel', 'set_yscale', 'legend')):
             raise TypeError(f'plot(ax=...) takes matplotlib axes (fig, ax = plt.subplots()), or None for new ones, '
                             f'got {checks.shown(ax)}')
@@ -123,7 +134,7 @@ class History:
                                           'install: pip install matplotlib') from None
             _, ax = pyplot.subplots()
         for name in names:
-            ax.plot(self.steps[name], self.values[name], label=name)
+            ax.plot(self.steps[name], self.values[name], label=shown[name])
         ax.set_xlabel(xlabel)
         if logy:
             ax.set_yscale('log')
@@ -133,6 +144,47 @@ class History:
     def __repr__(self) -> str:
         parts = [f'{name}: {len(values)} values, last {values[-1]:.6g}' for name, values in self.values.items()]
         return f"History({'; '.join(parts)})"
+
+
+def _line_labels(names: list[str], labels: Mapping[str, str] | Sequence[str] | None) -> dict[str, str]:
+    """{metric: its legend label} from History.plot's ``labels``."""
+    if labels is None:
+        return {name: name for name in names}
+    if isinstance(labels, Mapping):
+        unknown = [key for key in labels if key not in names]
+        if unknown:
+            raise KeyError(f'plot(labels=...) names {unknown}, which are not plotted; plotted: {names}')
+        return {name: checks.text(f'plot(labels=...) for {name!r}', labels.get(name, name)) for name in names}
+    if isinstance(labels, str) or not isinstance(labels, Sequence):
+        raise TypeError(f'plot(labels=...) takes a dict metric -> label or a list of labels, one per metric, '
+                        f'got {checks.shown(labels)}')
+    if len(labels) != len(names):
+        raise ValueError(f'plot(labels=...) has {len(labels)} labels for {len(names)} metrics ({names}): '
+                         'give one per metric, or a dict')
+    return {name: checks.text(f'plot(labels=...) at position {i}', label)
+            for i, (name, label) in enumerate(zip(names, labels))}
+
+
+def update_ratios(model: Module, before: Mapping[str, float]) -> dict[str, float]:
+    """``{layer: ||p - p_before|| / ||p||}``, over each layer's parameters (grouped as grad_norms groups
+    them), for ``before = model.state_dict()`` taken before the step: how big the step was next to the
+    weights it changed. Much above 1e-3 the layer is learning fast (maybe too fast); far below, barely."""
+    model = _model('update_ratios(model)', model)
+    if not isinstance(before, Mapping):
+        raise TypeError(f'update_ratios(model, before) takes before = model.state_dict() (a dict of numbers by '
+                        f'parameter name) taken before optimizer.step(), got {checks.shown(before)}')
+    names = {id(p): name for name, p in model.named_parameters()}
+    ratios = {}
+    for layer, parameters in parameter_groups(model, 'layer').items():
+        missing = [names[id(p)] for p in parameters if names[id(p)] not in before]
+        if missing:
+            raise KeyError(f'update_ratios(model, before): before has no {missing[0]!r}; take '
+                           'before = model.state_dict() just before optimizer.step()')
+        old = [_number(f'update_ratios: before[{names[id(p)]!r}]', before[names[id(p)]]) for p in parameters]
+        step = math.sqrt(sum((p.data - b) ** 2 for p, b in zip(parameters, old)))
+        size = math.sqrt(sum(p.data * p.data for p in parameters))
+        ratios[layer] = step / size if size else math.inf if step else 0.0
+    return ratios
 
 
 class EarlyStopping:

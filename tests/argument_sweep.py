@@ -291,7 +291,7 @@ spec('nn.layers.Residual', then=use_model)(lambda: {'module': _mgp().nn.Linear(2
 spec('nn.layers.Residual.__call__', 'nn.layers.Residual.batch')(
     lambda: {'self': _mgp().nn.Residual(_mgp().nn.Linear(2, 2, rng=0)), 'x': [1.0, 2.0],
              'samples': [[1.0, 2.0], [3.0, 4.0]]})
-spec('nn.layers.grad_norms')(lambda: {'model': mlp(), 'by': 'layer'})
+spec('nn.layers.grad_norms', 'nn.layers.parameter_groups')(lambda: {'model': mlp(), 'by': 'layer'})
 spec('nn.torch.from_torch')(lambda: {'module': _torch_linear()})
 
 # losses
@@ -336,6 +336,19 @@ spec('training.EarlyStopping.improves')(lambda: {'self': _mgp().training.EarlySt
 spec('training.EarlyStopping.step')(lambda: {'self': _mgp().training.EarlyStopping(2), 'value': 0.5,
                                              'model': mlp()})
 spec('training.EarlyStopping.restore')(lambda: {'self': _stopped(), 'model': mlp()})
+spec('training.update_ratios')(lambda: {'model': mlp(), 'before': mlp().state_dict()})
+spec('training.History.record_update_ratios')(
+    lambda: {'self': _mgp().training.History(), 'step': 0, 'model': mlp(), 'before': mlp().state_dict()})
+
+# plots (matplotlib's Agg backend: figures in memory only, closed before each call)
+spec('plots.decision_boundary')(lambda: {'model': mlp(), 'X': [[0.0, 1.0], [1.0, 0.0]], 'y': [0, 1],
+                                         'ax': _plot_axes(), 'resolution': 5, 'pad': 0.3, 'threshold': 0.0,
+                                         'title': 'moons'})
+spec('plots.layer_outputs')(lambda: {'model': mlp(), 'X': [[0.0, 1.0], [1.0, 0.0]]})
+spec('plots.activation_histograms')(lambda: {'model': mlp(), 'X': [[0.0, 1.0], [1.0, 0.0]], 'bins': 5,
+                                             'layers': [0], 'axes': [_plot_axes()]})
+spec('plots.gradient_histograms')(lambda: {'model': _mlp_after_backward(), 'bins': 5, 'axes': [_plot_axes()] * 2})
+spec('plots.update_ratios')(lambda: {'source': _update_history(), 'model': mlp(), 'ax': _plot_axes()})
 
 # saving
 spec('saving.document')(lambda: {'model': 'MLP', 'state': {'w': 0.5}})
@@ -353,6 +366,8 @@ spec('viz.walk.check_nodes')(lambda: {'what': 'node_roles(nodes)', 'nodes': [op_
 spec('viz.walk.trace')(lambda: {'root': op_node()})
 spec('viz.walk.neighbourhood')(lambda: dict(zip(('root', 'center'), after_backward())))
 spec('viz.walk.nodes_around')(lambda: _around())
+spec('viz.walk.input_names')(lambda: {'nodes': _trace_and_root()[0]})
+spec('viz.walk.constant_name')(lambda: {'number': 0.5})
 spec('viz.text.text_view')(lambda: {'root': after_backward()[0]})
 spec('viz.render.choose_renderer', 'viz.render.available_renderer')(lambda: {'format': 'svg'})
 spec('viz.render.check_format')(lambda: {'what': 'draw_dot(format=...)', 'format': 'svg'})
@@ -366,7 +381,7 @@ spec('viz.graph.draw_dot')(lambda: {'root': after_backward()[0]})
 spec('viz.graph.to_svg')(lambda: {'root': after_backward()[0], 'options': {'rankdir': 'TB'}})
 spec('viz.network.draw_network', 'viz.network.dense_columns')(
     lambda: {'model': mlp(), 'x': [1.0, -2.0], 'edges': 'weight', 'format': 'svg', 'number_format': '.2f',
-             'max_neurons': 100, 'max_edges': 1000, 'graph_attr': {'dpi': '96'}})
+             'max_neurons': 100, 'max_edges': 64, 'graph_attr': {'dpi': '96'}})
 
 # teach
 spec('teach.cli.parse')(lambda: {'expression': 'x * y + 1'})
@@ -407,20 +422,15 @@ spec('playground.session.Session', then=lambda session, _: session.step(2))(
     lambda: {'X': None, 'y': None, 'settings': dict(SMALL)})
 spec('playground.session.Session.update')(lambda: {'self': _session(), 'changes': {'learning_rate': 0.1}})
 spec('playground.session.Session.step')(lambda: {'self': _session(), 'n': 2})
-spec('playground.session.Session.reset', 'playground.session.Session.state', 'playground.session.Session.frame')(
-    lambda: {'self': _session()})
 spec('playground.session.Session.parameter', 'playground.session.Session.info', 'playground.session.Session.explain')(
     lambda: {'self': _session(), 'name': 'layers.0.neurons.0.w.1'})
 spec('playground.controller.Controller')(lambda: {'session': _session(), 'tick_seconds': 0.01})
-spec('playground.controller.Controller.traits')(lambda: {'self': _controller()})
 spec('playground.controller.Controller.set')(lambda: {'self': _controller(), 'changes': {'running': True}})
 spec('playground.controller.Controller.message')(lambda: {'self': _controller(), 'content': {'type': 'step'}})
 spec('playground.controller.Controller.train_for')(lambda: {'self': _controller(), 'seconds': 0.01})
 spec('playground.widget.Playground')(lambda: {'X': None, 'y': None, 'settings': dict(SMALL)})
 spec('playground.widget.Playground.step')(lambda: {'self': _widget(), 'n': 2})
 spec('playground.widget.Playground.set')(lambda: {'self': _widget(), 'settings': {'learning_rate': 0.1}})
-spec('playground.widget.Playground.reset', 'playground.widget.Playground.play', 'playground.widget.Playground.pause',
-     'playground.widget.Playground.state')(lambda: {'self': _widget()})
 spec('playground.widget.Playground.explain')(lambda: {'self': _widget(), 'name': 'layers.0.neurons.0.b'})
 spec('playground.server.PlaygroundServer', then=_close)(lambda: {'port': 0, 'settings': dict(SMALL)})
 
@@ -476,6 +486,26 @@ def _path(name: str) -> Any:
 def _torch_linear() -> Any:
     import torch
     return torch.nn.Linear(2, 1)
+
+
+def _plot_axes() -> Any:
+    pyplot = importlib.import_module('matplotlib.pyplot')
+    pyplot.close('all')
+    return pyplot.subplots()[1]
+
+
+def _mlp_after_backward() -> Any:
+    model = mlp()
+    (model([0.5, -1.0]) * 1.0).backward()
+    return model
+
+
+def _update_history() -> Any:
+    model, history = mlp(), _mgp().training.History()
+    before = model.state_dict()
+    model.parameters()[0].data += 0.01
+    history.record_update_ratios(0, model, before)
+    return history
 
 
 def _history() -> Any:
@@ -867,7 +897,8 @@ def _limit_memory() -> None:
 
 
 # Targets whose good call needs a package micrograd_plus never installs: swept only where it is installed
-NEEDS = {'nn.torch.from_torch': 'torch'}
+NEEDS = {'nn.torch.from_torch': 'torch', **{f'plots.{name}': 'matplotlib' for name in (
+    'decision_boundary', 'layer_outputs', 'activation_histograms', 'gradient_histograms', 'update_ratios')}}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -322,10 +322,10 @@ def test_the_stepper_refuses_a_graph_too_big_to_draw_before_building_its_steps(m
 
 
 def test_draw_network_bounds_the_edges_too():
-    model = MLP(100, [100, 1])  # 201 neurons and inputs, 10,100 weights
-    with pytest.raises(ValueError, match='10,100 edges, more than max_edges=5,000'):
-        draw_network(model)
-    assert draw_network(model, max_edges=None).source.count(' -> ') >= 10_100
+    model = MLP(100, [100, 1])  # 201 neurons and inputs, 10,100 weights: 94 s of layout when all were drawn
+    drawn = draw_network(model).source.count(' -> ')
+    assert drawn < 1_000  # each neuron's strongest weight(s), the biases and what joins the columns, not 10,100
+    assert draw_network(model, max_edges=None).source.count(' -> ') >= 10_100  # asked for: every weight
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc')

@@ -183,6 +183,25 @@ def test_l1_penalty_is_alpha_times_the_sum_of_magnitudes_with_a_gradient_that_ke
         assert grad(l2_penalty([p], alpha=0.01), [p]) == [pytest.approx(2 * 0.01 * w, rel=1e-15)]
 
 
+def test_l1_with_sgd_brings_an_unneeded_weight_within_a_step_of_zero_where_it_jumps_across_not_onto_it():
+    """What l1_penalty's docstring promises: near zero and oscillating, not exactly zero (the issue found 0 of
+    337 weights at exactly 0 after 300 steps); the proximal step is what gives exact zeros."""
+    from micrograd_plus.optim import SGD
+    lr, alpha = 0.1, 0.03
+    weights = [Value(w) for w in (0.37, -0.52, 0.905, -0.0123)]
+    optimizer = SGD(weights, lr=lr)
+    path = []
+    for _ in range(400):
+        optimizer.zero_grad()
+        l1_penalty(weights, alpha).backward()
+        optimizer.step()
+        path.append([w.data for w in weights])
+    assert all(0 < abs(w) <= lr * alpha + 1e-12 for w in path[-1])              # within one step of 0, not on it
+    assert all(a * b < 0 for a, b in zip(path[-2], path[-1]))                    # and across 0 at every step
+    proximal = [math.copysign(max(abs(w) - lr * alpha, 0.0), w) for w in path[-1]]
+    assert proximal == [0.0] * 4                                                 # soft-thresholding lands on it
+
+
 # ---------------------------------------------------------------- clear errors
 
 @pytest.mark.parametrize('call, match', [

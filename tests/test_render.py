@@ -1,4 +1,5 @@
 """Rendering: SVG and PNG with graphviz-pure alone, a system `dot` for the rest, the notebook display, errors."""
+import itertools
 import os
 import pathlib
 import re
@@ -121,8 +122,7 @@ def test_clusters_render(empty_path):
     svg = to_svg(loss, color_by='role', parameters=model.parameters())
     root = ET.fromstring(svg[svg.index('<svg'):])
     titles = [t.text for g in root.iter(f'{SVG}g') if g.get('class') == 'cluster' for t in g.iter(f'{SVG}title')]
-    assert sorted(titles) == ['cluster_layers.0', 'cluster_layers.0.neurons.0', 'cluster_layers.0.neurons.1',
-                              'cluster_layers.1', 'cluster_layers.1.neurons.0']
+    assert sorted(titles) == ['cluster_layers.0.neurons.0', 'cluster_layers.0.neurons.1', 'cluster_layers.1.neurons.0']
     assert 'layers.0' in svg and 'layers.0.neurons.1' in svg
 
 
@@ -301,3 +301,87 @@ def test_render_arguments_are_checked_before_anything_runs_or_is_written(call, e
     with pytest.raises(error, match=match):
         call()
     assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------- pictures that fit a screen
+
+def text_px_at_fit(svg, screen=(1920, 1080)):
+    """{font size in points: its height in CSS px} when the SVG is shown whole, scaled to fit ``screen``.
+
+    An SVG of W x H points is W x H * 4/3 px at 96 dpi; fitted, it is scaled by min(screen / that), never up.
+    """
+    width, height = svg_size(svg)
+    scale = min(screen[0] / (width * 4 / 3), screen[1] / (height * 4 / 3), 1.0)
+    return {float(size): float(size) * 4 / 3 * scale for size in re.findall(r'font-size="([\d.]+)"', svg)}
+
+
+def one_sample_mlp():
+    model = MLP(3, [4, 4, 1], rng=0)
+    out = model([1.0, -2.0, 0.5])
+    out.backward()
+    return out, model
+
+
+def test_a_one_sample_mlp_fits_a_1080p_screen_with_text_of_9_px_or_more():
+    """Before: 3401x3315 px (layer boxes stacked like stairs, half-inch records), 6 px text; now 2721x1236 px."""
+    out, model = one_sample_mlp()
+    for svg in (to_svg(out), to_svg(out, color_by='role', parameters=model.parameters())):
+        width, height = svg_size(svg)
+        assert height * 4 / 3 < 1400 and width * 4 / 3 < 3000
+        sizes = text_px_at_fit(svg)
+        assert min(sizes.values()) >= 12, sizes  # records, box titles and the legend (before: 10 pt, 5 px at fit)
+    assert 'fill: blue = input' in svg  # the role picture has its legend
+
+
+def test_the_layers_of_an_mlp_stand_side_by_side_not_in_a_staircase():
+    out, _ = one_sample_mlp()
+    root = ET.fromstring(to_svg(out)[to_svg(out).index('<svg'):])
+    boxes = {}
+    for group in root.iter(f'{SVG}g'):
+        if group.get('class') == 'cluster':
+            name = group.find(f'{SVG}title').text.removeprefix('cluster_')
+            points = [tuple(map(float, p.split(','))) for p in group.find(f'{SVG}path').get('d')
+                      .replace('M', ' ').replace('C', ' ').replace('Z', ' ').split()]
+            boxes[name] = (min(x for x, _ in points), max(x for x, _ in points),
+                           min(y for _, y in points), max(y for _, y in points))
+    layer = {k: [box for name, box in boxes.items() if name.startswith(f'layers.{k}.')] for k in range(3)}
+    assert [len(layer[k]) for k in range(3)] == [4, 4, 1]
+    columns = [(min(b[0] for b in layer[k]), max(b[1] for b in layer[k]), min(b[2] for b in layer[k]),
+                max(b[3] for b in layer[k])) for k in range(3)]
+    for left, right in itertools.pairwise(columns):
+        assert left[1] < right[0]  # every box of the next layer right of every box of this one ...
+        overlap = min(left[3], right[3]) - max(left[2], right[2])
+        # ... and beside it: they share most of the shorter column's height (the staircase shared a quarter)
+        assert overlap > 0.7 * min(left[3] - left[2], right[3] - right[2])
+
+
+def test_micrographs_neuron_written_out_fits_a_1024_wide_screen():
+    """expand_dot draws b + w0*x0 + ... as a chain: before 2404x353 px (8 px text at 1024 wide), now 1915x188."""
+    from micrograd_plus.nn import Neuron
+    neuron = Neuron(3, rng=0)
+    y = neuron([1.0, 2.0, 3.0])
+    y.backward()
+    svg = to_svg(y, expand_dot=True)
+    assert min(text_px_at_fit(svg, (1024, 768)).values()) >= 9.5
+    assert min(text_px_at_fit(svg).values()) >= 18
+
+
+def test_the_lecture_neuron_keeps_micrograds_roomy_records():
+    o, _ = lecture_neuron()
+    assert 'height=' not in draw_dot(o).source and 'nodesep' not in draw_dot(o).source
+
+
+def test_draw_network_pictures_fit_a_1080p_screen_with_readable_text_and_legend():
+    """2-16-16-1 with its sample: 1192x1584 px, 11 px circles' text, 12.7 px legend at fit; the network with
+    BatchNorm, Dropout and a Residual: 2275x457 px, 13.5 px."""
+    from micrograd_plus.losses import mse
+    from micrograd_plus.nn import BatchNorm, Dropout, Linear, ReLU, Residual, Sequential, Tanh
+    from micrograd_plus.viz import draw_network
+    big = draw_network(MLP(2, [16, 16, 1], rng=1337), x=[0.5, -0.3]).pipe(format='svg', encoding='utf-8')
+    model = Sequential(Linear(2, 4, rng=0), BatchNorm(4), ReLU(), Dropout(0.3, rng=0),
+                       Residual(Sequential(Linear(4, 4, rng=1), Tanh())), Linear(4, 1, rng=2))
+    mse([y[0] for y in model.batch([[0.5, -0.3], [1.0, 0.2], [-0.4, 0.9]])], [1.0, 0.0, 1.0]).backward()
+    parts = draw_network(model.eval(), x=[0.5, -0.3]).pipe(format='svg', encoding='utf-8')
+    for svg, smallest in ((big, 10), (parts, 12)):
+        sizes = text_px_at_fit(svg)
+        assert min(sizes.values()) >= smallest and sizes[14.0] >= 12, sizes  # circles, then titles and legend

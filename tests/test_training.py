@@ -197,3 +197,45 @@ def test_history_plot_and_records_check_their_arguments():
         history.plot(ax=object(), logy='yes')
     with pytest.raises(TypeError, match=r'EarlyStopping.improves\(value\) must be a number or a Value, got None'):
         EarlyStopping(2).improves(None)
+
+
+def test_plot_names_the_lines_by_labels_given_as_a_dict_or_a_list():
+    matplotlib = pytest.importorskip('matplotlib')
+    matplotlib.use('Agg')
+    history = History()
+    for epoch in range(3):
+        history.record(epoch, loss=1.0 / (epoch + 1), val_loss=1.2 / (epoch + 1))
+    ax = history.plot(labels={'loss': 'training loss (30 points)'})
+    assert [line.get_label() for line in ax.get_lines()] == ['training loss (30 points)', 'val_loss']
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ['training loss (30 points)', 'val_loss']
+    ax = history.plot('val_loss', 'loss', labels=['validation', 'training'])
+    assert [line.get_label() for line in ax.get_lines()] == ['validation', 'training']
+    with pytest.raises(ValueError, match=r'2 labels for 1 metrics'):
+        history.plot('loss', labels=['a', 'b'])
+    with pytest.raises(KeyError, match=r"names \['acc'\], which are not plotted"):
+        history.plot(labels={'acc': 'accuracy'})
+    with pytest.raises(TypeError, match='a dict metric -> label or a list of labels'):
+        history.plot(labels='loss')
+    matplotlib.pyplot.close('all')
+
+
+def test_update_ratios_are_the_step_over_the_weights_of_each_layer():
+    from micrograd_plus.nn import MLP
+    from micrograd_plus.optim import SGD
+    from micrograd_plus.training import update_ratios
+    model = MLP(2, [3, 1], rng=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    before = model.state_dict()
+    SGD(model.parameters(), lr=0.1).step()
+    ratios = update_ratios(model, before)
+    assert list(ratios) == ['layers.0', 'layers.1']
+    for k, layer in enumerate(model.layers):  # plain SGD: the step is lr * grad, so ||step|| = 0.1 ||grad||
+        ps = layer.parameters()
+        expected = 0.1 * math.sqrt(sum(p.grad ** 2 for p in ps)) / math.sqrt(sum(p.data ** 2 for p in ps))
+        assert ratios[f'layers.{k}'] == pytest.approx(expected, rel=1e-12)
+    history = History()
+    history.record_update_ratios(0, model, before)
+    assert history.metrics == ['update:layers.0', 'update:layers.1']
+    with pytest.raises(KeyError, match="before has no 'layers.0.neurons.0.w.0'"):
+        update_ratios(model, {})

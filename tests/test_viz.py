@@ -187,25 +187,23 @@ def test_colour_by_gradient_sign_and_magnitude():
 
 # ---------------------------------------------------------------- clusters
 
-def test_neurons_and_layers_from_nn_names_become_nested_clusters():
+def test_neurons_from_nn_names_become_boxes_declared_layer_by_layer():
     loss, out, hidden, params = hand_built_mlp()
     g = draw_dot(loss, color_by='role')
     clusters = cluster_members(g.source)
-    assert set(clusters) == {'cluster_layers.0', 'cluster_layers.0.neurons.0', 'cluster_layers.0.neurons.1',
-                             'cluster_layers.1', 'cluster_layers.1.neurons.0'}
+    assert list(clusters) == ['cluster_layers.0.neurons.0', 'cluster_layers.0.neurons.1', 'cluster_layers.1.neurons.0']
     neuron = clusters['cluster_layers.0.neurons.1']
     relu = hidden[1]
     pre_activation = relu._prev[0]
     assert {str(id(p)) for p in params['layers.0.neurons.1']} <= neuron
     assert {str(id(pre_activation)), f'{id(pre_activation)}dot', str(id(relu)), f'{id(relu)}ReLU'} <= neuron
-    assert neuron <= clusters['cluster_layers.0']                          # neurons nest in their layer
     assert str(id(out)) in clusters['cluster_layers.1.neurons.0']
     everything_clustered = set().union(*clusters.values())
     assert str(id(loss)) not in everything_clustered                       # the loss is outside
-    assert str(id(out._prev[0])) not in clusters['cluster_layers.0']      # a layer-0 output feeds layer 1 ...
+    assert str(id(hidden[0])) not in clusters['cluster_layers.1.neurons.0']  # a layer-0 output feeds layer 1 ...
     assert str(id(hidden[0])) in clusters['cluster_layers.0.neurons.0']   # ... but belongs to its own neuron
     # titles, and parameters named by their last part inside their box
-    assert 'label="layers.0.neurons.1"' in g.source and 'label="layers.0"' in g.source  # module names
+    assert 'label="layers.0.neurons.1"' in g.source  # module names
     assert '{ w.1 | data' in g.source and 'layers.0.neurons.1.w.1 |' not in g.source
     # parameters are recognised from nn's names for colouring too
     w = params['layers.0.neurons.1'][0]
@@ -312,7 +310,7 @@ def test_a_custom_modules_parameters_are_parameters_when_the_model_is_given():
     groups = neuron_clusters(nodes, model=model)
     assert id(model.gain) not in groups  # held by the model itself: no box around everything
     assert groups[id(model.inner.neurons[0].w[0])] == 'inner.neurons.0'
-    assert 'label=inner' in source  # the neuron's box sits in the box of the module around it
+    assert 'label="inner.neurons.0"' in source  # the neuron's box is named by its path in the model
 
 
 def test_the_model_knows_its_parameters_by_identity_not_by_label():
@@ -537,7 +535,7 @@ def test_each_box_is_titled_by_its_module_name():
     model = MLP(2, [3, 1], rng=1)
     loss = (model([Value(0.5), Value(-1.0)]) - 1.0) ** 2
     source = draw_dot(loss).source
-    assert 'label="layers.0"' in source and 'label="layers.0.neurons.2"' in source
+    assert 'label="layers.0.neurons.2"' in source
     assert 'label="layers.1.neurons.0"' in source and 'label="neuron 0"' not in source
 
 
@@ -554,7 +552,8 @@ def test_draw_network_draws_a_2_16_16_1_network_legibly_at_1400_px(renderer):
     graph = draw_network(model, x=[0.5, -0.3])
     svg = graph.pipe(format='svg').decode()
     nodes = network_nodes(svg)
-    assert len(nodes) == 2 + 16 + 16 + 1 and svg.count('class="edge"') >= 2 * 16 + 16 * 16 + 16
+    assert len(nodes) == 2 + 16 + 16 + 1 + 3  # and a bias node b for each layer
+    assert len(weight_edges(graph.source)) == 2 * 16 + 4 * 16 + 16  # layers.1 thinned: 4 strongest per neuron
     width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
     smallest_text = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
     assert smallest_text * 1400 / width >= 14  # points scaled to 1400 px: text a room can read
@@ -573,8 +572,8 @@ def test_draw_network_reads_sequentials_and_micrograds_own_classes():
     from micrograd_plus.viz.network import dense_columns
     model = Sequential(Linear(2, 3, rng=0), Tanh(), Dropout(0.2), Linear(3, 1, rng=1))
     columns = dense_columns(model)
-    assert [(c.name, len(c.neurons), c.activation, c.notes) for c in columns] == [
-        ('layers.0', 3, 'tanh', ('dropout p=0.2',)), ('layers.3', 1, 'linear', ())]
+    assert [(c.name, c.kind, len(c.neurons), c.activation) for c in columns] == [
+        ('layers.0', 'dense', 3, 'tanh'), ('layers.2', 'dropout', 0, 'linear'), ('layers.3', 'dense', 1, 'linear')]
     # karpathy/micrograd's MLP, by its attributes: layers -> neurons -> w, b, nonlin
     neuron = SimpleNamespace(w=[Value(0.5), Value(-0.5)], b=Value(0.1), nonlin=True)
     micrograd_mlp = SimpleNamespace(layers=[SimpleNamespace(neurons=[neuron])])
@@ -609,10 +608,103 @@ def test_draw_network_says_what_it_needs(call, error, match):
 
 
 def test_draw_network_refuses_layers_it_cannot_draw_and_points_to_draw_dot():
-    from micrograd_plus.nn import BatchNorm, Linear, Sequential
+    from micrograd_plus.nn import Linear, Module, Residual, Sequential
     from micrograd_plus.viz import draw_network
-    with pytest.raises(TypeError, match='layers.1 is a BatchNorm. Use draw_dot'):
-        draw_network(Sequential(Linear(2, 3, rng=0), BatchNorm(3)))
+
+    class Square(Module):
+        def __call__(self, x):
+            return [v * v for v in x]
+    with pytest.raises(TypeError, match='layers.1 is a Square. Use draw_dot'):
+        draw_network(Sequential(Linear(2, 3, rng=0), Square()))
+    with pytest.raises(TypeError, match='layers.1.module is a Square. Use draw_dot'):
+        draw_network(Sequential(Linear(2, 3, rng=0), Residual(Square())))
+
+
+def weight_edges(source):
+    """[(tail, head)] of the edges that draw a weight (their tooltip names it), from draw_network's DOT."""
+    return re.findall(r'"?([\w.]+)"? -> "?([\w.]+)"? \[[^\]]*tooltip="[\w.]+\.w\.\d+ =', source)
+
+
+def bias_edges(source):
+    return re.findall(r'"?([\w.]+\.bias)"? -> "?([\w.]+)"? \[[^\]]*tooltip="([\w.]+\.b) = ([-\d.]+)"', source)
+
+
+def regularised_model():
+    from micrograd_plus.losses import mse
+    from micrograd_plus.nn import BatchNorm, Dropout, Linear, ReLU, Residual, Sequential, Tanh
+    model = Sequential(Linear(2, 4, rng=0), BatchNorm(4), ReLU(), Dropout(0.3, rng=0),
+                       Residual(Sequential(Linear(4, 4, rng=1), Tanh())), Linear(4, 1, rng=2))
+    outputs = model.batch([[0.5, -0.3], [1.0, 0.2], [-0.4, 0.9]])  # training mode: BatchNorm learns statistics
+    mse([y[0] for y in outputs], [1.0, 0.0, 1.0]).backward()
+    return model.eval()
+
+
+def test_draw_network_draws_batchnorm_dropout_and_residual_as_what_they_do_to_the_signal():
+    from micrograd_plus.viz import draw_network
+    from micrograd_plus.viz.network import dense_columns
+    model = regularised_model()
+    columns = dense_columns(model)
+    assert [(c.name, c.kind) for c in columns] == [
+        ('layers.0', 'dense'), ('layers.1', 'batchnorm'), ('layers.2', 'activation'), ('layers.3', 'dropout'),
+        ('layers.4.module.layers.0', 'dense'), ('layers.4', 'sum'), ('layers.5', 'dense')]
+    assert columns[5].skip_from == 4  # x of x + f(x) is the output of column 4 (the dropout; 0 = the inputs)
+    graph = draw_network(model, x=[0.5, -0.3], number_format='.4f')
+    source = graph.source
+    # each acts on each feature alone: squares fed one to one; the residual adds x along a dashed skip edge
+    assert source.count('shape=square') == 4 * 4
+    assert all(f'"layers.0.{j}" -> "layers.1.{j}"' in source for j in range(4))
+    assert all(f'"layers.3.{j}" -> "layers.4.{j}" [color="#475569" constraint=false' in source for j in range(4))
+    assert 'BatchNorm' in source and 'Dropout p=0.3' in source and 'x + f(x)' in source
+    # the numbers carried through them are the model's own (eval mode)
+    assert f'{model([0.5, -0.3])[0].data:.4f}' in source
+    residual = model[4](model[3](model[2](model[1](model[0]([0.5, -0.3])))))
+    assert all(f'{y.data:.4f}' in source for y in residual)
+    graph.pipe(format='svg')  # and Graphviz draws it
+
+
+def test_draw_network_draws_each_layers_biases_as_edges_from_a_bias_node():
+    from micrograd_plus.nn import MLP, Linear, Sequential
+    from micrograd_plus.viz import draw_network
+    model = MLP(2, [3, 1], rng=0)
+    for neuron in model.layers[0].neurons:
+        neuron.b.data = 0.25
+    model.layers[1].neurons[0].b.data = -0.5
+    edges = bias_edges(draw_network(model).source)
+    assert [(tail, head, value) for tail, head, _, value in edges] == [
+        ('layers.0.bias', 'layers.0.0', '0.25'), ('layers.0.bias', 'layers.0.1', '0.25'),
+        ('layers.0.bias', 'layers.0.2', '0.25'), ('layers.1.bias', 'layers.1.0', '-0.50')]
+    assert '.bias' not in draw_network(Sequential(Linear(2, 3, bias=False, rng=0))).source
+
+
+def test_draw_network_with_edges_grad_writes_each_neurons_dl_dz_in_its_circle():
+    from micrograd_plus.nn import MLP
+    from micrograd_plus.viz import draw_network
+    model = MLP(2, [3, 1], rng=0)
+    loss = (model([0.5, -0.3]) - 1.0) ** 2
+    loss.backward()
+    source = draw_network(model, edges='grad', number_format='.4f').source
+    for k, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            assert re.search(rf'"layers\.{k}\.{j}" \[label="?{neuron.b.grad:.4f}"? ', source)
+    assert 'dL/dz' in source
+    both = draw_network(model, x=[0.5, -0.3], edges='grad', number_format='.4f').source
+    top = model.layers[1].neurons[0]
+    assert f'label="{model([0.5, -0.3]).data:.4f}\n{top.b.grad:.4f}"' in both  # activation, then dL/dz
+
+
+def test_draw_network_thins_a_dense_layer_to_each_neurons_strongest_weights_and_says_how_many_it_hid():
+    from micrograd_plus.nn import MLP
+    from micrograd_plus.viz import draw_network
+    model = MLP(2, [16, 16, 1], rng=1337)
+    source = draw_network(model).source
+    for j, neuron in enumerate(model.layers[1].neurons):
+        drawn = sorted(int(tail.rsplit('.', 1)[1]) for tail, head in weight_edges(source) if head == f'layers.1.{j}')
+        strongest = sorted(sorted(range(16), key=lambda i: -abs(neuron.w[i].data))[:4])
+        assert drawn == strongest
+    assert '192 weakest weights hidden, 112 drawn' in source and '4 strongest of 16 inputs drawn' in source
+    everything = draw_network(model, max_edges=None).source
+    assert len(weight_edges(everything)) == 2 * 16 + 16 * 16 + 16 and 'hidden' not in everything
+    assert len(weight_edges(draw_network(model, max_edges=32).source)) == 2 * 16 + 2 * 16 + 16
 
 
 def test_draw_network_fits_longer_numbers_and_takes_graph_attributes():
@@ -697,3 +789,33 @@ def test_draw_network_takes_values_as_the_sample_and_says_which_layer_has_no_neu
     assert 'label="x0\n1.00"' in source and 'label="x1\n2.00"' in source  # a Value's number, an int's
     with pytest.raises(ValueError, match='layers.0 has no neurons to draw'):
         dense_columns(SimpleNamespace(layers=[SimpleNamespace(neurons=[])]))
+
+
+# ---------------------------------------------------------------- inputs given as numbers, constants
+
+def test_a_sample_given_as_numbers_is_named_x0_x1_in_draw_dot_and_text_view():
+    from micrograd_plus.nn import MLP
+    model = MLP(3, [2, 1], rng=0)
+    out = model([1.0, -2.0, 0.5])
+    out.backward()
+    inputs = next(n for n in trace(out)[0] if n._op == 'dot' and n.label.startswith('layers.0'))._prev[2::2]
+    source = draw_dot(out).source
+    for i, x in enumerate(inputs):
+        assert f'{{ x{i} | data' in node_line(source, x)
+        assert f'{{ x{i} | data' in node_line(draw_dot(out, expand_dot=True).source, x)
+    view = text_view(out)
+    assert all(f'x{i} ' in view for i in range(3)) and '·' not in view
+
+
+def test_a_constant_is_named_by_its_value_in_text_view():
+    x = Value(0.5, label='x')
+    y = 1 + x.exp()
+    rows = text_view(y).splitlines()
+    assert rows[2].split()[1:4] == ['├─', '1', '1.0000']   # the constant, not '·'
+    assert '·' in rows[1] and '·' in rows[3]          # unlabelled results stay '·'
+    assert 'x0' not in text_view(y)                   # no neuron reads it: not an input
+
+
+def test_a_constant_that_is_nan_or_infinite_is_named_by_its_value_too():
+    rows = text_view(Value(float('nan')) + float('inf')).splitlines()
+    assert rows[2].split()[2] == 'nan' and rows[3].split()[2] == 'inf'

@@ -20,7 +20,7 @@ import statistics
 
 import matplotlib.pyplot as plt
 
-from micrograd_plus import no_grad
+from micrograd_plus import no_grad, plots
 from micrograd_plus.data import make_xor
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP
@@ -99,13 +99,7 @@ def layer_outputs(activation, init, width, depth, samples, seed):
     source = random.Random(seed)
     X = [[source.gauss(0, 1) for _ in range(width)] for _ in range(samples)]
     model = MLP(width, [width] * depth, activation=activation, output_activation=activation, init=init, rng=seed)
-    layers = [[] for _ in model.layers]
-    for layer, kept in zip(model.layers, layers):
-        layer.register_forward_hook(lambda module, inputs, output, kept=kept: kept.extend(v.data for v in output))
-    with no_grad():
-        for x in X:
-            model(x)
-    return layers
+    return [values for _, values in plots.layer_outputs(model, X)]  # layer by layer, under no_grad()
 
 
 def spreads(layers):

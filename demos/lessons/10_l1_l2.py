@@ -22,6 +22,7 @@ from micrograd_plus.data import make_moons
 from micrograd_plus.losses import hinge, l1_penalty, l2_penalty
 from micrograd_plus.nn import MLP
 from micrograd_plus.optim import SGD
+from micrograd_plus.plots import decision_boundary
 
 # Numbers to change
 LAMBDA = 0.01           # the price of size, the same for L1 and L2
@@ -84,19 +85,13 @@ for name, (_, weights, accuracy, _) in runs.items():
 # %%
 fig, axes = plt.subplots(2, 3, figsize=(12, 7), layout='constrained', height_ratios=[1, 1.3])
 bins = [-2 + k / 20 for k in range(81)]
-xs = [-1.6 + 4.2 * k / 60 for k in range(61)]
-ys = [-1.2 + 2.8 * k / 40 for k in range(41)]
 for column, (name, (model, weights, accuracy, (X, labels))) in enumerate(runs.items()):
     top, bottom = axes[0, column], axes[1, column]
     top.hist(weights, bins=bins, color='#7570b3')
     top.set(xlabel=f'weight (at 0: |w| < {SMALL})', ylabel='count', ylim=(0, 100),
             title=f'{name}: {share_small(weights, SMALL):.0%} of weights at 0')
-    with no_grad():
-        scores = [[model([a, b]).data for a in xs] for b in ys]
-    bottom.contourf(xs, ys, scores, levels=[-1e9, 0, 1e9], colors=['#fdd0a2', '#c6dbef'])  # score < 0: class 0
-    bottom.contour(xs, ys, scores, levels=[0], colors='black', linewidths=1)
-    bottom.scatter([p[0] for p in X], [p[1] for p in X], c=['#08519c' if t else '#d94801' for t in labels], s=12)
-    bottom.set(xlabel='$x_1$', ylabel='$x_2$', title=f'{name}: boundary, training accuracy {accuracy:.0%}')
+    decision_boundary(model, X, labels, ax=bottom, resolution=60,  # a score > 0 is class 1
+                      title=f'{name}: boundary, training accuracy {accuracy:.0%}')
 OUTPUT.mkdir(parents=True, exist_ok=True)
 fig.savefig(OUTPUT / '10_l1_l2.png', dpi=100)
 

@@ -22,6 +22,7 @@ from micrograd_plus.data import batches, make_moons
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import BatchNorm, Linear, Sequential, Sigmoid
 from micrograd_plus.optim import SGD
+from micrograd_plus.plots import activation_histograms
 
 # Numbers to change
 DEPTH = 6               # hidden layers of sigmoid neurons
@@ -127,11 +128,13 @@ fig = plt.figure(figsize=(12, 6), layout='constrained')
 grid = fig.add_gridspec(2, 5)
 bins = [k / 50 for k in range(51)]
 for row, bn in enumerate((False, True)):
-    for column, layer in enumerate(shown):
-        ax = fig.add_subplot(grid[row, column])
-        ax.hist([v for sample in outputs[bn][layer] for v in sample], bins=bins, color='#1b9e77' if bn else '#d95f02')
-        ax.set_title(f'layer {layer + 1}, {"with" if bn else "without"} BN', fontsize=10)
+    axes = [fig.add_subplot(grid[row, column]) for column in range(len(shown))]
+    activation_histograms(build(bn, DEPTH, WIDTH, SEED).train(), X, layers=shown, axes=axes, bins=bins,
+                          color='#1b9e77' if bn else '#d95f02')
+    for ax, layer in zip(axes, shown):
+        ax.set_title(f'layer {layer + 1}, {"with" if bn else "without"} BN', fontsize=10)  # each spike: a neuron
         ax.set_xlabel('sigmoid output', fontsize=9)
+        ax.set_ylabel('')
         ax.set_yticks([])
 spread_ax = fig.add_subplot(grid[0, 3:])
 loss_ax = fig.add_subplot(grid[1, 3:])

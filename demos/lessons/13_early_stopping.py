@@ -20,6 +20,7 @@ from micrograd_plus.data import make_moons
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import Linear, ReLU, Sequential
 from micrograd_plus.optim import Adam
+from micrograd_plus.plots import decision_boundary
 from micrograd_plus.training import EarlyStopping, History
 
 # Numbers to change
@@ -92,24 +93,17 @@ print(f'without early stopping: validation loss {full_history["val_loss"][-1]:.4
 
 # %%
 fig, (left, middle, right) = plt.subplots(1, 3, figsize=(12, 5), layout='constrained', width_ratios=[1.6, 1, 1])
-full_history.plot('loss', 'val_loss', ax=left, xlabel='epoch')
-left.lines[0].set_label(f'training loss ({TRAINING_POINTS} points)')
-left.lines[1].set_label('validation loss (100 new points)')
+full_history.plot('loss', 'val_loss', ax=left, xlabel='epoch',
+                  labels=[f'training loss ({TRAINING_POINTS} points)', 'validation loss (100 new points)'])
 left.axvline(best.step, color='#1b9e77', linestyle='--', label=f'best, epoch {best.step}: restored')
 left.axvline(stop_epoch, color='#d95f02', linestyle='--', label=f'stopped, epoch {stop_epoch} (patience {PATIENCE})')
 left.plot(best.step, restored_val, 'k*', markersize=12, label=f'restored model: {restored_val:.3f}')
 left.set(ylabel='loss', title='Stop when validation stops improving')
 left.legend(fontsize=9)
-xs = [-1.8 + 4.6 * k / 50 for k in range(51)]
-ys = [-1.4 + 3.2 * k / 40 for k in range(41)]
 for ax, model, name in [(middle, stopped_model, f'restored (epoch {best.step})'),
                         (right, full_model, f'trained on ({EPOCHS} epochs)')]:
-    with no_grad():
-        scores = [[model([a, b])[0].data for a in xs] for b in ys]
-    ax.contourf(xs, ys, scores, levels=[-1e9, 0, 1e9], colors=['#fdd0a2', '#c6dbef'])  # score < 0: class 0
-    ax.scatter([p[0] for p in X], [p[1] for p in X], c=['#08519c' if t else '#d94801' for t in y], s=14)
-    ax.set(xlabel='$x_1$', title=f'{name}\nvalidation loss {loss_on(model, X_val, y_val):.3f}')
-middle.set_ylabel('$x_2$')
+    decision_boundary(model, X, y, ax=ax, resolution=50,  # a logit > 0 is class 1
+                      title=f'{name}\nvalidation loss {loss_on(model, X_val, y_val):.3f}')
 OUTPUT.mkdir(parents=True, exist_ok=True)
 fig.savefig(OUTPUT / '13_early_stopping.png', dpi=100)
 

@@ -22,6 +22,8 @@ import random
 import matplotlib.pyplot as plt
 
 from micrograd_plus import Value
+from micrograd_plus.data import batches
+from micrograd_plus.optim import SGD
 
 # Numbers to change
 SAMPLES = 32
@@ -41,8 +43,9 @@ HUMP = 0.17             # left of it: the global minimum's valley
 # %% [markdown]
 # ## The samples and the descent
 #
-# Each step draws a batch, builds the batch's loss as a Value, and asks `backward()` for its slope. The learning
-# rate is lowered to 0 over the last third of the steps, so every run comes to rest in some valley.
+# The loop every lesson writes: `batches()` deals the samples out in a new shuffled order each epoch, each batch's
+# loss is the mean of its samples' losses (a Value), `backward()` gives its slope and `SGD` takes the step. The
+# learning rate is lowered to 0 over the last third of the steps, so every run comes to rest in some valley.
 
 # %%
 def sample_slopes(samples, noise, seed):
@@ -53,19 +56,27 @@ def sample_slopes(samples, noise, seed):
     return [1 + v - shift for v in a]
 
 
+def sample_loss(x, a):
+    """One sample's loss, x^4 - 3x^2 + a x."""
+    return x ** 4 - 3 * x ** 2 + a * x
+
+
 def descend(start, slopes, batch, learning_rate, steps, seed):
-    """The path of mini-batch gradient descent from start (batch = len(slopes): full-batch gradient descent)."""
-    source = random.Random(seed)
-    x = Value(start)
+    """The path of mini-batch SGD from start (batch = len(slopes): full-batch gradient descent)."""
+    order = random.Random(seed)  # one generator for all epochs: a new shuffle each epoch, the same every run
+    x = Value(start, label='x')
+    optimizer = SGD([x], lr=learning_rate)
     path = [start]
-    for t in range(steps):
-        chosen = source.sample(range(len(slopes)), batch)
-        slope = sum(slopes[i] for i in chosen) / batch
-        loss = x ** 4 - 3 * x ** 2 + slope * x            # the batch's average loss
-        x.grad = 0.0
-        loss.backward()
-        x.data -= learning_rate * min(1.0, 3 * (1 - t / steps)) * x.grad
-        path.append(x.data)
+    while len(path) <= steps:
+        for batch_slopes, _ in batches(slopes, slopes, batch, seed=order):
+            if len(path) > steps:
+                break
+            loss = sum(sample_loss(x, a) for a in batch_slopes) / len(batch_slopes)   # the batch's mean loss
+            optimizer.lr = learning_rate * min(1.0, 3 * (1 - (len(path) - 1) / steps))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            path.append(x.data)
     return path
 
 

@@ -14,7 +14,8 @@ from .micrograd import Layer
 from .module import Module, as_inputs, as_values, batch_of, indented, tensor, walk
 
 # what users import; the other public names here serve the layer files of this package
-__all__ = ['BatchNorm', 'Dropout', 'Linear', 'ReLU', 'Residual', 'Sequential', 'Sigmoid', 'Tanh', 'grad_norms']
+__all__ = ['BatchNorm', 'Dropout', 'Linear', 'ReLU', 'Residual', 'Sequential', 'Sigmoid', 'Tanh', 'grad_norms',
+           'parameter_groups']
 
 
 class Linear(Layer):
@@ -284,6 +285,18 @@ def grad_norms(model: Module, by: str = 'layer') -> dict[str, float]:
     for group, p in _grouped_parameters(model, '', None, by, {id(model)}):
         squares[group] = squares.get(group, 0.0) + p.grad * p.grad
     return {group: math.sqrt(total) for group, total in squares.items()}
+
+
+def parameter_groups(model: Module, by: str = 'layer') -> dict[str, list[Value]]:
+    """The parameters of each part of ``model`` by dotted name, grouped as grad_norms groups them (``by``:
+    'layer', 'neuron' or 'parameter'): what a per-layer picture (plots.gradient_histograms) is made of."""
+    if not isinstance(model, Module):
+        raise TypeError(f'parameter_groups(model) takes a model (a Module), got {checks.shown(model)}')
+    checks.choice('parameter_groups: by', by, ('layer', 'neuron', 'parameter'))
+    groups: dict[str, list[Value]] = {}
+    for group, p in _grouped_parameters(model, '', None, by, {id(model)}):
+        groups.setdefault(group, []).append(p)
+    return groups
 
 
 def _grouped_parameters(module: Module, path: str, layer: str | None, by: str,

@@ -18,7 +18,7 @@ import graphviz
 from .. import checks, rules
 from ..activations import NODE_OPS
 from .render import Digraph, check_format
-from .walk import check_node, check_nodes, node_id, nodes_around, op_id, trace
+from .walk import check_node, check_nodes, input_names, node_id, nodes_around, op_id, trace
 
 __all__ = [
     'GraphTooLargeError',
@@ -42,7 +42,6 @@ OP_FILL = '#f1f5f9'
 # Without a model, the labels nn gives its parameters say what is one: a neuron's 'layers.0.neurons.3.w.1' and
 # 'layers.0.neurons.3.b', BatchNorm's 'layers.1.weight.0' and 'layers.1.bias.0' (the module is what precedes)
 _NN_PARAMETER = re.compile(r'^(?P<neuron>.+)\.(?:w\.\d+|b|weight\.\d+|bias\.\d+)$')
-_LAYER_OF_NEURON = re.compile(r'^(?P<layer>(?:.+\.)?layers\.\d+)\.neurons\.\d+$')
 # a lone nn Neuron's names (w.0, b) and the lecture's hand-made ones (w1, w2, b)
 _LECTURE_PARAMETER = re.compile(r'^(?:w\.\d+|[wb]\d*)$')
 
@@ -61,7 +60,6 @@ class _ModelParameters(NamedTuple):
     """What a model says about its parameters, by ``id`` of each Value: its dotted name and the module holding it."""
     names: dict[int, str]    # 'layers.1.weight.0'
     holders: dict[int, str]  # 'layers.1': the innermost module whose name prefixes it ('' for the model itself)
-    parents: dict[str, str]  # module -> the module around it ('' for the model itself)
 
 
 def _model_parameters(what: str, model: Any) -> _ModelParameters:
@@ -78,8 +76,7 @@ def _model_parameters(what: str, model: Any) -> _ModelParameters:
     def around(name: str) -> str:  # the innermost module whose dotted name prefixes ``name``
         return next((m for m in modules if m and name.startswith(m + '.')), '')
 
-    return _ModelParameters({id(p): name for name, p in named}, {id(p): around(name) for name, p in named},
-                           {m: around(m) for m in modules if m})
+    return _ModelParameters({id(p): name for name, p in named}, {id(p): around(name) for name, p in named})
 
 
 def node_roles(nodes: Sequence[Any], root: Any, parameters: Iterable[Any] | None = None, *,
@@ -162,14 +159,6 @@ def _clusters(nodes: Sequence[Any], holders: dict[int, str] | None) -> dict[int,
 
 def _parameters(what: str, parameters: Iterable[Any]) -> list[Any]:
     return check_nodes(what, parameters, 'None or a list of Values (e.g. model.parameters())')
-
-
-def _layer_of(neuron: str, parents: dict[str, str] | None = None) -> str | None:
-    """The box around a neuron's box: the module around it in the model, or without one nn's 'layers.<i>'."""
-    if parents is not None:
-        return parents.get(neuron) or None
-    match = _LAYER_OF_NEURON.match(neuron)
-    return match['layer'] if match else None
 
 
 def _natural(name: str) -> tuple[Any, ...]:
@@ -291,12 +280,14 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
       ``named_parameters()``). Without ``model`` or ``parameters``, a leaf is a parameter when its label is
       a parameter name as nn gives it (``layers.0.neurons.3.w.1``, ``...b``, BatchNorm's ``...weight.0``,
       ``...bias.0``) or as the lecture writes it (``w1``, ``w2``, ``b``).
-    - ``clusters``: box each neuron (and its layer): the modules of ``model``, or without it nn's names.
+    - ``clusters``: box each neuron (the modules of ``model``, or without it nn's names); a layer's boxes
+      stand in a column.
     - ``around`` / ``steps``: draw only the nodes within ``steps`` edges of ``around``; nodes with
       inputs or uses left out get a dashed border.
     - ``max_nodes``: refuse graphs bigger than this (None: no limit), with advice on what to draw.
     - ``max_uses``: a leaf used by more ops than this is drawn again beside each use (dashed, and the
       legend says so): one box with a hundred edges takes Graphviz minutes to lay out (None: never).
+    - Unlabelled leaves a neuron reads (a sample given as plain numbers) are named ``x0, x1, ...``.
     - ``expand_dot``: draw each ``dot`` node (a neuron's weighted sum, one node here for speed) as the
       lecture's chain of ``*`` and ``+`` nodes, ``b + w0*x0 + w1*x1 ...``, each with its data and grad:
       micrograd's picture of a neuron.
@@ -327,8 +318,10 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
         max_uses = checks.count('draw_dot(max_uses=...) (or None)', max_uses, at_least=0, at_most=None)
     if graph_attr is not None:
         graph_attr = checks.text_mapping('draw_dot(graph_attr=...)', graph_attr, GRAPH_ATTR)
+    inputs = input_names(trace(root)[0])  # a sample given as plain numbers: x0, x1, ... as draw_network names it
     if expand_dot:
         stand_in = _expanded_dots(root)
+        inputs = {id(stand_in[key]): name for key, name in inputs.items()}
         root = stand_in[id(root)]
         around = None if around is None else stand_in.get(id(around), around)
         parameters = None if parameters is None else [stand_in.get(id(p), p) for p in parameters]
@@ -351,15 +344,19 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
     bound = {'nslimit': '2', 'nslimit1': '2'} if len(nodes) > LAYOUT_BOUND_OVER else {}
     if grouping:  # crossing minimisation would shuffle a neuron's weights out of their index order
         bound['mclimit'] = '0.01'
-    graph = Digraph(format=format, graph_attr={'rankdir': rankdir, **bound, **(graph_attr or {})})
+    spacing, node_attr = layout_spacing(len(nodes))
+    graph = Digraph(format=format, graph_attr={'rankdir': rankdir, **spacing, **bound, **(graph_attr or {})},
+                    node_attr=node_attr)
     legend = [_LEGENDS[color_by].format(scale=fmt(scale))] if color_by else []
     if around is not None:
         legend.append(f'{steps} step(s) around the bold node; dashed: some inputs (op) or uses (value) not shown')
     if repeated:
-        names = ', '.join(sorted({node.label or fmt(node.data) for node in repeated.values()})[:5])
+        names = ', '.join(sorted({node.label or inputs.get(id(node)) or fmt(node.data)
+                                  for node in repeated.values()})[:5])
         legend.append(f'drawn again at each use (dashed): {names}, each used by more than {max_uses} ops')
     if legend:
-        graph.attr(label=r'\n'.join(map(_escape_text, legend)), labelloc='b', fontsize='10', fontcolor='#475569')
+        graph.attr(label=r'\n'.join(map(_escape_text, legend)), labelloc='b', fontsize=LEGEND_FONTSIZE,
+                   fontcolor='#475569')
 
     def emit(target: graphviz.Digraph, node: Any) -> None:
         if id(node) in repeated:  # drawn beside each use instead, below
@@ -381,7 +378,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
         # inside its neuron's box a node needs only its last name: 'w.1' or 'z', not 'layers.0.neurons.3.w.1'
         neuron = grouping.get(id(node))
         short = node.label[len(neuron) + 1:] if neuron and node.label.startswith(neuron + '.') else None
-        label = graphviz.nohtml(_record_label(node, fmt, show_grad, short))
+        label = graphviz.nohtml(_record_label(node, fmt, show_grad, short or inputs.get(id(node))))
         target.node(name=uid, label=label, shape='record', **attrs)
         if node._op:
             op_attrs = {'style': 'filled', 'fillcolor': OP_FILL} if color_by else {}
@@ -389,8 +386,7 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
                 _add_style(op_attrs, 'dashed')
             target.node(name=op_id(node), label=_title(node._op), **op_attrs)
 
-    _emit_grouped(graph, nodes, grouping, emit, bottom_up=rankdir in ('LR', 'RL'),
-                  parents=None if known is None else known.parents)
+    _emit_grouped(graph, nodes, grouping, emit, bottom_up=rankdir in ('LR', 'RL'))
     copies = 0
     for node in nodes:
         if node._op:
@@ -399,8 +395,8 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
             if id(parent) in repeated:
                 copies += 1
                 copy = f'{node_id(parent)}#{copies}'
-                graph.node(name=copy, label=graphviz.nohtml(_record_label(parent, fmt, show_grad)), shape='record',
-                           style='dashed')
+                label = graphviz.nohtml(_record_label(parent, fmt, show_grad, inputs.get(id(parent))))
+                graph.node(name=copy, label=label, shape='record', style='dashed')
                 graph.edge(copy, op_id(node))
             elif id(parent) in drawn:
                 # An edge into a neuron's box from another box spans two ranks, so the box's parameters
@@ -412,6 +408,18 @@ def draw_dot(root: Any, format: str = 'svg', rankdir: str = 'LR', *,
 
 
 LAYOUT_BOUND_OVER = 100  # nodes
+COMPACT_OVER = 12  # nodes: a bigger graph is drawn with tight rows, so that a screen shows it at a readable size
+LEGEND_FONTSIZE = '14'  # the size of the records' text: a legend is read from as far as the numbers are
+
+
+def layout_spacing(count: int) -> tuple[dict[str, str], dict[str, str]]:
+    """Graph and node attributes for a drawing of ``count`` nodes. Graphviz's defaults (records half an inch
+    tall, a quarter inch apart) suit the lecture's few nodes; a one-sample MLP(3, [4, 4, 1]) drawn so is
+    3401x3315 px and shows 6 px text on a 1080p screen. Tight rows (records one line tall, little space between
+    them and between ranks) make it 2695x1225 px: 13 px text (tests/test_viz.py measures it)."""
+    if count <= COMPACT_OVER:
+        return {}, {}
+    return ({'nodesep': '0.08', 'ranksep': '0.25'}, {'height': '0.28', 'margin': '0.04,0.01'})
 
 
 class _DrawnNode:
@@ -470,39 +478,30 @@ def _add_style(attrs: dict[str, str], style: str) -> None:
 
 
 def _emit_grouped(graph: graphviz.Digraph, nodes: Sequence[Any], grouping: dict[int, str],
-                  emit: Callable[[graphviz.Digraph, Any], None], bottom_up: bool = True,
-                  parents: dict[str, str] | None = None) -> None:
-    """Declare nodes: each neuron's inside its cluster, neurons inside their layer's cluster."""
+                  emit: Callable[[graphviz.Digraph, Any], None], bottom_up: bool = True) -> None:
+    """Declare nodes: each neuron's inside its box, the neurons layer by layer (layers.0 first).
+
+    A layer is not boxed itself: an edge from one layer's outputs into the next layer's neurons passes
+    through the rank of that layer's weights, and Graphviz keeps such a passing edge out of every box in
+    that rank; a box around the whole layer would push the previous layer above or below it (a staircase
+    twice as tall as the network), while between the neurons' boxes the edges find room and the layers
+    stand side by side, each a column of neurons named layers.<i>.neurons.<j>.
+    """
     by_neuron: dict[str, list[Any]] = {}
     loose: list[Any] = []
     for node in nodes:
         neuron = grouping.get(id(node))
         (by_neuron.setdefault(neuron, []) if neuron is not None else loose).append(node)
-    by_layer: dict[str | None, list[str]] = {}
-    for neuron in sorted(by_neuron, key=_natural):  # layers.0 before layers.1, neurons.2 before neurons.10
-        by_layer.setdefault(_layer_of(neuron, parents), []).append(neuron)
     for members in by_neuron.values():
         # Inside a box the inputs stand b, w.0, w.1, ... from the top (or the left): Graphviz stacks what is
         # declared first at the bottom of a left-to-right drawing; mclimit (see draw_dot) keeps that order
         members.sort(key=lambda node: (bool(tuple(node._prev)), _natural(node.label or '')), reverse=bottom_up)
-
-    def emit_neuron(parent: graphviz.Digraph, neuron: str) -> None:
-        with parent.subgraph(name=_title(f'cluster_{neuron}')) as box:
+    for neuron in sorted(by_neuron, key=_natural):  # layers.0 before layers.1, neurons.2 before neurons.10
+        with graph.subgraph(name=_title(f'cluster_{neuron}')) as box:
             box.attr(label=_title(neuron), labelloc='t', labeljust='l', style='rounded,filled',
-                     fillcolor='#eef2f7', color='#94a3b8', fontsize='12', fontcolor='#334155')
+                     fillcolor='#eef2f7', color='#94a3b8', fontsize='14', fontcolor='#334155')
             for node in by_neuron[neuron]:
                 emit(box, node)
-
-    for layer, neurons in by_layer.items():
-        if layer is None:
-            for neuron in neurons:
-                emit_neuron(graph, neuron)
-            continue
-        with graph.subgraph(name=_title(f'cluster_{layer}')) as box:
-            box.attr(label=_title(layer), labelloc='t', labeljust='l', style='rounded,filled',
-                     fillcolor='#f8fafc', color='#64748b', fontsize='16', fontcolor='#1e293b')
-            for neuron in neurons:
-                emit_neuron(box, neuron)
     for node in loose:
         emit(graph, node)
 

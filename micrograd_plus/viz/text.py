@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import checks
 from .graph import NumberFormat, number_formatter
-from .walk import check_node, trace
+from .walk import check_node, constant_name, input_names, trace
 
 __all__ = ['TextView', 'text_view']
 
@@ -36,7 +36,9 @@ def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat 
               max_rows: int | None = 200, ascii: bool = False) -> TextView:
     """An indented tree of ``root`` and everything it depends on: node, op, data, grad.
 
-    Every row gets a number; a node met again is shown as ``-> see #3`` instead of its subtree.
+    Every row gets a number; a node met again is shown as ``-> see #3`` instead of its subtree. Unlabelled
+    nodes are named for what they are: a neuron's inputs ``x0, x1, ...``, a constant by its value (``1``), an
+    unlabelled result ``·``.
     Works on any object with ``data``, ``grad``, ``label``, ``_prev`` and ``_op`` (micrograd's too).
     ``max_rows`` stops long listings (None: no limit); ``ascii`` avoids box-drawing characters.
     """
@@ -50,6 +52,7 @@ def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat 
     rows: list[tuple[str, str, str, str, str]] = []
     stack: list[tuple[Any, str, str]] = [(root, '', '')]  # node, its line's lead, its inputs' lead
     truncated = False
+    names = input_names(trace(root)[0])  # a sample given as numbers: x0, x1, ... where a neuron reads them
     while stack:
         node, lead, inputs_lead = stack.pop()
         if len(lead) > 3 * MAX_INDENT:  # a 10,000-term sum is 10,000 levels deep: keep rows on screen
@@ -57,7 +60,8 @@ def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat 
         if max_rows is not None and len(rows) >= max_rows:
             truncated = True
             break
-        name = node.label or ('.' if ascii else '·')
+        name = node.label or names.get(id(node)) or (constant_name(node.data) if not tuple(node._prev) else
+                                                     '.' if ascii else '·')
         if id(node) in numbers:
             rows.append(('', f'{lead}{name}  -> see #{numbers[id(node)]}', '', '', ''))
             continue

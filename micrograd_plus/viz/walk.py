@@ -6,11 +6,13 @@ Needs no Graphviz: the stepper and the teaching tools use it without loading the
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from .. import checks
 
-__all__ = ['check_node', 'check_nodes', 'neighbourhood', 'node_id', 'nodes_around', 'op_id', 'trace']
+__all__ = ['check_node', 'check_nodes', 'constant_name', 'input_names', 'neighbourhood', 'node_id', 'nodes_around',
+           'op_id', 'trace']
 
 
 def check_node(what: str, node: Any) -> Any:
@@ -115,3 +117,25 @@ def nodes_around(nodes: list[Any], edges: list[tuple[Any, Any]], root: Any, cent
                 distance[id(other)] = distance[id(node)] + 1
                 queue.append(other)
     return [node for node in nodes if id(node) in distance]
+
+
+def input_names(nodes: Sequence[Any]) -> dict[int, str]:
+    """``id(leaf) -> 'x0', 'x1', ...`` for the unlabelled leaves a neuron reads as its inputs.
+
+    A sample passed as plain numbers (``model([1.0, -2.0, 0.5])``) becomes Values with no label; a picture
+    names them by the position where a ``dot`` (``b, w0, x0, w1, x1, ...``) reads them, as draw_network does.
+    """
+    names: dict[int, str] = {}
+    for node in check_nodes('input_names(nodes)', nodes, 'a list of Values (from trace(root))'):
+        if node._op != 'dot':
+            continue
+        inputs = tuple(node._prev)
+        for i, x in enumerate(inputs[2::2]):
+            if not x.label and not tuple(x._prev):
+                names.setdefault(id(x), f'x{i}')
+    return names
+
+
+def constant_name(number: float) -> str:
+    """How a picture names an unlabelled leaf that is no input: by its value, as a person writes it (1, 0.5, -3)."""
+    return f"{checks.real('constant_name(number)', number, finite=False, nan=True):g}"
