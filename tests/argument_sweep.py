@@ -266,6 +266,25 @@ spec('nn.layers.Residual', then=use_model)(lambda: {'module': _mgp().nn.Linear(2
 spec('nn.layers.Residual.__call__', 'nn.layers.Residual.batch')(
     lambda: {'self': _mgp().nn.Residual(_mgp().nn.Linear(2, 2, rng=0)), 'x': [1.0, 2.0],
              'samples': [[1.0, 2.0], [3.0, 4.0]]})
+spec('nn.conv.Conv2d', then=lambda conv, _: conv([[[1.0, 2.0, 0.5], [0.0, 1.0, 2.0], [1.0, 1.0, 1.0]]]))(
+    lambda: {'in_channels': 1, 'out_channels': 2, 'kernel_size': 2, 'stride': 1, 'padding': 1, 'bias': True,
+             'rng': 0})
+spec('nn.conv.Conv2d.kernel', 'nn.conv.Conv2d.__call__')(
+    lambda: {'self': _mgp().nn.Conv2d(1, 2, 2, rng=0), 'out_channel': 1, 'x': [[[1.0, 2.0], [0.5, 0.0]]]})
+spec('nn.conv.MaxPool2d', 'nn.conv.AvgPool2d', then=lambda pool, _: pool([[[1.0, 2.0, 0.5], [0.0, 1.0, 2.0]]]))(
+    lambda: {'kernel_size': 2, 'stride': 1, 'padding': 1})
+spec('nn.conv._Pool.__call__')(lambda: {'self': _mgp().nn.MaxPool2d(2), 'x': [[[1.0, 2.0], [0.5, 0.0]]]})
+spec('nn.conv.Flatten.__call__')(lambda: {'self': _mgp().nn.Flatten(), 'x': [[[1.0, 2.0], [0.5, 0.0]]]})
+spec('nn.recurrent.RNNCell', then=lambda cell, _: cell([1.0, 2.0]))(
+    lambda: {'input_size': 2, 'hidden_size': 1, 'nonlinearity': 'tanh', 'bias': True, 'rng': 0})
+spec('nn.recurrent.RNN', then=lambda rnn, _: rnn([[1.0, 2.0]]))(
+    lambda: {'input_size': 2, 'hidden_size': 1, 'nonlinearity': 'tanh', 'bias': True, 'rng': 0})
+spec('nn.recurrent.RNNCell.__call__')(lambda: {'self': _mgp().nn.RNNCell(2, 1, rng=0), 'x': [1.0, 2.0], 'h': [0.5],
+                                               't': 3})
+spec('nn.recurrent.RNN.__call__')(lambda: {'self': _mgp().nn.RNN(2, 1, rng=0), 'xs': [[1.0, 2.0]], 'h0': [0.5]})
+spec('nn.recurrent.Embedding', then=lambda embedding, _: embedding(1))(
+    lambda: {'num_embeddings': 3, 'embedding_dim': 2, 'rng': 0})
+spec('nn.recurrent.Embedding.__call__')(lambda: {'self': _mgp().nn.Embedding(3, 2, rng=0), 'index': [2, 0]})
 spec('nn.layers.grad_norms')(lambda: {'model': mlp(), 'by': 'layer'})
 spec('nn.torch.from_torch')(lambda: {'module': _torch_linear()})
 
@@ -287,6 +306,9 @@ spec('optim.grad_norm', 'optim.clip_grad_norm', 'optim.clip_grad_value')(
     lambda: {'params': params(), 'norm_type': 2.0, 'max_norm': 1.0, 'clip_value': 0.1})
 
 # data
+spec('data.load_digits')(lambda: {'normalize': True})
+spec('data.alphabet', 'data.encode', 'data.decode')(
+    lambda: {'texts': ['emma', 'ava'], 'text': 'ava', 'characters': '.aemv', 'indices': [1, 4, 1]})
 spec('data.random_source')(lambda: {'seed': 0})
 spec('data.make_moons', 'data.make_circles', 'data.make_spiral', 'data.make_xor', 'data.make_blobs')(
     lambda: {'n_samples': 12, 'seed': 0})
