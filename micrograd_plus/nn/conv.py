@@ -20,11 +20,19 @@ from typing import Any
 
 from .. import checks
 from ..data import Seed, random_source
-from ..engine import Value, dot
+from ..engine import Value, dot, register_op
+from ..ops import Op
 from .module import Module, check_parameters, tensor
 
 # what users import; the other public names here serve the layer files of this package
 __all__ = ['AvgPool2d', 'Conv2d', 'Flatten', 'MaxPool2d']
+
+# max(x, y) as an op, so a max-pool is computed anew from its numbers wherever its graph is replayed (a
+# compiled program reused for every image): picking the winner in Python would freeze one image's choice.
+# Ties go to x, the earlier cell, as in PyTorch. Registered here, where it is needed: a row of the table all
+# the same (backward, grad(), compile_graph and explain read it like a built-in op).
+MAX = register_op(Op('max', 'x if data(x) >= data(y) else y',
+                     ('1 if data(x) >= data(y) else 0', '0 if data(x) >= data(y) else 1')), method='maximum')
 
 Pair = tuple[int, int]
 Grid = list[list[list[Value]]]  # [channel][row][col]
@@ -207,7 +215,7 @@ class _Pool(_Windows):
             raise ValueError(f'{name}: padding {shown_pair(self.padding)} must be at most half the kernel size '
                              f'{shown_pair(self.kernel_size)} (PyTorch refuses it too)')
 
-    def _pooled(self, cells: list[Value]) -> Value:
+    def _pooled(self, cells: list[Value], label: str, inner: str) -> Value:
         raise NotImplementedError
 
     def __call__(self, x: Any) -> Grid:
@@ -215,6 +223,7 @@ class _Pool(_Windows):
         height, width = len(grid[0]), len(grid[0][0])
         rows, cols = self._out_shape(height, width)
         labels = position_labels(self, 'y', len(grid), rows, cols)
+        inner = position_labels(self, 'max', len(grid), rows, cols)  # a max-pool's running maxima
         windows = [[[(r, s) for _, _, r, s in self._window(i, j, height, width)] for j in range(cols)]
                    for i in range(rows)]
         out: Grid = []
@@ -223,8 +232,7 @@ class _Pool(_Windows):
             for i in range(rows):
                 row = []
                 for j in range(cols):
-                    y = self._pooled([plane[r][s] for r, s in windows[i][j]])
-                    y.label = labels[c][i][j]
+                    y = self._pooled([plane[r][s] for r, s in windows[i][j]], labels[c][i][j], inner[c][i][j])
                     row.append(y)
                 pooled.append(row)
             out.append(pooled)
@@ -241,24 +249,30 @@ class _Pool(_Windows):
 
 class MaxPool2d(_Pool):
     """The largest value of each kernel_size window (windows ``stride`` apart, kernel_size by default), per
-    channel: PyTorch's ``nn.MaxPool2d``. Its gradient goes to that one cell (the first, on a tie, as
-    PyTorch's), so the node is ``dot([1.0], [winner])``: the winner times 1."""
+    channel: PyTorch's ``nn.MaxPool2d``. A chain of ``max`` nodes over the window's cells, row by row (the
+    running maxima are labelled ``<path>.max.<channel>[<row>,<col>]``, the last ``<path>.y...``): the
+    gradient goes to the one cell that won, the first on a tie, as in PyTorch."""
 
-    def _pooled(self, cells: list[Value]) -> Value:
-        winner = cells[0]
-        for cell in cells:
-            if cell.data > winner.data or cell.data != cell.data:  # nan wins, as in PyTorch
-                winner = cell
-        return dot([1.0], [winner])
+    def _pooled(self, cells: list[Value], label: str, inner: str) -> Value:
+        running = cells[0]
+        if len(cells) == 1:
+            return dot([1.0], [running])  # a node of its own, to carry the label
+        for cell in cells[1:]:
+            running = running.maximum(cell)  # type: ignore[attr-defined]  # registered above
+            running.label = inner
+        running.label = label
+        return running
 
 
 class AvgPool2d(_Pool):
     """The mean of each kernel_size window, per channel: PyTorch's ``nn.AvgPool2d`` (padding counts as
     zeros in the mean, ``count_include_pad=True``): one weighted sum with weights 1 / (rows * cols)."""
 
-    def _pooled(self, cells: list[Value]) -> Value:
+    def _pooled(self, cells: list[Value], label: str, inner: str) -> Value:
         share = 1.0 / (self.kernel_size[0] * self.kernel_size[1])
-        return dot([share] * len(cells), cells)
+        y = dot([share] * len(cells), cells)
+        y.label = label
+        return y
 
 
 class Flatten(Module):

@@ -33,6 +33,9 @@ _BINARY = {'+': SUM, '-': SUM, '*': PRODUCT, '/': PRODUCT, '**': POWER}
 _IDENTIFIER = re.compile(r'[A-Za-z_]\w*')
 _MADE_UP = re.compile(r'\bv\d+\b')
 _DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.\w+)*')
+# nn's notation for one computation repeated over an image or a sequence: the place in brackets at the end,
+# layers.0.z.2[3,4] (channel 2 at row 3, col 4) or rnn.h.3[t=5] (unit 3 at time step 5)
+_PLACED = re.compile(r'(?P<name>.+)\[(?P<place>t=\d+|\d+,\d+)\]')
 
 Text = tuple[str, float]   # an expression's text and how tightly it binds (a labelled formula: half a step less)
 
@@ -75,6 +78,9 @@ def _label_binding(label: str) -> float:
     (x1*w1 + x2*w2) + b, matching the two numbers shown beside it.
     """
     if _DOTTED.fullmatch(label):  # x1, or nn's layers.0.neurons.3.z: one name
+        return ATOM
+    placed = _PLACED.fullmatch(label)
+    if placed and _DOTTED.fullmatch(placed['name']):  # layers.0.z.2[3,4], rnn.h.3[t=5]: one name too
         return ATOM
     try:
         tree = ast.parse(label, mode='eval').body
@@ -265,10 +271,14 @@ class Explainer:
 
     def _grouped_sum(self, node: Value, terms: list[Term]) -> list[str]:
         groups: dict[str, list[Term]] = {}
-        for term in terms:
-            groups.setdefault(term.group, []).append(term)
+        for term in terms:  # a layer's node at every position or time step is one group: layers.0.z.2[i,j]
+            groups.setdefault(_placeless(term.group), []).append(term)
         lines = [f'{self._d(node)} = the sum of {len(terms)} chain-rule terms, one per use of {self._name(node)}:']
         for group, members in groups.items():
+            places = _places(members)
+            if places:
+                lines += self._placed_group(group, members, places)
+                continue
             shown = sorted(members, key=lambda term: -abs(term.product) if term.product == term.product else 0)
             shown = shown if len(shown) <= SHOWN_PER_GROUP + 1 else shown[:SHOWN_PER_GROUP]
             rest = [term for term in members if term not in shown]
@@ -287,6 +297,36 @@ class Explainer:
                     rest_total += term.product
                 lines.append(f'    the other {len(rest)} add up to {format_number(rest_total)}')
         lines.append(f'  = {format_number(node.grad)}')
+        return lines
+
+    def _placed_group(self, group: str, members: list[Term], places: list[str]) -> list[str]:
+        """The uses of a shared weight by one layer node repeated over an image or a sequence: where, then
+        the largest terms. 'used at 36 positions of each image', 'used once per time step t = 0..11'."""
+        passes = len(members) // len(places) if len(members) % len(places) == 0 else 0
+        if places[0].startswith('t='):
+            steps = [int(place[2:]) for place in places]
+            span = f't = {steps[0]}..{steps[-1]}' if steps == list(range(steps[0], steps[-1] + 1)) else \
+                't = ' + ', '.join(map(str, steps))
+            where = f'once per time step {span}' if passes == 1 else f'at {len(places)} time steps {span}'
+            name = f'{group}[t]'
+        else:
+            where = f'at {len(places)} positions of each image, [{places[0]}] .. [{places[-1]}]'
+            name = f'{group}[row,col]'
+        if passes > 1:
+            where += f', in each of {passes} forward passes'
+        shown = sorted(members, key=lambda term: -abs(term.product) if term.product == term.product else 0)
+        shown = shown if len(shown) <= SHOWN_PER_GROUP + 1 else shown[:SHOWN_PER_GROUP]
+        largest = f', the {len(shown)} largest shown' if len(shown) < len(members) else ''
+        lines = [f'  {len(members)} uses by {name}: used {where}{largest}:']
+        for term in shown:
+            lines.append(f'    {term.upstream_name} * {term.local_text} = {format_number(term.upstream)} * '
+                         f'{format_number(term.local)} = {format_number(term.product)}')
+        rest = [term for term in members if term not in shown]
+        if rest:
+            rest_total = 0.0
+            for term in rest:
+                rest_total += term.product
+            lines.append(f'    the other {len(rest)} add up to {format_number(rest_total)}')
         return lines
 
     def root_grad(self) -> str:
@@ -328,6 +368,23 @@ class Explainer:
         assert consumer.rule is not None
         rule = ast.parse(consumer.rule.grads[position], mode='eval').body
         return _wrap(_render_rule(rule, names, numbers), PRODUCT)
+
+
+def _placeless(label: str) -> str:
+    """layers.0.z.2[3,4] -> layers.0.z.2; rnn.h.3[t=5] -> rnn.h.3; any other label as it is."""
+    placed = _PLACED.fullmatch(label)
+    return placed['name'] if placed else label
+
+
+def _places(members: list[Term]) -> list[str]:
+    """The places ('3,4' or 't=5') the group's consumers are at, in order; [] unless every one has one."""
+    found = {}
+    for term in members:
+        placed = _PLACED.fullmatch(term.group)
+        if placed is None:
+            return []
+        found[placed['place']] = tuple(int(n) for n in re.findall(r'\d+', placed['place']))
+    return sorted(found, key=found.__getitem__)
 
 
 def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float]) -> Text:
