@@ -189,6 +189,10 @@ class FakeAxes:
         pass
 
 
+def _close_figures() -> None:
+    importlib.import_module('matplotlib.pyplot').close('all')
+
+
 def use_model(model: Any, _: Any = None) -> None:
     out = model([1.0, -2.0])
     outs = out if isinstance(out, list) else [out]
@@ -317,6 +321,15 @@ spec('data.train_test_split')(lambda: {'X': [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0],
 spec('data.batches', then=lambda epoch, _: list(epoch))(
     lambda: {'X': [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], 'y': [0, 1, 0], 'batch_size': 2, 'seed': 0})
 
+# plots (closing every figure after each call)
+spec('plots.image_grid', 'plots.feature_maps', then=lambda _, __: _close_figures())(
+    lambda: {'images': [[[1.0, 2.0], [0.0, 1.0]]], 'maps': [[[1.0, 2.0], [0.0, 1.0]]], 'titles': ['a'], 'axes': None,
+             'colors': 'grey', 'title': 'channel', 'size': 1.0})
+spec('plots.kernels', then=lambda _, __: _close_figures())(
+    lambda: {'conv': _mgp().nn.Conv2d(1, 1, 2, rng=0), 'axes': None, 'size': 1.0})
+spec('plots.unrolled', then=lambda _, __: _close_figures())(
+    lambda: {'norms': [1e-3, 1.0], 'ax': None, 'label': 'h', 'title': 'gradient'})
+
 # training
 spec('training.History.record')(lambda: {'self': _mgp().training.History(), 'step': 0, 'metrics': {'loss': 0.5}})
 spec('training.History.best', 'training.History.plot')(
@@ -326,6 +339,11 @@ spec('training.EarlyStopping', then=lambda stopper, _: (stopper.step(0.5, mlp())
 spec('training.EarlyStopping.improves')(lambda: {'self': _mgp().training.EarlyStopping(2), 'value': 0.5})
 spec('training.EarlyStopping.step')(lambda: {'self': _mgp().training.EarlyStopping(2), 'value': 0.5,
                                              'model': mlp()})
+spec('training.CompiledStep', then=lambda step, _: step([[1.0, 2.0], [0.0, 1.0]], [0, 1]))(
+    lambda: {'model': _mgp().nn.Linear(2, 2, rng=0), 'example': [0.0, 0.0], 'classes': 2, 'batch_size': 2})
+spec('training.CompiledStep.__call__')(
+    lambda: {'self': _mgp().training.CompiledStep(_mgp().nn.Linear(2, 2, rng=0), [0.0, 0.0], 2, 2),
+             'samples': [[1.0, 2.0], [0.0, 1.0]], 'labels': [0, 1]})
 spec('training.EarlyStopping.restore')(lambda: {'self': _stopped(), 'model': mlp()})
 
 # saving

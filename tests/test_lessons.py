@@ -268,6 +268,19 @@ def test_residual_connections_with_tanh_blocks_the_plain_network_learns_slowly_a
     assert plain_losses[-1] < 0.65 and skip_losses[-1] < 0.25 * plain_losses[-1] and skip_accuracy > 0.95
     assert plain_norms[0] / plain_norms[-1] < skip_norms[0] / skip_norms[-1]
 
+# ---------------------------------------------------------------- 16. convolution
+
+def test_convolution_shares_40_parameters_and_a_small_run_reads_most_held_out_digits():
+    lesson = load('16_convolution')
+    assert lesson.parameter_counts() == (9360, 40)
+    model, (images, labels, predictions), losses, _ = lesson.train(600, 3, lesson.BATCH, lesson.LEARNING_RATE,
+                                                                   lesson.SEED)
+    assert len(labels) == 1197 and losses[-1] < 0.4 * losses[0]
+    assert sum(p == t for p, t in zip(predictions, labels)) / len(labels) > 0.85
+    explained = lesson.explain_kernel_weight(model, images[0], labels[0])
+    assert '36 uses by layers.0.z.0[row,col]: used at 36 positions of each image' in explained
+
+
 # ---------------------------------------------------------------- every lesson: a notebook, a test, a thumbnail
 
 def _runner():
@@ -284,8 +297,8 @@ def _png_size(path):
     return struct.unpack('>II', header[16:24])
 
 
-def test_the_course_has_fifteen_lessons_numbered_in_order():
-    assert [int(name[:2]) for name in NAMES] == list(range(1, 16))
+def test_the_course_has_its_lessons_numbered_in_order():
+    assert [int(name[:2]) for name in NAMES] == list(range(1, 17))
 
 
 @pytest.mark.parametrize('name', NAMES)
