@@ -125,17 +125,20 @@ def unrolled(norms: Sequence[float], ax: Any = None, label: str = 'h', title: st
     positive = [n for n in norms if n > 0 and math.isfinite(n)] or [1.0]
     low, high = math.log10(min(positive)), math.log10(max(positive))
     span = max(high - low, 1e-9)
+    crowded = len(norms) > 12  # then every box is drawn, and every few steps named and numbered
+    every = max(1, round(len(norms) / 8)) if crowded else 1
     for t, n in enumerate(norms):
         height = 0.05 + 0.95 * ((math.log10(n) - low) / span if n > 0 and math.isfinite(n) else 0.0)
         ax.bar(t, -height, width=0.6, bottom=-0.25, color='#d95f02')
         ax.add_patch(_pyplot().Rectangle((t - 0.3, 0.0), 0.6, 0.5, facecolor='#e8f1fa', edgecolor='#3b6ea5'))
-        ax.text(t, 0.25, f'{label}{t}', ha='center', va='center', fontsize=8)
-        if t:
+        if t and not crowded:
             ax.annotate('', xy=(t - 0.3, 0.25), xytext=(t - 0.7, 0.25), arrowprops={'arrowstyle': '->'})
-        if len(norms) <= 16 or t % max(1, len(norms) // 8) == 0 or t == len(norms) - 1:
+        if t % every == 0 or t == len(norms) - 1:
+            ax.text(t, 0.25, f'{label}{t}', ha='center', va='center', fontsize=8 if not crowded else 7,
+                    rotation=0 if not crowded else 90)
             ax.text(t, -1.3, f'{n:.0e}', ha='center', va='top', fontsize=7, rotation=90)
     ax.set_xlim(-0.7, len(norms) - 0.3)
-    ax.set_ylim(-1.9, 0.7)
+    ax.set_ylim(-1.75, 0.6)
     ax.set_yticks([])
     ax.set_xlabel('time step t (the gradient flows right to left)')
     ax.set_title(title or f'|dL/d{label}_t| reaching each time step (bars: log scale)', fontsize=10)

@@ -206,7 +206,9 @@ class CompiledStep:
     graph is built once on leaves (the samples' numbers and the labels as one-hot rows, so that picking the
     right class is arithmetic, not a Python choice), compiled with ``compile_graph``, and each call is
     ``program(values)``: the same gradients as ``loss.backward()`` (to rounding), without building a graph.
-    ``example`` is one sample (its shape is what counts), ``classes`` the number of scores.
+    ``example`` is one sample (its shape is what counts), ``classes`` the number of scores. A model that gives a
+    list of score lists per sample (one per time step: a language model) takes a list of labels per sample,
+    and the loss is the mean over every time step of the batch.
 
     The model's graph must not depend on its input beyond the ops: a max-pool, relu and the like are
     evaluated anew on each call, but Dropout's masks (training mode) or BatchNorm's batch statistics
@@ -226,15 +228,15 @@ class CompiledStep:
         self.shape = _shape_of(example)
         self.parameters = model.parameters()
         samples = [_leaves_like(example) for _ in range(self.batch_size)]
-        onehots = [[Value(0.0) for _ in range(self.classes)] for _ in range(self.batch_size)]
-        terms = []
-        for sample, onehot in zip(samples, onehots):
-            scores = model(sample)
-            if not isinstance(scores, list) or len(scores) != self.classes:
-                raise ValueError(f'CompiledStep: the model gives {checks.shown(scores)} for a sample, not a list of '
-                                 f'{self.classes} scores')
-            terms.append(dot(onehot, log_softmax(scores)))
-        loss = dot(terms, [-1.0 / self.batch_size] * self.batch_size)
+        outputs = [model(sample) for sample in samples]
+        self.steps = len(outputs[0]) if outputs[0] and isinstance(outputs[0][0], list) else 0  # 0: one label
+        onehots = [[Value(0.0) for _ in range(self.classes)] for _ in range(self.batch_size * max(1, self.steps))]
+        scores = [s for out in outputs for s in (out if self.steps else [out])]
+        if len(scores) != len(onehots) or not all(isinstance(s, list) and len(s) == self.classes for s in scores):
+            raise ValueError(f'CompiledStep: the model gives {checks.shown(outputs[0])} for a sample, not a list of '
+                             f'{self.classes} scores (or one such list per time step)')
+        terms = [dot(onehot, log_softmax(s)) for onehot, s in zip(onehots, scores)]
+        loss = dot(terms, [-1.0 / len(terms)] * len(terms))
         inputs = [v for sample in samples for v in _cells(sample)] + [v for row in onehots for v in row]
         self.program = compile_graph(loss, self.parameters + inputs)
 
@@ -251,8 +253,14 @@ class CompiledStep:
                                  f'{_shown_shape(self.shape)}, got one shaped {_shown_shape(_shape_of(sample))}')
             values += _flat(sample)
         for label in labels:
-            k = checks.count('CompiledStep(labels): a label', label, at_least=0, at_most=self.classes - 1)
-            values += [1.0 if j == k else 0.0 for j in range(self.classes)]
+            if self.steps:
+                label = checks.sequence('CompiledStep(labels): a sample\'s labels', label, 'a list of class numbers')
+                if len(label) != self.steps:
+                    raise ValueError(f'this step was compiled for {self.steps} labels per sample (one per time '
+                                     f'step), got {len(label)}')
+            for k in (label if self.steps else [label]):
+                k = checks.count('CompiledStep(labels): a label', k, at_least=0, at_most=self.classes - 1)
+                values += [1.0 if j == k else 0.0 for j in range(self.classes)]
         loss, grads = self.program(values)
         for p, g in zip(self.parameters, grads):
             p.grad = g

@@ -281,6 +281,26 @@ def test_convolution_shares_40_parameters_and_a_small_run_reads_most_held_out_di
     assert '36 uses by layers.0.z.0[row,col]: used at 36 positions of each image' in explained
 
 
+# ---------------------------------------------------------------- 17. backpropagation through time
+
+def test_backprop_through_time_vanishes_with_tanh_explodes_with_large_weights_and_explain_counts_the_steps():
+    lesson = load('17_backprop_through_time')
+    vanishing, rnn, loss = lesson.unrolled_norms('tanh', 1.0, 30, lesson.HIDDEN, lesson.SEED)
+    exploding, _, _ = lesson.unrolled_norms('relu', lesson.LARGE, 30, lesson.HIDDEN, lesson.SEED)
+    assert vanishing[0] < 1e-6 * vanishing[-1] and exploding[0] > 1e4 * exploding[-1]
+    assert '30 uses by z.0[t]: used once per time step t = 0..29' in lesson.explain(rnn.weight_hh[0][1], root=loss)
+
+
+def test_backprop_through_time_clipping_rescues_the_memory_task_plain_sgd_loses():
+    lesson = load('17_backprop_through_time')
+    plain_losses, plain_norms, _ = lesson.train_memory(False, lesson.MEMORY_STEPS, 30, lesson.LEARNING_RATE,
+                                                        lesson.SEED)
+    assert plain_norms[0] > 10 and abs(sum(plain_losses[-10:]) / 10 - 0.6931) < 0.03
+    clip_losses, clip_norms, clip_accuracy = lesson.train_memory(True, lesson.MEMORY_STEPS, lesson.TRAINING_STEPS,
+                                                                 lesson.LEARNING_RATE, lesson.SEED)
+    assert clip_norms[0] == plain_norms[0] and sum(clip_losses[-20:]) / 20 < 0.3 and clip_accuracy > 0.9
+
+
 # ---------------------------------------------------------------- every lesson: a notebook, a test, a thumbnail
 
 def _runner():
@@ -298,7 +318,7 @@ def _png_size(path):
 
 
 def test_the_course_has_its_lessons_numbered_in_order():
-    assert [int(name[:2]) for name in NAMES] == list(range(1, 17))
+    assert [int(name[:2]) for name in NAMES] == list(range(1, 18))
 
 
 @pytest.mark.parametrize('name', NAMES)
