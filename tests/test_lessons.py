@@ -301,6 +301,23 @@ def test_backprop_through_time_clipping_rescues_the_memory_task_plain_sgd_loses(
     assert clip_norms[0] == plain_norms[0] and sum(clip_losses[-20:]) / 20 < 0.3 and clip_accuracy > 0.9
 
 
+# ---------------------------------------------------------------- 18. language model
+
+def test_language_model_baseline_counts_pairs_and_a_short_run_learns_and_writes_names_from_seeds():
+    lesson = load('18_language_model')
+    train_names, test_names = lesson.split(lesson.LENGTHS, lesson.SEED)
+    assert len(train_names) + len(test_names) == sum(3 <= len(n) <= 7 for n in lesson.NAMES)
+    assert 2.3 < lesson.bigram_loss(train_names, test_names) < 2.45
+    assert lesson.pairs('ab') == [(0, 1), (1, 2), (2, 0)]
+    short = [n for n in train_names if len(n) <= 4]
+    model, losses = lesson.train(short, 40, 8, lesson.BATCH, lesson.LEARNING_RATE, lesson.SEED)
+    assert sum(losses[-10:]) / 10 < losses[0] - 0.5
+    assert lesson.model_loss(model, test_names[:50]) < 3.0
+    written = [lesson.generate(model, seed) for seed in (1, 2, 3)]
+    assert written == [lesson.generate(model, seed) for seed in (1, 2, 3)]
+    assert all(set(name) <= set(lesson.CHARACTERS[1:]) for name in written)
+
+
 # ---------------------------------------------------------------- every lesson: a notebook, a test, a thumbnail
 
 def _runner():
@@ -318,7 +335,7 @@ def _png_size(path):
 
 
 def test_the_course_has_its_lessons_numbered_in_order():
-    assert [int(name[:2]) for name in NAMES] == list(range(1, 18))
+    assert [int(name[:2]) for name in NAMES] == list(range(1, 19))
 
 
 @pytest.mark.parametrize('name', NAMES)
