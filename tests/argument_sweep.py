@@ -330,6 +330,8 @@ spec('plots.kernels', then=lambda _, __: _close_figures())(
 spec('plots.unrolled', then=lambda _, __: _close_figures())(
     lambda: {'norms': [1e-3, 1.0], 'ax': None, 'label': 'h', 'title': 'gradient'})
 
+spec('viz.collapse.collapsed', then=lambda root, _: root.label)(lambda: {'root': value()})
+
 # training
 spec('training.History.record')(lambda: {'self': _mgp().training.History(), 'step': 0, 'metrics': {'loss': 0.5}})
 spec('training.History.best', 'training.History.plot')(

@@ -15,6 +15,7 @@ at 36 positions".
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,6 +34,17 @@ __all__ = ['AvgPool2d', 'Conv2d', 'Flatten', 'MaxPool2d']
 # the same (backward, grad(), compile_graph and explain read it like a built-in op).
 MAX = register_op(Op('max', 'x if data(x) >= data(y) else y',
                      ('1 if data(x) >= data(y) else 0', '0 if data(x) >= data(y) else 1')), method='maximum')
+
+# The place of a node in brackets at the end of its label: one notation for images and sequences, read by
+# explain() and viz.collapsed() (layers.0.z.2[3,4]: channel 2 at row 3, col 4; rnn.h.3[t=5]: unit 3 at step 5)
+PLACED = re.compile(r'(?P<name>.+)\[(?P<place>t=\d+|\d+,\d+)\]')
+
+
+def split_place(label: str) -> tuple[str, str] | None:
+    """'layers.0.z.2[3,4]' -> ('layers.0.z.2', '3,4'); 'rnn.h.3[t=5]' -> ('rnn.h.3', 't=5'); else None."""
+    placed = PLACED.fullmatch(label)
+    return (placed['name'], placed['place']) if placed else None
+
 
 Pair = tuple[int, int]
 Grid = list[list[list[Value]]]  # [channel][row][col]

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from .. import checks, codegen, engine, ops
 from ..engine import Value, topological_order
+from ..nn.conv import split_place
 
 MAX_NAME = 40        # longer expression names become v<index in topological order>
 MAX_TERMS = 8        # chain-rule sums longer than this are grouped by what used the node
@@ -33,9 +34,6 @@ _BINARY = {'+': SUM, '-': SUM, '*': PRODUCT, '/': PRODUCT, '**': POWER}
 _IDENTIFIER = re.compile(r'[A-Za-z_]\w*')
 _MADE_UP = re.compile(r'\bv\d+\b')
 _DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.\w+)*')
-# nn's notation for one computation repeated over an image or a sequence: the place in brackets at the end,
-# layers.0.z.2[3,4] (channel 2 at row 3, col 4) or rnn.h.3[t=5] (unit 3 at time step 5)
-_PLACED = re.compile(r'(?P<name>.+)\[(?P<place>t=\d+|\d+,\d+)\]')
 
 Text = tuple[str, float]   # an expression's text and how tightly it binds (a labelled formula: half a step less)
 
@@ -79,8 +77,8 @@ def _label_binding(label: str) -> float:
     """
     if _DOTTED.fullmatch(label):  # x1, or nn's layers.0.neurons.3.z: one name
         return ATOM
-    placed = _PLACED.fullmatch(label)
-    if placed and _DOTTED.fullmatch(placed['name']):  # layers.0.z.2[3,4], rnn.h.3[t=5]: one name too
+    placed = split_place(label)
+    if placed and _DOTTED.fullmatch(placed[0]):  # layers.0.z.2[3,4], rnn.h.3[t=5]: one name too
         return ATOM
     try:
         tree = ast.parse(label, mode='eval').body
@@ -372,18 +370,18 @@ class Explainer:
 
 def _placeless(label: str) -> str:
     """layers.0.z.2[3,4] -> layers.0.z.2; rnn.h.3[t=5] -> rnn.h.3; any other label as it is."""
-    placed = _PLACED.fullmatch(label)
-    return placed['name'] if placed else label
+    placed = split_place(label)
+    return placed[0] if placed else label
 
 
 def _places(members: list[Term]) -> list[str]:
     """The places ('3,4' or 't=5') the group's consumers are at, in order; [] unless every one has one."""
     found = {}
     for term in members:
-        placed = _PLACED.fullmatch(term.group)
+        placed = split_place(term.group)
         if placed is None:
             return []
-        found[placed['place']] = tuple(int(n) for n in re.findall(r'\d+', placed['place']))
+        found[placed[1]] = tuple(int(n) for n in re.findall(r'\d+', placed[1]))
     return sorted(found, key=found.__getitem__)
 
 
