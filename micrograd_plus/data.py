@@ -11,8 +11,6 @@ controls it, as in micrograd's notebooks).
 """
 from __future__ import annotations
 
-import gzip
-import importlib.resources
 import math
 import numbers
 import random
@@ -213,6 +211,7 @@ BOUNDARY = '.'  # the character that starts and ends a name in a character-level
 
 
 def _shipped(name: str) -> bytes:
+    import importlib.resources  # here: `import micrograd_plus` need not load it
     return importlib.resources.files('micrograd_plus').joinpath(f'datasets/{name}').read_bytes()
 
 
@@ -221,6 +220,7 @@ def load_digits(normalize: bool = True) -> tuple[list[list[list[list[float]]]], 
     copy scikit-learn ships): ``(images, labels)``. Each image is 8x8 in Conv2d's layout, one channel:
     ``image[0][row][col]``; each label the digit 0-9. Pixels count the ink in 4x4 blocks of a 32x32 scan,
     0..16; ``normalize=True`` divides them by 16, into [0, 1], which is what training wants."""
+    import gzip
     normalize = checks.flag('load_digits(normalize)', normalize)
     scale = 1 / 16 if normalize else 1.0
     images, labels = [], []

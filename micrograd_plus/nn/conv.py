@@ -30,10 +30,15 @@ __all__ = ['AvgPool2d', 'Conv2d', 'Flatten', 'MaxPool2d']
 
 # max(x, y) as an op, so a max-pool is computed anew from its numbers wherever its graph is replayed (a
 # compiled program reused for every image): picking the winner in Python would freeze one image's choice.
-# Ties go to x, the earlier cell, as in PyTorch. Registered here, where it is needed: a row of the table all
-# the same (backward, grad(), compile_graph and explain read it like a built-in op).
-MAX = register_op(Op('max', 'x if data(x) >= data(y) else y',
-                     ('1 if data(x) >= data(y) else 0', '0 if data(x) >= data(y) else 1')), method='maximum')
+# Ties go to x, the earlier cell, as in PyTorch. Registered by the first MaxPool2d (writing its code takes
+# ~20 ms, which `import micrograd_plus` should not pay): a row of the table all the same (backward, grad(),
+# compile_graph and explain read it like a built-in op), as Value.maximum.
+MAX = Op('max', 'x if data(x) >= data(y) else y', ('1 if data(x) >= data(y) else 0', '0 if data(x) >= data(y) else 1'))
+
+
+def register_max() -> None:
+    """Value.maximum(other), the op above; registering it again changes nothing."""
+    register_op(MAX, method='maximum')
 
 # The place of a node in brackets at the end of its label: one notation for images and sequences, read by
 # explain() and viz.collapsed() (layers.0.z.2[3,4]: channel 2 at row 3, col 4; rnn.h.3[t=5]: unit 3 at step 5)
@@ -264,6 +269,10 @@ class MaxPool2d(_Pool):
     channel: PyTorch's ``nn.MaxPool2d``. A chain of ``max`` nodes over the window's cells, row by row (the
     running maxima are labelled ``<path>.max.<channel>[<row>,<col>]``, the last ``<path>.y...``): the
     gradient goes to the one cell that won, the first on a tie, as in PyTorch."""
+
+    def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None, padding: int | Pair = 0) -> None:
+        super().__init__(kernel_size, stride, padding)
+        register_max()
 
     def _pooled(self, cells: list[Value], label: str, inner: str) -> Value:
         running = cells[0]
