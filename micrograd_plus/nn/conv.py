@@ -40,6 +40,7 @@ def register_max() -> None:
     """Value.maximum(other), the op above; registering it again changes nothing."""
     register_op(MAX, method='maximum')
 
+
 # The place of a node in brackets at the end of its label: one notation for images and sequences, read by
 # explain() and viz.collapsed() (layers.0.z.2[3,4]: channel 2 at row 3, col 4; rnn.h.3[t=5]: unit 3 at step 5)
 PLACED = re.compile(r'(?P<name>.+)\[(?P<place>t=\d+|\d+,\d+)\]')
