@@ -26,9 +26,12 @@ import micrograd_plus
 from micrograd_plus import Value, compile_graph, dot, grad
 from micrograd_plus.activations import ACTIVATIONS
 from micrograd_plus.compile import program as compiled
-from micrograd_plus.data import make_moons
+from micrograd_plus.data import load_digits, make_moons
 from micrograd_plus.engine import topological_order
-from micrograd_plus.nn import MLP, Linear, Neuron, ReLU, Sequential
+from micrograd_plus.losses import cross_entropy
+from micrograd_plus.nn import MLP, RNN, Conv2d, Flatten, Linear, MaxPool2d, Neuron, ReLU, Sequential
+from micrograd_plus.optim import Adam
+from micrograd_plus.training import CompiledStep
 
 try:
     import micrograd.engine
@@ -490,6 +493,7 @@ def main() -> None:
     print(f'- Peak Python heap of a training step: {first:.1f} MiB in step 1, {last:.1f} MiB in step '
           f'{20 if QUICK else 100}; {between:.2f} MiB stays between steps (graphs do not pile up).')
     print_compiled(memory[names[0]])
+    print_images_and_sequences()
 
 
 def print_compiled(engine_bytes: float | None) -> None:
@@ -520,5 +524,131 @@ def print_compiled(engine_bytes: float | None) -> None:
           f"{training['kept']:.0f} B kept by the program | {training['compiling']:.0f} B at the peak |")
 
 
+# ---------------------------------------------------------------- images and sequences
+
+class Recurrent(micrograd_plus.nn.Module):
+    """RNN(4, 16) over a 12-step sequence, then Linear(16, 2) on the last hidden state."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rnn = RNN(4, 16, rng=rng)
+        self.head = Linear(16, 2, init='xavier', rng=rng)
+
+    def __call__(self, xs: Any) -> Any:
+        return self.head(self.rnn(xs)[1])
+
+
+def cnn(rng: random.Random) -> Sequential:
+    return Sequential(Conv2d(1, 4, 3, rng=rng), ReLU(), MaxPool2d(2), Flatten(), Linear(36, 10, init='xavier', rng=rng))
+
+
+def torch_scalars_like(model: Any) -> list[Any]:
+    """The model's parameters as 0-d float64 tensors, in parameters() order."""
+    return [torch.tensor(p.data, dtype=torch.float64, requires_grad=True) for p in model.parameters()]
+
+
+def torch_cnn_scores(weights: list[Any], image: list[list[float]]) -> list[Any]:
+    """The CNN's forward over PyTorch scalars, the same graph as micrograd_plus's: conv, relu, max-pool, linear."""
+    kernels = [weights[9 * o:9 * o + 9] for o in range(4)]  # parameters(): 4 kernels of 9, then 4 biases
+    biases = [weights[36 + o] for o in range(4)]
+    pixels = [[torch.tensor(v, dtype=torch.float64) for v in row] for row in image]
+    maps = [[[sum((kernels[o][3 * a + b] * pixels[i + a][j + b] for a in range(3) for b in range(3)), biases[o]).relu()
+              for j in range(6)] for i in range(6)] for o in range(4)]
+    pooled = [torch.maximum(torch.maximum(m[2 * i][2 * j], m[2 * i][2 * j + 1]),
+                            torch.maximum(m[2 * i + 1][2 * j], m[2 * i + 1][2 * j + 1]))
+              for m in maps for i in range(3) for j in range(3)]
+    linear = weights[40:]
+    return [sum((linear[37 * k + n] * pooled[n] for n in range(36)), linear[37 * k + 36]) for k in range(10)]
+
+
+def torch_rnn_scores(weights: list[Any], xs: list[list[float]]) -> list[Any]:
+    """Recurrent's forward over PyTorch scalars: W_ih (16x4), W_hh (16x16), b_ih, b_hh, then the head."""
+    w_ih = [weights[4 * j:4 * j + 4] for j in range(16)]
+    w_hh = [weights[64 + 16 * j:64 + 16 * j + 16] for j in range(16)]
+    b_ih, b_hh, head = weights[320:336], weights[336:352], weights[352:]
+    h = [torch.tensor(0.0, dtype=torch.float64) for _ in range(16)]
+    for x in xs:
+        inputs = [torch.tensor(v, dtype=torch.float64) for v in x]
+        h = [(sum((w * v for w, v in zip(w_ih[j] + w_hh[j], inputs + h)), b_ih[j]) + b_hh[j]).tanh()
+             for j in range(16)]
+    return [sum((head[17 * k + n] * h[n] for n in range(16)), head[17 * k + 16]) for k in range(2)]
+
+
+def torch_cross_entropy(scores: list[list[Any]], labels: list[int]) -> Any:
+    total = 0
+    for s, label in zip(scores, labels):
+        top = max(v.item() for v in s)
+        total = total + (sum((v - top).exp() for v in s)).log() + top - s[label]
+    return total / len(labels)
+
+
+def workload_cnn_and_rnn() -> dict[str, dict[str, float | None]]:
+    """One training step (loss, gradients, Adam) of the classroom CNN on 20 digits and of an RNN(4, 16) on 8
+    sequences of 12 steps: the engine (build + backward()), the compiled step (CompiledStep: the graph built and
+    compiled once, replayed per batch) and, for the CNN, the same scalar graph in PyTorch. Seconds."""
+    images, labels = load_digits()
+    rng = random.Random(0)
+    sequences = [[[rng.uniform(-1, 1) for _ in range(4)] for _ in range(12)] for _ in range(8)]
+    targets = [rng.randrange(2) for _ in sequences]
+    found: dict[str, dict[str, float | None]] = {}
+    for name, model, xs, ys, classes in (
+            ('CNN', cnn(random.Random(0)), images[:20], labels[:20], 10),
+            ('RNN', Recurrent(random.Random(0)), sequences, targets, 2)):
+        optimizer = Adam(model.parameters(), lr=1e-3)
+
+        def engine_step(model: Any = model, xs: Any = xs, ys: Any = ys, optimizer: Any = optimizer) -> None:
+            loss = cross_entropy([model(x) for x in xs], ys)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        started = time.perf_counter()
+        step = CompiledStep(model, xs[0], classes=classes, batch_size=len(xs))
+        compile_seconds = time.perf_counter() - started
+
+        def compiled_step(step: Any = step, xs: Any = xs, ys: Any = ys, optimizer: Any = optimizer) -> None:
+            step(xs, ys)
+            optimizer.step()
+        runs = {'engine': engine_step, 'compiled': compiled_step}
+        if torch is not None:
+            weights = torch_scalars_like(model)
+            scores = (lambda w, x: torch_cnn_scores(w, x[0])) if name == 'CNN' else torch_rnn_scores
+
+            def torch_step(weights: list[Any] = weights, xs: Any = xs, ys: Any = ys, scores: Any = scores) -> None:
+                loss = torch_cross_entropy([scores(weights, x) for x in xs], ys)
+                for w in weights:
+                    w.grad = None
+                loss.backward()
+                sgd_step(weights, 1e-3)
+            runs['PyTorch scalars'] = torch_step
+        for run in runs.values():
+            run()  # warm-up
+        found[name] = {**paired_medians(runs, 3 if QUICK else 7), 'compile': compile_seconds}
+    return found
+
+
+def print_images_and_sequences() -> None:
+    """The third table: a CNN and an RNN training step, engine against compiled (and PyTorch scalars)."""
+    print('  measuring the CNN and RNN steps...', file=sys.stderr)
+    found = workload_cnn_and_rnn()
+    print()
+    print('Images and sequences, one training step (loss, gradients, Adam), measured in turns; CompiledStep builds the')
+    print('batch graph once and replays it (its one-off compile in the last column)')
+    print()
+    print('| workload | engine: build + backward() | compiled: CompiledStep | PyTorch scalars | compile, once |')
+    print('|---|---|---|---|---|')
+    titles = {'CNN': 'CNN: Conv2d(1,4,3), ReLU, MaxPool2d(2), Linear(36,10) on 20 digits',
+              'RNN': 'RNN(4,16) on 8 sequences of 12 steps, Linear(16,2) on the last state'}
+    for name, times in found.items():
+        engine, compiled_time, scalars = times['engine'], times['compiled'], times.get('PyTorch scalars')
+        assert engine is not None and compiled_time is not None
+        torch_cell = cell(scalars, engine, 'not installed')
+        print(f"| {titles[name]} | {fmt_time(engine)} | {fmt_time(compiled_time)} ({engine / compiled_time:.1f}x "
+              f"faster) | {torch_cell} | {fmt_time(times['compile'] or 0.0)} |")
+
+
 if __name__ == '__main__':
-    main()
+    if '--images-and-sequences' in sys.argv:  # the third table alone
+        sys.argv.remove('--images-and-sequences')
+        QUICK = '--quick' in sys.argv
+        print_images_and_sequences()
+    else:
+        main()

@@ -144,7 +144,9 @@ def _binary_method(op: Op, method: str, reflected: bool, cls: str) -> list[str]:
             f'    """{rules.source_text(rule.forward)}{", for a number x" if reflected else ""}"""',
             f'    {lift} = other if isinstance(other, Value) else _lift(other)',
             f'    if {lift} is None:',
-            '        return NotImplemented',
+            # an operator lets Python try the other side; a named method (x.maximum(y)) says what it takes
+            '        return NotImplemented' if method.startswith('__') else
+            f"        raise TypeError(f'{method}() takes a Value or a number, got {{checks.shown(other)}}')",
             f'    data = {_forward(rule, {"x": f"{a}.data", "y": f"{b}.data"})}',
             *_record(cls, (a, b), (), '    ')]
 

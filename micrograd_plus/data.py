@@ -1,5 +1,9 @@
 """Toy datasets for classification demos, in pure Python (no numpy, no scikit-learn), and mini-batches.
 
+Shipped real data (nothing is downloaded): ``load_digits()``, 1,797 handwritten 8x8 digits in Conv2d's
+layout, and ``load_names()``, 5,163 first names, with ``alphabet`` / ``encode`` / ``decode`` for a
+character-level model.
+
 Every maker returns ``(X, y)``: ``X`` a list of ``[x0, x1]`` float pairs, ``y`` a list of int class
 labels ``0, 1, ...``. ``seed`` makes them reproducible: an int seeds a private generator, a
 ``random.Random`` is used as is, and ``None`` draws from Python's global ``random`` (so ``random.seed``
@@ -197,3 +201,67 @@ def batches(X: Sequence[Any], y: Sequence[Any], batch_size: int, shuffle: bool =
             chosen = order[start:start + batch_size]
             yield [X[i] for i in chosen], [y[i] for i in chosen]
     return epoch()
+
+
+# ---------------------------------------------------------------- shipped data: digits and names
+# Real data, small enough to ship in the package (micrograd_plus/datasets/, with its citation and licence in
+# README.md there): a lesson never downloads anything.
+
+BOUNDARY = '.'  # the character that starts and ends a name in a character-level model (makemore's '.')
+
+
+def _shipped(name: str) -> bytes:
+    import importlib.resources  # here: `import micrograd_plus` need not load it
+    return importlib.resources.files('micrograd_plus').joinpath(f'datasets/{name}').read_bytes()
+
+
+def load_digits(normalize: bool = True) -> tuple[list[list[list[list[float]]]], list[int]]:
+    """The 1,797 handwritten digits of the UCI optical digits set (Alpaydin & Kaynak 1998, CC BY 4.0; the
+    copy scikit-learn ships): ``(images, labels)``. Each image is 8x8 in Conv2d's layout, one channel:
+    ``image[0][row][col]``; each label the digit 0-9. Pixels count the ink in 4x4 blocks of a 32x32 scan,
+    0..16; ``normalize=True`` divides them by 16, into [0, 1], which is what training wants."""
+    import gzip
+    normalize = checks.flag('load_digits(normalize)', normalize)
+    scale = 1 / 16 if normalize else 1.0
+    images, labels = [], []
+    for line in gzip.decompress(_shipped('digits.csv.gz')).decode('ascii').split():
+        *pixels, label = (int(cell) for cell in line.split(','))
+        images.append([[[pixels[8 * r + c] * scale for c in range(8)] for r in range(8)]])
+        labels.append(label)
+    return images, labels
+
+
+def load_names() -> list[str]:
+    """The 5,163 first names of the 1990 US Census lists (public domain), lower case a-z, most frequent
+    first: ``['james', 'john', 'robert', ...]``. Data for a character-level language model."""
+    return _shipped('names.txt').decode('ascii').split()
+
+
+def alphabet(texts: Sequence[str]) -> str:
+    """The characters of ``texts``, sorted, after ``BOUNDARY`` ('.'): index 0 is the boundary, so a name is
+    read as ``.emma.``. ``alphabet(load_names())`` is '.abcdefghijklmnopqrstuvwxyz'."""
+    texts = checks.sequence('alphabet(texts)', texts, 'a list of strings')
+    letters: set[str] = set()
+    for i, text in enumerate(texts):
+        letters.update(checks.text(f'alphabet(texts): item {i}', text))
+    letters.discard(BOUNDARY)
+    return BOUNDARY + ''.join(sorted(letters))
+
+
+def encode(text: str, characters: str) -> list[int]:
+    """``text`` as indices into ``characters`` (an ``alphabet``): encode('emma', chars) == [5, 13, 13, 1]."""
+    text, characters = checks.text('encode(text)', text), checks.text('encode(characters)', characters)
+    index = {c: i for i, c in enumerate(characters)}
+    missing = sorted({c for c in text if c not in index})
+    if missing:
+        raise ValueError(f'encode(): {missing} not in the alphabet {characters!r}; make it with alphabet(texts) '
+                         'from every text you will encode')
+    return [index[c] for c in text]
+
+
+def decode(indices: Sequence[int], characters: str) -> str:
+    """Indices back to text: decode(encode(text, chars), chars) == text."""
+    characters = checks.text('decode(characters)', characters)
+    indices = checks.sequence('decode(indices)', indices, 'a list of ints')
+    return ''.join(characters[checks.count('decode(indices): an index', i, at_least=0,
+                                           at_most=len(characters) - 1)] for i in indices)

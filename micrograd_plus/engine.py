@@ -669,6 +669,22 @@ class Value:
             out._threshold = threshold
             return out
         return _record(_Softplus, data, self, None, beta, threshold)
+
+    def maximum(self, other: Operand) -> Value:
+        """x if data(x) >= data(y) else y"""
+        b = other if isinstance(other, Value) else _lift(other)
+        if b is None:
+            raise TypeError(f'maximum() takes a Value or a number, got {checks.shown(other)}')
+        data = self.data if self.data >= b.data else b.data
+        if _plain:
+            out = _new(_Maximum)
+            out.data = data
+            out.grad = 0.0
+            out.label = ''
+            out._a = self
+            out._b = b
+            return out
+        return _record(_Maximum, data, self, b)
     # ---- end generated operators ----
 
 
@@ -1496,6 +1512,34 @@ class _Softplus(_UnaryNode):
         beta = self._beta
         threshold = self._threshold
         return self._a.data if self._a.data * beta > threshold else f_div(f_log1p(f_exp(self._a.data * beta)), beta)
+
+
+class _Maximum(_BinaryNode):
+    """x if data(x) >= data(y) else y"""
+    __slots__ = ()
+    _op = 'max'
+    rule = ops.MAXIMUM
+
+    def _backward(self) -> None:
+        """d/dx = 1 if data(x) >= data(y) else 0
+        d/dy = 0 if data(x) >= data(y) else 1
+        """
+        g = self.grad
+        a = self._a
+        b = self._b
+        x = a.data
+        y = b.data
+        if x >= y:
+            a.grad += g
+        if not x >= y:
+            b.grad += g
+
+    def vjp(self, g: Any, as_values: bool = False) -> tuple[Any, ...]:
+        x, y, _ = self.rule_inputs(as_values)
+        return (g if ops.data(x) >= ops.data(y) else None, None if ops.data(x) >= ops.data(y) else g)
+
+    def _forward_again(self) -> float:
+        return self._a.data if self._a.data >= self._b.data else self._b.data
 
 
 class _Dot(_NaryNode):

@@ -289,8 +289,12 @@ SOFTPLUS = Op('softplus', 'x if data(x) * beta > threshold else log1p(exp(x * be
                '(sigmoid(threshold) if data(x) * beta == threshold else sigmoid(x * beta))',), 'softplus',
               constants=(('beta', 1.0), ('threshold', 20.0)))
 
+# the larger of two (a max-pool's cells, pairwise): ties go to x, the earlier cell, as PyTorch's max-pool picks
+MAXIMUM = Op('max', 'x if data(x) >= data(y) else y',
+             ('1 if data(x) >= data(y) else 0', '0 if data(x) >= data(y) else 1'), 'maximum')
+
 # n-ary: a neuron's weighted sum bias + w1*x1 + w2*x2 + ... as one node, inputs (bias, w1, x1, w2, x2, ...)
 DOT = Op('dot', 'bias + w * x', ('1', 'x', 'w'), inputs=('bias', 'w', 'x'), repeat=2)
 
 TABLE = (ADD, SUB, MUL, DIV, POW, POW_CONST, NEG, ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, LOG1P, EXPM1,
-         LEAKY_RELU, ELU, CLAMP, SOFTPLUS, DOT)
+         LEAKY_RELU, ELU, CLAMP, SOFTPLUS, MAXIMUM, DOT)

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from . import checks
 from .checks import as_number
-from .engine import Value
+from .engine import Value, dot
 from .nn import Module
 from .nn.layers import parameter_groups
 
@@ -247,3 +247,112 @@ class EarlyStopping:
     def __repr__(self) -> str:
         return (f'EarlyStopping(patience={self.patience}, best={self.best!r} at step {self.best_step}, '
                 f'wait={self.wait}{", stopped" if self.stopped else ""})')
+
+
+# ---------------------------------------------------------------- one graph, compiled once, every batch
+
+class CompiledStep:
+    """A classifier's training step built once and replayed: ``step(samples, labels)`` sets every
+    parameter's ``.grad`` to d(mean cross-entropy)/d(parameter) on that batch and returns the loss.
+
+    Every batch of the same size and sample shape builds the same graph; only the numbers differ. So the
+    graph is built once on leaves (the samples' numbers and the labels as one-hot rows, so that picking the
+    right class is arithmetic, not a Python choice), compiled with ``compile_graph``, and each call is
+    ``program(values)``: the same gradients as ``loss.backward()`` (to rounding), without building a graph.
+    ``example`` is one sample (its shape is what counts), ``classes`` the number of scores. A model that gives a
+    list of score lists per sample (one per time step: a language model) takes a list of labels per sample,
+    and the loss is the mean over every time step of the batch.
+
+    The model's graph must not depend on its input beyond the ops: a max-pool, relu and the like are
+    evaluated anew on each call, but Dropout's masks (training mode) or BatchNorm's batch statistics
+    would be frozen, so they are refused.
+    """
+
+    def __init__(self, model: Module, example: Any, classes: int, batch_size: int) -> None:
+        from .compile import compile_graph  # loaded on first use, as the package does
+        from .losses import log_softmax
+        self.model = _model('CompiledStep(model)', model)
+        self.classes = checks.count('CompiledStep: classes', classes, at_least=2)
+        self.batch_size = checks.count('CompiledStep: batch_size', batch_size, at_most=100_000)
+        frozen = [type(m).__name__ for m in model.modules() if m.training and type(m).__name__ in _DATA_DEPENDENT]
+        if frozen:
+            raise ValueError(f'CompiledStep would freeze what {frozen[0]} draws or measures per batch: call '
+                             'model.eval() first, or train this model with loss.backward()')
+        self.shape = _shape_of(example)
+        self.parameters = model.parameters()
+        samples = [_leaves_like(example) for _ in range(self.batch_size)]
+        outputs = [model(sample) for sample in samples]
+        self.steps = len(outputs[0]) if outputs[0] and isinstance(outputs[0][0], list) else 0  # 0: one label
+        onehots = [[Value(0.0) for _ in range(self.classes)] for _ in range(self.batch_size * max(1, self.steps))]
+        scores = [s for out in outputs for s in (out if self.steps else [out])]
+        if len(scores) != len(onehots) or not all(isinstance(s, list) and len(s) == self.classes for s in scores):
+            raise ValueError(f'CompiledStep: the model gives {checks.shown(outputs[0])} for a sample, not a list of '
+                             f'{self.classes} scores (or one such list per time step)')
+        terms = [dot(onehot, log_softmax(s)) for onehot, s in zip(onehots, scores)]
+        loss = dot(terms, [-1.0 / len(terms)] * len(terms))
+        inputs = [v for sample in samples for v in _cells(sample)] + [v for row in onehots for v in row]
+        self.program = compile_graph(loss, self.parameters + inputs)
+
+    def __call__(self, samples: Any, labels: Any) -> float:
+        samples = checks.sequence('CompiledStep(samples)', samples, 'a list of samples')
+        labels = checks.sequence('CompiledStep(labels)', labels, 'a list of class numbers')
+        if len(samples) != self.batch_size or len(labels) != self.batch_size:
+            raise ValueError(f'this step was compiled for batches of {self.batch_size}, got {len(samples)} samples '
+                             f'and {len(labels)} labels: drop the last, smaller batch (batches(drop_last=True))')
+        values = [p.data for p in self.parameters]
+        for sample in samples:
+            if _shape_of(sample) != self.shape:
+                raise ValueError(f'this step was compiled for samples shaped like its example, '
+                                 f'{_shown_shape(self.shape)}, got one shaped {_shown_shape(_shape_of(sample))}')
+            values += _flat(sample)
+        for label in labels:
+            if self.steps:
+                label = checks.sequence('CompiledStep(labels): a sample\'s labels', label, 'a list of class numbers')
+                if len(label) != self.steps:
+                    raise ValueError(f'this step was compiled for {self.steps} labels per sample (one per time '
+                                     f'step), got {len(label)}')
+            for k in (label if self.steps else [label]):
+                k = checks.count('CompiledStep(labels): a label', k, at_least=0, at_most=self.classes - 1)
+                values += [1.0 if j == k else 0.0 for j in range(self.classes)]
+        loss, grads = self.program(values)
+        for p, g in zip(self.parameters, grads):
+            p.grad = g
+        return loss
+
+
+_DATA_DEPENDENT = ('Dropout', 'BatchNorm')
+
+
+def _shape_of(sample: Any) -> tuple[Any, ...]:
+    if isinstance(sample, (list, tuple)):
+        return (len(sample), *(_shape_of(item) for item in sample))
+    return ()
+
+
+def _shown_shape(shape: tuple[Any, ...]) -> str:
+    """(1, (8, ...), ...) -> '[1][8][8]' for a box; a ragged shape as its nesting."""
+    text = ''
+    while shape:
+        text += f'[{shape[0]}]'
+        inner = set(shape[1:])
+        if len(inner) != 1:
+            return text + ('' if not inner else '[ragged]')
+        shape = inner.pop()
+    return text or 'a number'
+
+
+def _cells(sample: Any) -> list[Any]:
+    """The numbers (or Values) of a nested sample, in order."""
+    if isinstance(sample, (list, tuple)):
+        return [v for item in sample for v in _cells(item)]
+    return [sample]
+
+
+def _flat(sample: Any) -> list[Any]:
+    return [v.data if isinstance(v, Value) else v for v in _cells(sample)]
+
+
+def _leaves_like(sample: Any) -> Any:
+    if isinstance(sample, (list, tuple)):
+        return [_leaves_like(item) for item in sample]
+    return Value(0.0)

@@ -197,6 +197,10 @@ class FakeAxes:
         pass
 
 
+def _close_figures() -> None:
+    importlib.import_module('matplotlib.pyplot').close('all')
+
+
 def use_model(model: Any, _: Any = None) -> None:
     out = model([1.0, -2.0])
     outs = out if isinstance(out, list) else [out]
@@ -215,6 +219,7 @@ spec('engine.Value.leaky_relu', then=backward)(lambda: {'self': value(-0.5), 'ne
 spec('engine.Value.elu', then=backward)(lambda: {'self': value(-0.5), 'alpha': 0.5})
 spec('engine.Value.clamp', then=backward)(lambda: {'self': value(0.5), 'min': 0.0, 'max': 1.0})
 spec('engine.Value.softplus', then=backward)(lambda: {'self': value(0.5), 'beta': 2.0, 'threshold': 10.0})
+spec('engine.Value.maximum', then=backward)(lambda: {'self': value(0.5), 'other': value(1.5)})
 spec('engine.dot', then=backward)(lambda: {'weights': [value(1.0), value(2.0)], 'inputs': [3.0, 4.0], 'bias': 0.5})
 spec('engine.topological_order')(lambda: {'root': op_node()})
 spec('register.register_op', then=lambda cls, a: getattr(_mgp().Value(2.0), a.get('method') or 'sweep_cube')())(
@@ -291,6 +296,25 @@ spec('nn.layers.Residual', then=use_model)(lambda: {'module': _mgp().nn.Linear(2
 spec('nn.layers.Residual.__call__', 'nn.layers.Residual.batch')(
     lambda: {'self': _mgp().nn.Residual(_mgp().nn.Linear(2, 2, rng=0)), 'x': [1.0, 2.0],
              'samples': [[1.0, 2.0], [3.0, 4.0]]})
+spec('nn.conv.Conv2d', then=lambda conv, _: conv([[[1.0, 2.0, 0.5], [0.0, 1.0, 2.0], [1.0, 1.0, 1.0]]]))(
+    lambda: {'in_channels': 1, 'out_channels': 2, 'kernel_size': 2, 'stride': 1, 'padding': 1, 'bias': True,
+             'rng': 0})
+spec('nn.conv.Conv2d.kernel', 'nn.conv.Conv2d.__call__')(
+    lambda: {'self': _mgp().nn.Conv2d(1, 2, 2, rng=0), 'out_channel': 1, 'x': [[[1.0, 2.0], [0.5, 0.0]]]})
+spec('nn.conv.MaxPool2d', 'nn.conv.AvgPool2d', then=lambda pool, _: pool([[[1.0, 2.0, 0.5], [0.0, 1.0, 2.0]]]))(
+    lambda: {'kernel_size': 2, 'stride': 1, 'padding': 1})
+spec('nn.conv._Pool.__call__')(lambda: {'self': _mgp().nn.MaxPool2d(2), 'x': [[[1.0, 2.0], [0.5, 0.0]]]})
+spec('nn.conv.Flatten.__call__')(lambda: {'self': _mgp().nn.Flatten(), 'x': [[[1.0, 2.0], [0.5, 0.0]]]})
+spec('nn.recurrent.RNNCell', then=lambda cell, _: cell([1.0, 2.0]))(
+    lambda: {'input_size': 2, 'hidden_size': 1, 'nonlinearity': 'tanh', 'bias': True, 'rng': 0})
+spec('nn.recurrent.RNN', then=lambda rnn, _: rnn([[1.0, 2.0]]))(
+    lambda: {'input_size': 2, 'hidden_size': 1, 'nonlinearity': 'tanh', 'bias': True, 'rng': 0})
+spec('nn.recurrent.RNNCell.__call__')(lambda: {'self': _mgp().nn.RNNCell(2, 1, rng=0), 'x': [1.0, 2.0], 'h': [0.5],
+                                               't': 3})
+spec('nn.recurrent.RNN.__call__')(lambda: {'self': _mgp().nn.RNN(2, 1, rng=0), 'xs': [[1.0, 2.0]], 'h0': [0.5]})
+spec('nn.recurrent.Embedding', then=lambda embedding, _: embedding(1))(
+    lambda: {'num_embeddings': 3, 'embedding_dim': 2, 'rng': 0})
+spec('nn.recurrent.Embedding.__call__')(lambda: {'self': _mgp().nn.Embedding(3, 2, rng=0), 'index': [2, 0]})
 spec('nn.layers.grad_norms', 'nn.layers.parameter_groups')(lambda: {'model': mlp(), 'by': 'layer'})
 spec('nn.torch.from_torch')(lambda: {'module': _torch_linear()})
 
@@ -318,6 +342,9 @@ spec('optim.grad_norm', 'optim.clip_grad_norm', 'optim.clip_grad_value')(
     lambda: {'params': params(), 'norm_type': 2.0, 'max_norm': 1.0, 'clip_value': 0.1})
 
 # data
+spec('data.load_digits')(lambda: {'normalize': True})
+spec('data.alphabet', 'data.encode', 'data.decode')(
+    lambda: {'texts': ['emma', 'ava'], 'text': 'ava', 'characters': '.aemv', 'indices': [1, 4, 1]})
 spec('data.random_source')(lambda: {'seed': 0})
 spec('data.make_moons', 'data.make_circles', 'data.make_spiral', 'data.make_xor', 'data.make_blobs')(
     lambda: {'n_samples': 12, 'seed': 0})
@@ -325,6 +352,17 @@ spec('data.train_test_split')(lambda: {'X': [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0],
                                        'seed': 0})
 spec('data.batches', then=lambda epoch, _: list(epoch))(
     lambda: {'X': [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], 'y': [0, 1, 0], 'batch_size': 2, 'seed': 0})
+
+# plots (closing every figure after each call)
+spec('plots.image_grid', 'plots.feature_maps', then=lambda _, __: _close_figures())(
+    lambda: {'images': [[[1.0, 2.0], [0.0, 1.0]]], 'maps': [[[1.0, 2.0], [0.0, 1.0]]], 'titles': ['a'], 'axes': None,
+             'colors': 'grey', 'title': 'channel', 'size': 1.0})
+spec('plots.kernels', then=lambda _, __: _close_figures())(
+    lambda: {'conv': _mgp().nn.Conv2d(1, 1, 2, rng=0), 'axes': None, 'size': 1.0})
+spec('plots.unrolled', then=lambda _, __: _close_figures())(
+    lambda: {'norms': [1e-3, 1.0], 'ax': None, 'label': 'h', 'title': 'gradient'})
+
+spec('viz.collapse.collapsed', then=lambda root, _: root.label)(lambda: {'root': value()})
 
 # training
 spec('training.History.record')(lambda: {'self': _mgp().training.History(), 'step': 0, 'metrics': {'loss': 0.5}})
@@ -335,6 +373,11 @@ spec('training.EarlyStopping', then=lambda stopper, _: (stopper.step(0.5, mlp())
 spec('training.EarlyStopping.improves')(lambda: {'self': _mgp().training.EarlyStopping(2), 'value': 0.5})
 spec('training.EarlyStopping.step')(lambda: {'self': _mgp().training.EarlyStopping(2), 'value': 0.5,
                                              'model': mlp()})
+spec('training.CompiledStep', then=lambda step, _: step([[1.0, 2.0], [0.0, 1.0]], [0, 1]))(
+    lambda: {'model': _mgp().nn.Linear(2, 2, rng=0), 'example': [0.0, 0.0], 'classes': 2, 'batch_size': 2})
+spec('training.CompiledStep.__call__')(
+    lambda: {'self': _mgp().training.CompiledStep(_mgp().nn.Linear(2, 2, rng=0), [0.0, 0.0], 2, 2),
+             'samples': [[1.0, 2.0], [0.0, 1.0]], 'labels': [0, 1]})
 spec('training.EarlyStopping.restore')(lambda: {'self': _stopped(), 'model': mlp()})
 spec('training.update_ratios')(lambda: {'model': mlp(), 'before': mlp().state_dict()})
 spec('training.History.record_update_ratios')(

@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 
+from micrograd_plus import data
 from micrograd_plus.data import (
     batches,
     make_blobs,
@@ -183,3 +184,44 @@ def test_batches_of_the_wrong_kind_of_thing_are_type_errors_at_the_call(call, ma
 def test_dataset_arguments_are_checked_before_anything_is_made(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---------------------------------------------------------------- shipped data: digits and names
+
+def test_load_digits_gives_the_1797_uci_digits_in_conv2d_layout():
+    images, labels = data.load_digits()
+    assert len(images) == len(labels) == 1797
+    assert {(len(x), len(x[0]), len(x[0][0])) for x in images} == {(1, 8, 8)}
+    assert sorted(set(labels)) == list(range(10)) and labels[:10] == list(range(10))
+    assert min(v for x in images for row in x[0] for v in row) == 0.0
+    assert max(v for x in images for row in x[0] for v in row) == 1.0
+    # the first image is scikit-learn's digits.images[0], a zero: its pixels 0..16, row by row
+    raw, _ = data.load_digits(normalize=False)
+    assert raw[0][0][0] == [0, 0, 5, 13, 9, 1, 0, 0] and raw[0][0][7] == [0, 0, 6, 13, 10, 0, 0, 0]
+    assert sum(labels.count(d) for d in range(10)) == 1797 and labels.count(8) == 174
+
+
+def test_load_digits_checks_its_argument():
+    with pytest.raises(TypeError, match='normalize'):
+        data.load_digits(normalize='yes')
+
+
+def test_load_names_gives_thousands_of_real_first_names_in_lower_case():
+    names = data.load_names()
+    assert len(names) == len(set(names)) == 5163
+    assert names[:3] == ['james', 'john', 'robert'] and 'emma' in names and 'olivia' in names
+    assert all(name.isalpha() and name.islower() and name.isascii() for name in names)
+
+
+def test_text_becomes_indices_and_back():
+    chars = data.alphabet(data.load_names())
+    assert chars == '.abcdefghijklmnopqrstuvwxyz'
+    assert data.encode('emma', chars) == [5, 13, 13, 1]
+    assert data.decode([0, 5, 13, 13, 1, 0], chars) == '.emma.'
+    assert data.alphabet(['ba', 'c.']) == '.abc'
+    with pytest.raises(ValueError, match=r"\['!'\] not in the alphabet"):
+        data.encode('emma!', chars)
+    with pytest.raises(ValueError, match='at most 26'):
+        data.decode([27], chars)
+    with pytest.raises(TypeError, match='must be text'):
+        data.alphabet(['ok', 3])

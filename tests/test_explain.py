@@ -353,3 +353,40 @@ def test_the_l2_terms_of_a_weights_gradient_are_named_as_the_penalty():
     text = explain(w, total)
     assert '2 uses by sum(p**2) (it uses it twice):' in text
     assert text.count(f'dL/d(sum(p**2)) * layers.0.neurons.0.w.0 = 0.01 * {format_number(w.data)}') == 2
+
+
+# ---------------------------------------------------------------- shared weights: positions and time steps
+
+def test_a_kernel_weight_is_explained_as_used_at_every_position_of_each_image():
+    from micrograd_plus import data, losses, nn
+    images, labels = data.load_digits()
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, rng=0), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(36, 10, rng=1))
+    loss = losses.cross_entropy([model(images[0])], [labels[0]])
+    loss.backward()
+    weight = model[0].weight[0][0][1][2]
+    lines = explain(weight, root=loss).splitlines()
+    assert lines[1] == ('dL/d(layers.0.weight.0.0.1.2) = the sum of 36 chain-rule terms, one per use of '
+                        'layers.0.weight.0.0.1.2:')
+    assert lines[2] == ('  36 uses by layers.0.z.0[row,col]: used at 36 positions of each image, [0,0] .. [5,5], '
+                        'the 5 largest shown:')
+    assert lines[3].startswith('    dL/d(layers.0.z.0[') and lines[8].startswith('    the other 31 add up to ')
+    assert lines[9] == f'  = {format_number(weight.grad)}'
+    model.zero_grad()
+    loss = losses.cross_entropy([model(x) for x in images[:3]], labels[:3])
+    loss.backward()
+    assert ('  108 uses by layers.0.z.0[row,col]: used at 36 positions of each image, [0,0] .. [5,5], in each of 3 '
+            'forward passes, the 5 largest shown:') in explain(weight, root=loss)
+
+
+def test_the_recurrent_weight_is_explained_as_used_once_per_time_step():
+    from micrograd_plus import nn
+    rnn = nn.RNN(2, 3, rng=0)
+    outputs, h = rnn([[0.1 * t, 1.0] for t in range(12)])
+    loss = (h[0] - 1.0) ** 2
+    loss.backward()
+    text = explain(rnn.weight_hh[0][1], root=loss)
+    assert '  12 uses by z.0[t]: used once per time step t = 0..11, the 5 largest shown:' in text
+    assert '    dL/d(z.0[t=11]) * h.1[t=10] = ' in text  # a placed label is one name: no parentheses
+    total = sum(float(line.rsplit('= ', 1)[1]) for line in text.splitlines()[3:8])
+    assert total + float(text.split('the other 7 add up to ')[1].split()[0]) == pytest.approx(rnn.weight_hh[0][1].grad,
+                                                                                              abs=1e-5)

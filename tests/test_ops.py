@@ -105,6 +105,7 @@ TORCH = {
     'elu': lambda x, alpha: torch.nn.functional.elu(x, alpha),
     'clamp': _clamp,
     'softplus': lambda x, beta, threshold: torch.nn.functional.softplus(x, beta, threshold),
+    'max': lambda x, y: torch.maximum(x, y),
     'dot': lambda b, w, x: b + w * x,
 }
 

@@ -141,7 +141,7 @@ class Chromium:
         return reply['result'].get('value')
 
     def wait_for(self, condition: str) -> None:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 45  # generous: a loaded machine, not a slow page
         while not self.js(f'!!({condition})'):
             if time.monotonic() > deadline:
                 raise TimeoutError(condition)

@@ -239,3 +239,48 @@ def test_update_ratios_are_the_step_over_the_weights_of_each_layer():
     assert history.metrics == ['update:layers.0', 'update:layers.1']
     with pytest.raises(KeyError, match="before has no 'layers.0.neurons.0.w.0'"):
         update_ratios(model, {})
+
+
+# ---------------------------------------------------------------- CompiledStep: one graph, every batch
+
+def _cnn(seed=0):
+    from micrograd_plus.nn import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
+    return Sequential(Conv2d(1, 2, 3, rng=seed), ReLU(), MaxPool2d(2), Flatten(), Linear(8, 3, rng=seed + 1))
+
+
+def test_a_compiled_step_gives_backwards_loss_and_gradients_on_every_batch():
+    import random
+
+    from micrograd_plus.losses import cross_entropy
+    from micrograd_plus.training import CompiledStep
+    rng = random.Random(0)
+    model = _cnn()
+    step = CompiledStep(model, [[[0.0] * 6] * 6], classes=3, batch_size=4)
+    for _ in range(3):  # new images each time: the max-pool's winners and relu's branches change
+        images = [[[[rng.uniform(-1, 1) for _ in range(6)] for _ in range(6)]] for _ in range(4)]
+        labels = [rng.randrange(3) for _ in range(4)]
+        loss = step(images, labels)
+        compiled = [p.grad for p in model.parameters()]
+        model.zero_grad()
+        reference = cross_entropy([model(x) for x in images], labels)
+        reference.backward()
+        assert loss == pytest.approx(reference.data, rel=1e-12)
+        assert compiled == pytest.approx([p.grad for p in model.parameters()], rel=1e-9, abs=1e-12)
+        for p in model.parameters():
+            p.data -= 0.1 * p.grad
+
+
+def test_a_compiled_step_refuses_what_it_cannot_replay():
+    from micrograd_plus.nn import Dropout, Linear, Sequential
+    from micrograd_plus.training import CompiledStep
+    with pytest.raises(ValueError, match='freeze what Dropout draws'):
+        CompiledStep(Sequential(Linear(2, 3, rng=0), Dropout(0.5)), [0.0, 0.0], classes=3, batch_size=2)
+    step = CompiledStep(_cnn(), [[[0.0] * 6] * 6], classes=3, batch_size=2)
+    with pytest.raises(ValueError, match='compiled for batches of 2, got 1 samples'):
+        step([[[[0.0] * 6] * 6]], [0])
+    with pytest.raises(ValueError, match=r'shaped like its example, \[1\]\[6\]\[6\], got one shaped \[1\]\[5\]\[6\]'):
+        step([[[[0.0] * 6] * 5]] * 2, [0, 1])
+    with pytest.raises(ValueError, match='a label must be at most 2'):
+        step([[[[0.0] * 6] * 6]] * 2, [0, 3])
+    with pytest.raises(ValueError, match='not a list of 3 scores'):
+        CompiledStep(Linear(2, 4, rng=0), [0.0, 0.0], classes=3, batch_size=2)

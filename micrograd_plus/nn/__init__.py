@@ -19,13 +19,21 @@ A Sequential keeps its layers in ``layers``, like an MLP. A model is named when 
 returns (custom Modules too), so a layer's names say where it sits in the model it was built into; call
 ``label_parameters()`` after changing a model's structure by hand.
 
+Images and sequences (one sample, no batch dimension, as PyTorch's layers): ``Conv2d``, ``MaxPool2d``,
+``AvgPool2d``, ``Flatten`` on ``[channel][row][col]`` (nn/conv.py); ``RNN``, ``RNNCell``, ``Embedding`` on
+``[time][feature]`` and indices (nn/recurrent.py). Their nodes name the position or time step in brackets:
+``layers.0.z.2[3,4]``, ``rnn.h.3[t=5]``.
+
 Speed: a neuron's weighted sum is one ``dot`` node instead of 2n ``*``/``+`` nodes.
 """
 from ..saving import ParameterFileError
+from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .layers import BatchNorm, Dropout, Linear, ReLU, Residual, Sequential, Sigmoid, Tanh, grad_norms
 from .micrograd import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .module import Module
+from .recurrent import RNN, Embedding, RNNCell
 from .torch import from_torch
 
-__all__ = ['ACTIVATIONS', 'INITS', 'MLP', 'BatchNorm', 'Dropout', 'Layer', 'Linear', 'Module', 'Neuron',
-           'ParameterFileError', 'ReLU', 'Residual', 'Sequential', 'Sigmoid', 'Tanh', 'from_torch', 'grad_norms']
+__all__ = ['ACTIVATIONS', 'INITS', 'MLP', 'RNN', 'AvgPool2d', 'BatchNorm', 'Conv2d', 'Dropout', 'Embedding', 'Flatten',
+           'Layer', 'Linear', 'MaxPool2d', 'Module', 'Neuron', 'ParameterFileError', 'RNNCell', 'ReLU', 'Residual',
+           'Sequential', 'Sigmoid', 'Tanh', 'from_torch', 'grad_norms']

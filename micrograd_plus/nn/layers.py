@@ -10,6 +10,7 @@ from .. import checks
 from ..activations import ACTIVATIONS
 from ..data import Seed, random_source
 from ..engine import Value, dot
+from .conv import feature_maps, map_feature_maps, position_labels
 from .micrograd import Layer
 from .module import Module, as_inputs, as_values, batch_of, indented, tensor, walk
 
@@ -45,6 +46,8 @@ class _Activation(Module):
     def __call__(self, x: Any) -> list[Value]:
         activate = ACTIVATIONS[self.activation].apply
         assert activate is not None  # the activation layers are ReLU, Tanh and Sigmoid
+        if x.__class__ is list and x and x[0].__class__ is list:  # feature maps [channel][row][col]
+            return self._on_feature_maps(activate, x)
         x = as_inputs(x)
         out = []
         for v, label in zip(x, self._node_labels('y', len(x))):  # one loop: this runs per sample and layer
@@ -52,6 +55,10 @@ class _Activation(Module):
             y.label = label
             out.append(y)
         return out
+
+    def _on_feature_maps(self, activate: Any, x: list[Any]) -> list[Any]:
+        maps = feature_maps(f'{self!r}: the input', x)
+        return map_feature_maps(activate, maps, position_labels(self, 'y', len(maps), len(maps[0]), len(maps[0][0])))
 
     def _torch_layers(self, torch: Any) -> list[Any]:
         return [getattr(torch.nn, str(ACTIVATIONS[self.activation].torch_class))()]

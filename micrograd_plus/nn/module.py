@@ -24,7 +24,7 @@ __all__ = ['Module']
 M = TypeVar('M', bound='Module')
 # what to_torch() converts, named in its error for anything else
 CONVERTIBLE = ('MLP', 'Layer', 'Neuron', 'Linear', 'ReLU', 'Tanh', 'Sigmoid', 'Dropout', 'BatchNorm', 'Residual',
-               'Sequential')
+               'Sequential', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'Flatten', 'RNN', 'RNNCell', 'Embedding')
 
 
 class Module:

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from .. import checks, engine, rules
 from ..engine import Value, topological_order
+from ..nn.conv import split_place
 from ..ops import format_constant
 from ..rules import ATOM, LOOSE, POWER, PRODUCT, SUM, UNARY, Text, wrap
 from .record import LAST_BACKWARD
@@ -76,6 +77,9 @@ def _label_binding(label: str) -> float:
     (x1*w1 + x2*w2) + b, matching the two numbers shown beside it.
     """
     if _DOTTED.fullmatch(label):  # x1, or nn's layers.0.neurons.3.z: one name
+        return ATOM
+    placed = split_place(label)
+    if placed and _DOTTED.fullmatch(placed[0]):  # layers.0.z.2[3,4], rnn.h.3[t=5]: one name too
         return ATOM
     try:
         tree = ast.parse(label, mode='eval').body
@@ -247,10 +251,14 @@ class Explainer:
 
     def _grouped_sum(self, node: Value, terms: list[Term]) -> list[str]:
         groups: dict[str, list[Term]] = {}
-        for term in terms:
-            groups.setdefault(term.group, []).append(term)
+        for term in terms:  # a layer's node at every position or time step is one group: layers.0.z.2[i,j]
+            groups.setdefault(_placeless(term.group), []).append(term)
         lines = [f'{self._d(node)} = the sum of {len(terms)} chain-rule terms, one per use of {self._name(node)}:']
         for group, members in groups.items():
+            places = _places(members)
+            if places:
+                lines += self._placed_group(group, members, places)
+                continue
             shown = sorted(members, key=lambda term: -abs(term.product) if term.product == term.product else 0)
             shown = shown if len(shown) <= SHOWN_PER_GROUP + 1 else shown[:SHOWN_PER_GROUP]
             rest = [term for term in members if term not in shown]
@@ -269,6 +277,36 @@ class Explainer:
                     rest_total += term.product
                 lines.append(f'    the other {len(rest)} add up to {format_number(rest_total)}')
         lines.append(f'  = {format_number(node.grad)}')
+        return lines
+
+    def _placed_group(self, group: str, members: list[Term], places: list[str]) -> list[str]:
+        """The uses of a shared weight by one layer node repeated over an image or a sequence: where, then
+        the largest terms. 'used at 36 positions of each image', 'used once per time step t = 0..11'."""
+        passes = len(members) // len(places) if len(members) % len(places) == 0 else 0
+        if places[0].startswith('t='):
+            steps = [int(place[2:]) for place in places]
+            span = f't = {steps[0]}..{steps[-1]}' if steps == list(range(steps[0], steps[-1] + 1)) else \
+                't = ' + ', '.join(map(str, steps))
+            where = f'once per time step {span}' if passes == 1 else f'at {len(places)} time steps {span}'
+            name = f'{group}[t]'
+        else:
+            where = f'at {len(places)} positions of each image, [{places[0]}] .. [{places[-1]}]'
+            name = f'{group}[row,col]'
+        if passes > 1:
+            where += f', in each of {passes} forward passes'
+        shown = sorted(members, key=lambda term: -abs(term.product) if term.product == term.product else 0)
+        shown = shown if len(shown) <= SHOWN_PER_GROUP + 1 else shown[:SHOWN_PER_GROUP]
+        largest = f', the {len(shown)} largest shown' if len(shown) < len(members) else ''
+        lines = [f'  {len(members)} uses by {name}: used {where}{largest}:']
+        for term in shown:
+            lines.append(f'    {term.upstream_name} * {term.local_text} = {format_number(term.upstream)} * '
+                         f'{format_number(term.local)} = {format_number(term.product)}')
+        rest = [term for term in members if term not in shown]
+        if rest:
+            rest_total = 0.0
+            for term in rest:
+                rest_total += term.product
+            lines.append(f'    the other {len(rest)} add up to {format_number(rest_total)}')
         return lines
 
     def root_grad(self) -> str:
@@ -312,6 +350,24 @@ class Explainer:
         for name, value in zip(rule.constants, consumer.constants()):
             names[name], numbers[name] = (format_constant(value), ATOM), value
         return wrap(rules.math_text(grads[position], names, numbers), PRODUCT)
+
+
+def _placeless(label: str) -> str:
+    """layers.0.z.2[3,4] -> layers.0.z.2; rnn.h.3[t=5] -> rnn.h.3; any other label as it is."""
+    placed = split_place(label)
+    return placed[0] if placed else label
+
+
+def _places(members: list[Term]) -> list[str]:
+    """The places ('3,4' or 't=5') the group's consumers are at, in order; [] unless every one has one."""
+    found = {}
+    for term in members:
+        placed = split_place(term.group)
+        if placed is None:
+            return []
+        found[placed[1]] = tuple(int(n) for n in re.findall(r'\d+', placed[1]))
+    return sorted(found, key=found.__getitem__)
+
 
 
 def _hand_written_term(node: Value, position: int) -> tuple[float, str]:

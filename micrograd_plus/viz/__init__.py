@@ -7,6 +7,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads each on first use
+    from .collapse import collapsed as collapsed
     from .graph import GraphTooLargeError as GraphTooLargeError
     from .graph import draw_dot as draw_dot
     from .graph import to_svg as to_svg
@@ -25,7 +26,7 @@ _HOMES = {
     'trace': 'walk', 'neighbourhood': 'walk', 'node_id': 'walk', 'op_id': 'walk',
     'draw_dot': 'graph', 'to_svg': 'graph', 'GraphTooLargeError': 'graph', 'draw_network': 'network',
     'Digraph': 'render', 'NoRendererError': 'render', 'available_renderer': 'render',
-    'text_view': 'text', 'TextView': 'text',
+    'text_view': 'text', 'TextView': 'text', 'collapsed': 'collapse',
 }
 __all__ = list(_HOMES)
 

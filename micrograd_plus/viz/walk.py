@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from .. import checks
+from .. import checks, rules
 
 __all__ = ['check_node', 'check_nodes', 'constant_name', 'input_names', 'neighbourhood', 'node_id', 'nodes_around',
            'op_id', 'trace']
@@ -127,10 +127,12 @@ def input_names(nodes: Sequence[Any]) -> dict[int, str]:
     """
     names: dict[int, str] = {}
     for node in check_nodes('input_names(nodes)', nodes, 'a list of Values (from trace(root))'):
-        if node._op != 'dot':
+        row = getattr(type(node), 'rule', None)  # the micrograd protocol has no rule: no neuron to read
+        if row is None or not row.repeat or 'x' not in row.inputs:
             continue
         inputs = tuple(node._prev)
-        for i, x in enumerate(inputs[2::2]):
+        for i, group in enumerate(rules.groups(rules.rule_of(row), len(inputs))[1:]):  # (w_i, x_i) after the bias
+            x = inputs[group.names['x']]
             if not x.label and not tuple(x._prev):
                 names.setdefault(id(x), f'x{i}')
     return names
