@@ -1003,13 +1003,48 @@ def test_a_notebook_shows_a_model_as_a_table_of_its_layers():
     model = MLP(2, [16, 16, 1], rng=0)
     assert model.summary() == [('MLP', '3 modules', 337), ('layers.0', '16 ReLU neurons, 2 inputs each', 48),
                                ('layers.1', '16 ReLU neurons, 16 inputs each', 272),
-                               ('layers.2', 'Layer of [LinearNeuron(16)]', 17)]
+                               ('layers.2', '1 Linear neuron, 16 inputs', 17)]  # in the same words
     table = model._repr_html_()
     assert '<b>MLP</b>: 337 parameters, training mode' in table and table.count('<tr>') == 4
     sequential = Sequential(Linear(2, 8), BatchNorm(8), ReLU(), Dropout(0.1), Linear(8, 1)).eval()
     assert [row[1] for row in sequential.summary()[1:]] == ['Linear(2, 8)', 'BatchNorm(8)', 'ReLU()',
                                                           'Dropout(p=0.1)', 'Linear(8, 1)']
     assert 'eval mode' in sequential._repr_html_()
+
+
+class Net(Module):
+    """A user's own model: no __repr__ of its own."""
+
+    def __init__(self):
+        self.body = MLP(2, [2, 1], rng=0)
+        self.head = Linear(1, 1, rng=1)
+        self.scale = Value(1.0)
+
+    def __call__(self, x):
+        return self.head(self.body(x))[0] * self.scale
+
+
+def test_a_users_module_prints_like_pytorchs_the_class_and_its_children_indented():
+    assert repr(Net()) == ('Net(\n'
+                           '  (body): MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]\n'
+                           '  (head): Linear(1, 1)\n'
+                           '  1 parameter\n'
+                           ')')
+
+    class Outer(Module):
+        def __init__(self):
+            self.inner = [Net()]
+
+        def __call__(self, x):
+            return self.inner[0](x)
+    assert repr(Outer()).startswith('Outer(\n  (inner.0): Net(\n    (body): MLP of [')  # nested: indented again
+    assert repr(Module()) == 'Module()' and ' object at 0x' not in repr(Outer())
+    rows = Net().summary()
+    assert rows[0] == ('Net', '2 modules', 12)
+    assert rows[1:] == [('body', 'MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]', 9),
+                        ('head', 'Linear(1, 1)', 2)]
+    # micrograd's own reprs are kept exactly
+    assert repr(MLP(2, [1])) == 'MLP of [Layer of [LinearNeuron(2)]]' and repr(Neuron(2)) == 'ReLUNeuron(2)'
 
 
 # ---------------------------------------------------------------- arguments checked where they enter

@@ -109,13 +109,14 @@ class Layer(Module):
         return torch_dense(torch, self.neurons)
 
     def described(self) -> str:
-        """'16 ReLU neurons, 2 inputs each' where the repr would list all 16."""
-        text = repr(self)
-        if len(text) <= 40 or not self.neurons or not all(isinstance(n, Neuron) for n in self.neurons):
-            return super().described()
+        """'16 ReLU neurons, 2 inputs each', '1 Linear neuron, 16 inputs each': every layer in the same words."""
+        if type(self).__repr__ is not Layer.__repr__ or not self.neurons or not all(
+                isinstance(n, Neuron) for n in self.neurons):
+            return super().described()  # Linear(2, 16) says it best
         kinds = '/'.join(sorted({REPR_NAME[n.activation] for n in self.neurons}))
         plural = 's' if len(self.neurons) > 1 else ''
-        return f'{len(self.neurons)} {kinds} neuron{plural}, {len(self.neurons[0].w)} inputs each'
+        each = ' each' if len(self.neurons) > 1 else ''
+        return f'{len(self.neurons)} {kinds} neuron{plural}, {len(self.neurons[0].w)} inputs{each}'
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"

@@ -118,6 +118,24 @@ class Module:
         rows = [(name, named[name].described(), len(named[name].parameters())) for name in children]
         return [(type(self).__name__, f'{len(children)} modules', len(self.parameters())), *rows]
 
+    def __repr__(self) -> str:
+        """PyTorch's way: the class, then each module it holds by its name, indented::
+
+            Net(
+              (body): MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]
+              (head): Linear(1, 1)
+            )
+
+        Classes with a repr of their own (micrograd's ``MLP of [...]``, ``Linear(2, 16)``) keep it."""
+        children = [(name, item) for name, item in walk(self, descend=False) if isinstance(item, Module)]
+        own = len([item for _, item in walk(self, descend=False) if isinstance(item, Value)])
+        extra = f'{own} parameter{"s" if own != 1 else ""}' if own else ''
+        if not children:
+            return f'{type(self).__name__}({extra})'
+        lines = [f'  ({name}): {indented(repr(child))}' for name, child in children]
+        lines += [f'  {extra}'] if extra else []
+        return f'{type(self).__name__}(\n' + '\n'.join(lines) + '\n)'
+
     def described(self) -> str:
         """This module in a few words, for summary(): its repr, made one line and cut short."""
         return saving.shortened(' '.join(repr(self).split()), 80)
