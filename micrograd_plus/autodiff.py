@@ -219,7 +219,7 @@ class GradcheckReport:
                 f'<table style="border-collapse:collapse"><tr>{head}</tr>{rows}</table>')
 
 
-def argument_names(f: Callable[..., Any], n: int) -> list[str]:
+def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
     """The names of f's first n positional parameters (``lambda x, w, b`` gives x, w, b), so a report says
     d/dw, not d/dx1; ``x<i>`` where f takes ``*args`` or has no signature to read."""
     try:
@@ -249,7 +249,7 @@ def gradcheck(f: Callable[..., Value], *values: Any, second_order: bool = False,
     rtol = checks.real('rtol', rtol, at_least=0, need='a finite number >= 0 (0 asks for exact equality)')
     point = _check_point('gradcheck', values)
     names = [v.label if isinstance(v, Value) and v.label else name
-             for v, name in zip(values, argument_names(f, len(values)))]
+             for v, name in zip(values, _argument_names(f, len(values)))]
     xs = [Value(x) for x in point]
     out = f(*xs)
     if not isinstance(out, Value):

@@ -234,6 +234,7 @@ spec('compile.Program.__call__', 'compile.Program.code')(
     lambda: {'self': _mgp().compile_graph(**_compile_arguments()), 'values': [0.5, 2.0], 'start': 0, 'stop': 5})
 
 # nn
+spec('nn.samples.name_samples')(lambda: {'nodes': [mlp().batch([[1.0, 2.0], [0.5, -1.0]])[0]]})
 spec('nn.module.Module.batch')(lambda: {'self': mlp(), 'samples': [[1.0, 2.0], [0.5, -1.0]]})
 spec('nn.module.Module.named_modules', 'nn.module.Module.named_parameters', then=lambda it, _: list(it))(
     lambda: {'self': mlp(), 'prefix': 'model'})

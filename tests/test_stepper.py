@@ -16,6 +16,7 @@ import pytest
 from micrograd_plus import Value
 from micrograd_plus.teach.explain import Explainer
 from micrograd_plus.teach.stepper import stepper, steps
+from micrograd_plus.viz import trace
 
 import catalogue
 
@@ -38,11 +39,13 @@ def lecture_neuron():
 def test_steps_are_the_forward_pass_then_the_backward_pass_with_explains_text():
     o, v = lecture_neuron()
     graph = Explainer(o)
-    result = steps(o, leaves=True)  # every node, leaves too, in backward()'s order
-    assert [s['phase'] for s in result] == ['forward'] * len(graph.order) + ['backward'] * len(graph.order)
-    assert [s['node'] for s in result] == [str(id(n)) for n in graph.order + graph.order[::-1]]
-    assert [s['formula'] for s in result] == [graph.forward(n) for n in graph.order] + \
-           [graph.backward(n) for n in graph.order[::-1]]
+    order = trace(o)[0]  # as a person computes: x1, w1, x1*w1, x2, w2, x2*w2, ...
+    result = steps(o, leaves=True)  # every node, leaves too
+    assert [s['phase'] for s in result] == ['forward'] * len(order) + ['backward'] * len(order)
+    assert [s['node'] for s in result] == [str(id(n)) for n in order + order[::-1]]
+    assert [s['formula'] for s in result] == [graph.forward(n) for n in order] + \
+           [graph.backward(n) for n in order[::-1]]
+    assert [s['title'].split(': ')[1] for s in result[:6]] == ['x1', 'w1', 'x1*w1', 'x2', 'w2', 'x2*w2']
     x1_step = next(s for s in result if s['phase'] == 'backward' and s['node'] == str(id(v['x1'])))
     assert x1_step['formula'] == 'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5'
 
@@ -192,7 +195,7 @@ def page(tmp_path, renderer):
 @needs_browser
 def test_stepping_moves_the_highlight_and_fills_in_the_grad(page):
     browser, o, v = page
-    order = Explainer(o).order
+    order = trace(o)[0]
     total = 2 * len(order)
     assert browser.highlighted() is None  # step 0: nothing computed yet, every number hidden
     assert browser.js('[...document.querySelectorAll("g.node text")].filter(t => /^grad \\S/.test(t.textContent)).'
@@ -207,20 +210,22 @@ def test_stepping_moves_the_highlight_and_fills_in_the_grad(page):
     last = browser.highlighted()
     assert last['title'] == str(id(order[0])) and last['grad'] == f'grad {order[0].grad:.4f}'
 
-    # step back through the backward pass to x1: the highlight moves, x1's grad reads -1.5
+    assert last['formula'] == 'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5'  # x1, the first input, is last
+
+    # step back through the backward pass to x2: the highlight moves, x2's grad reads 0.5
     seen = []
-    while browser.highlighted()['title'] != str(id(v['x1'])):
+    while browser.highlighted()['title'] != str(id(v['x2'])):
         browser.press('ArrowLeft', 37)
         seen.append(browser.highlighted()['title'])
     assert len(set(seen)) == len(seen) > 0
-    x1 = browser.highlighted()
-    assert x1['grad'] == 'grad -1.5000'
-    assert x1['formula'] == 'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5'
+    x2 = browser.highlighted()
+    assert x2['grad'] == 'grad 0.5000'
+    assert x2['formula'] == 'dL/dx2 = dL/d(x2*w2) * w2 = 0.5 * 1.0 = 0.5'
 
-    browser.press('ArrowLeft', 37)  # one step earlier x1's grad is not known yet
-    assert browser.highlighted()['title'] != str(id(v['x1']))
+    browser.press('ArrowLeft', 37)  # one step earlier x2's grad is not known yet
+    assert browser.highlighted()['title'] != str(id(v['x2']))
     assert browser.js(f'[...document.querySelectorAll("g.node")].find(g => g.querySelector("title").textContent'
-                      f' === "{id(v["x1"])}").textContent.includes("grad ?")')
+                      f' === "{id(v["x2"])}").textContent.includes("grad ?")')
 
 
 @needs_browser
@@ -260,7 +265,7 @@ def test_by_default_leaves_are_not_stepped_forward_and_constants_not_backward():
     result = steps(o)
     forward = [s['node'] for s in result if s['phase'] == 'forward']
     backward = [s['node'] for s in result if s['phase'] == 'backward']
-    inner = [n for n in Explainer(o).order if n._prev]
+    inner = [n for n in trace(o)[0] if n._prev]
     assert forward == [str(id(n)) for n in inner]  # x1*w1 ... o: what is computed, not what is given
     assert {str(id(v[name])) for name in ('x1', 'x2', 'w1', 'w2', 'b')} <= set(backward)  # their grads matter
     c = Value(3.0)

@@ -66,12 +66,13 @@ class Neuron(Module):
         if len(x) != len(w):
             raise ValueError(f'{self!r} takes {len(w)} inputs, got {len(x)}')
         z = dot(w, x, 0.0 if b is None else b)
-        z.label = self._z_label
+        label = self._samples.label  # the name, and which sample it is for
+        z.label = label(self._z_label)
         activate = ACTIVATE[self.activation]
         if activate is None:
             return z
         y = activate(z)
-        y.label = self._y_label
+        y.label = label(self._y_label)
         return y
 
     def _named(self, name: str) -> None:

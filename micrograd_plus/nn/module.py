@@ -5,6 +5,7 @@ below (inputs as Values, a batch as a list, PyTorch imported on demand) are shar
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import importlib
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from .. import checks, saving
 from ..engine import Value
 from ..saving import ParameterFileError
+from .samples import Samples
 
 # what users import; the other public names here serve the layer files of this package
 __all__ = ['Module']
@@ -34,6 +36,7 @@ class Module:
     training = True  # a class default, so a subclass need not call super().__init__(); train()/eval() set it
     buffer_names: tuple[str, ...] = ()  # attributes holding state that is saved but not trained (float lists)
     _name = ''  # dotted path in the model; label_parameters() sets it
+    _samples = Samples()  # the calls of the model this module is part of; label_parameters() gives each its own
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Name each model when it is complete: after the outermost ``__init__`` returns, every parameter and
@@ -42,14 +45,39 @@ class Module:
         init = cls.__dict__.get('__init__')
         if init is not None:
             cls.__init__ = _named_when_built(init)  # type: ignore[method-assign]
+        call = cls.__dict__.get('__call__')
+        if call is not None:
+            cls.__call__ = _one_sample_per_call(call)  # type: ignore[method-assign]
 
     def __call__(self, x: Any) -> Any:
         raise NotImplementedError(f'{type(self).__name__} needs a __call__(self, x) method: what it computes')
 
     def batch(self, samples: Sequence[Any]) -> list[Any]:
         """The outputs for a list of samples. One call per sample, except in layers that need the whole batch
-        at once (BatchNorm in training mode), which is why a training loop with BatchNorm calls this."""
-        return [self(x) for x in batch_of(samples)]
+        at once (BatchNorm in training mode), which is why a training loop with BatchNorm calls this. The
+        nodes made for sample i are labelled ``...[i]`` (``layers.1.neurons.0.z[3]``)."""
+        samples = batch_of(samples)
+        with self._one_call() as calls:
+            outputs = []
+            for i, x in enumerate(samples):
+                calls.at(i, len(samples))
+                outputs.append(self(x))
+            return outputs
+
+    @contextlib.contextmanager
+    def _one_call(self) -> Iterator[Samples]:
+        """Inside, the model's calls (and batch() calls of its parts) belong to one call of the model: a
+        batch() starts one unless it runs inside a call already (a Sequential's layers, each in turn)."""
+        calls = self._samples
+        if not calls.depth:
+            calls.new_call()
+        calls.depth += 1
+        try:
+            yield calls
+        finally:
+            calls.depth -= 1
+            if not calls.depth:
+                calls.suffix = ''  # what is made after the batch is not its last sample's
 
     # ------------------------------------------------------------ structure
 
@@ -156,8 +184,10 @@ class Module:
     def label_parameters(self) -> None:
         """Name everything after its dotted path in this model: each parameter's ``label``, and the labels of
         the nodes each layer makes (``layers.1.neurons.3.z``). Runs by itself when a model is built."""
+        samples = Samples()  # one count of calls for the whole model: a call of the model is one sample
         for name, module in self.named_modules():
             module._named(name)
+            module._samples = samples
         for name, p in self.named_parameters():
             p.label = name
 
@@ -175,8 +205,10 @@ class Module:
         return labels
 
     def _labelled(self, kind: str, nodes: list[Value]) -> list[Value]:
-        for node, label in zip(nodes, self._node_labels(kind, len(nodes))):
-            node.label = label
+        """``nodes`` labelled ``<path>.<kind>.<j>`` for the sample being computed (see nn.samples)."""
+        label = self._samples.label
+        for node, base in zip(nodes, self._node_labels(kind, len(nodes))):
+            node.label = label(base)
         return nodes
 
     # ------------------------------------------------------------ state
@@ -253,6 +285,22 @@ def _named_when_built(init: Callable[..., None]) -> Callable[..., None]:
         if type(self).__init__ is __init__:  # the outermost __init__: a subclass's own runs this one inside it
             self.label_parameters()
     return __init__
+
+
+def _one_sample_per_call(call: Callable[..., Any]) -> Callable[..., Any]:
+    """``call`` counting as one sample of its model when it is not part of a running call of that model."""
+    @functools.wraps(call)
+    def __call__(self: Module, *args: Any, **kwargs: Any) -> Any:
+        calls = self._samples
+        if calls.depth:  # a part of the model, called by the model (or by batch())
+            return call(self, *args, **kwargs)
+        calls.new_call()
+        calls.depth = 1
+        try:
+            return call(self, *args, **kwargs)
+        finally:
+            calls.depth = 0
+    return __call__
 
 
 def dotted(prefix: str, name: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from .. import checks, codegen, engine, ops
 from ..engine import Value, topological_order
+from ..nn.samples import name_samples
 
 MAX_NAME = 40        # longer expression names become v<index in topological order>
 MAX_TERMS = 8        # chain-rule sums longer than this are grouped by what used the node
@@ -32,7 +33,8 @@ ATOM, POWER, UNARY, PRODUCT, SUM, LOOSE = 5, 4, 3, 2, 1, 0   # binding strength,
 _BINARY = {'+': SUM, '-': SUM, '*': PRODUCT, '/': PRODUCT, '**': POWER}
 _IDENTIFIER = re.compile(r'[A-Za-z_]\w*')
 _MADE_UP = re.compile(r'\bv\d+\b')
-_DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.\w+)*')
+_NUMBER = re.compile(r'\d+(?:\.\d*)?(?:e[-+]?\d+)?|inf|nan')
+_DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.\w+)*(?:\[\d+\])?')  # and nn's sample: layers.1.neurons.0.z[3]
 
 Text = tuple[str, float]   # an expression's text and how tightly it binds (a labelled formula: half a step less)
 
@@ -95,7 +97,17 @@ def _wrap(operand: Text, needed: float) -> str:
     return text if binding >= needed else f'({text})'
 
 
+def _joined(terms: list[str]) -> str:
+    """Terms added as a person writes them: a + -b reads a - b."""
+    text = terms[0] if terms else '0'
+    for term in terms[1:]:
+        text += f' - {term[1:]}' if term.startswith('-') else f' + {term}'  # each term a product: -a*b = -(a*b)
+    return text
+
+
 def _binary(op: str, left: Text, right: Text, spaced: bool) -> Text:
+    if op in ('+', '-') and UNARY - 0.5 <= right[1] <= UNARY and right[0].startswith('-'):  # a - -1.0: a + 1.0
+        op, right = ('-' if op == '+' else '+'), (right[0][1:], ATOM if _NUMBER.fullmatch(right[0][1:]) else UNARY)
     strength = _BINARY[op]
     # ** groups to the right, the others to the left: a - (b - c) keeps its parentheses
     left_needs, right_needs = (strength + 0.5, strength) if op == '**' else (strength, strength + 0.5)
@@ -111,11 +123,17 @@ def _expression(op: str, operands: list[Text], spaced: bool) -> Text:
         return _binary('**', operands[0], (op[2:], ATOM), spaced)
     if op == 'neg' and len(operands) == 1:
         return f'-{_wrap(operands[0], UNARY)}', UNARY
-    if op == 'dot':  # bias + w1*x1 + w2*x2 + ...
-        terms = [_wrap(operands[0], SUM)]
-        terms += [_binary('*', w, x, spaced)[0] for w, x in zip(operands[1::2], operands[2::2])]
-        return ' + '.join(terms), SUM
+    if op == 'dot':  # bias + w1*x1 + w2*x2 + ... (the bias left out by the caller when it is 0)
+        terms = [_wrap(operands[0], SUM)] if len(operands) % 2 else []
+        start = len(operands) % 2
+        terms += [_binary('*', w, x, spaced)[0] for w, x in zip(operands[start::2], operands[start + 1::2])]
+        return _joined(terms), SUM
     return f"{_op_text(op)}({', '.join(text for text, _ in operands)})", ATOM
+
+
+def _is_zero(node: Value) -> bool:
+    """The constant 0 (an unlabelled leaf): sum()'s start, or the bias of a neuron without one."""
+    return not node._prev and not node.label and node.data == 0.0
 
 
 def _op_text(op: str) -> str:
@@ -133,13 +151,18 @@ class Explainer:
             raise TypeError(f'Explainer(root) takes the output Value whose graph to explain, got {checks.shown(root)}')
         self.root = root
         everything = topological_order(root)
+        # which sample of a model's several each node was made for: its label reads [i] from here on
+        self.sample: dict[Value, int] = {node: i for node in everything
+                                         if (i := samples_in.get(id(node))) is not None} \
+            if (samples_in := name_samples(everything)) else {}
         self.consumers: dict[Value, list[tuple[Value, int]]] = {node: [] for node in everything}
         for node in everything:
             for position, parent in enumerate(node._prev):
                 self.consumers[parent].append((node, position))
         self.order = everything
         self.index = {node: k for k, node in enumerate(self.order)}
-        self._names: dict[Value, Text] = {}
+        self._names: dict[Value, Text] = {}  # how the nodes that use a node name it
+        self._own: dict[Value, Text] = {}  # its own name where it differs: 0 + x (sum()'s start) is x to its users
         self._made_up: dict[str, Value] = {}  # v12-style names of unlabelled nodes with long formulas
         for node in self.order:  # inputs come first, so their names are ready
             self._names[node] = self._name_of(node)
@@ -150,22 +173,32 @@ class Explainer:
         if node.label:
             return node.label, _label_binding(node.label)
         if not node._prev:  # an unlabelled leaf is a constant as far as the reader can tell
-            return _number(node.data)
-        text, binding = _expression(node._op, [self._names[p] for p in node._prev], spaced=False)
+            return ('0', ATOM) if _is_zero(node) else _number(node.data)
+        operands = self._operands(node, [self._names[p] for p in node._prev])
+        if node._op == '+' and any(map(_is_zero, node._prev)) and not all(map(_is_zero, node._prev)):
+            # sum() starts at 0: the node is 0 + x, and x to whoever adds to it (no '0.0 + ' in every name after)
+            self._own[node] = _expression('+', operands, spaced=False)
+            return next(text for p, text in zip(node._prev, operands) if not _is_zero(p))
+        text, binding = _expression(node._op, operands, spaced=False)
         if len(text) > MAX_NAME:
             made_up = f'v{self.index[node]}'
             self._made_up[made_up] = node
             return made_up, ATOM
         return text, binding
 
+    def _operands(self, node: Value, texts: list[Text]) -> list[Text]:
+        """The operands as written: a dot's bias left out when it is the constant 0 (a neuron without bias)."""
+        return texts[1:] if engine.is_dot(node) and _is_zero(node._prev[0]) else texts
+
     def defined(self, text: str) -> str:
         """``text`` and a line for each made-up name in it (v12): its formula, in names that are in turn
         defined by their numbers, so that no name is left undefined."""
         lines = [checks.text('defined(text)', text)]
-        first = self._made_up_in(text)
+        first = [name for name in self._made_up_in(text) if not text.startswith(f'{name} = ')]  # defined right there
         for name in first:
             node = self._made_up[name]
-            formula = _expression(node._op, [self._names[p] for p in node._prev], spaced=False)[0]
+            formula = _expression(node._op, self._operands(node, [self._names[p] for p in node._prev]),
+                                  spaced=False)[0]
             lines.append(f'where {name} = {formula} = {format_number(node.data)}')
         mentioned = set(first)
         for name in self._made_up_in('\n'.join(lines[1:])):
@@ -174,6 +207,10 @@ class Explainer:
         if len(lines) > 1:
             lines.append('(v<n>: the n-th node of the graph, which has no label; set its .label to name it)')
         return '\n'.join(lines)
+
+    def is_made_up(self, name: str) -> bool:
+        """Whether ``name`` is a v<n> this explainer made up for an unlabelled node with a long formula."""
+        return checks.text('is_made_up(name)', name) in self._made_up
 
     def _made_up_in(self, text: str) -> list[str]:
         return sorted({name for name in _MADE_UP.findall(text) if name in self._made_up}, key=lambda n: int(n[1:]))
@@ -193,14 +230,14 @@ class Explainer:
         return self._name(self._node('name(node)', node))
 
     def _name(self, node: Value) -> str:
-        return self._names[node][0]
+        return self._own.get(node, self._names[node])[0]
 
     def d(self, node: Value) -> str:
         """dL/dx1 or dL/d(x1*w1): the partial derivative of the output with respect to ``node``."""
         return self._d(self._node('d(node)', node))
 
     def _d(self, node: Value) -> str:
-        text = self._names[node][0]
+        text = self._name(node)
         return f'dL/d{text}' if _IDENTIFIER.fullmatch(text) and text not in self._made_up else f'dL/d({text})'
 
     # ------------------------------------------------------------ forward
@@ -213,8 +250,11 @@ class Explainer:
         # each input is one node: keep it in one piece, (x1*w1 + x2*w2) + b, to match the numbers after it
         grouped = [(text, binding - 0.5 if binding < ATOM and binding == int(binding) else binding)
                    for text, binding in (self._names[p] for p in node._prev)]
-        symbols = _expression(node._op, grouped, spaced=False)[0]
-        numbers = _expression(node._op, [_number(p.data) for p in node._prev], spaced=True)[0]
+        symbols = _expression(node._op, self._operands(node, grouped), spaced=False)[0]
+        numbers = _expression(node._op, self._operands(node, [('0', ATOM) if _is_zero(p) else _number(p.data)
+                                                              for p in node._prev]), spaced=True)[0]
+        if engine.is_dot(node) and node._prev[0].data == 0.0 and not _is_zero(node._prev[0]) and len(node._prev) > 1:
+            numbers = _expression('dot', [_number(p.data) for p in node._prev[1:]], spaced=True)[0]  # b is 0 yet
         steps = [name] + ([symbols] if symbols != name else []) + [numbers, value]
         return ' = '.join(steps)
 
@@ -226,8 +266,10 @@ class Explainer:
     def backward(self, node: Value) -> str:
         """``dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5``: the chain-rule sum over the node's consumers.
 
-        A sum of more than MAX_TERMS terms is grouped by what used the node (the same layer node in every
-        sample of a batch is one group), each group showing its largest terms and what the rest add up to.
+        A parameter used by several samples of a model (``layers.0.neurons.0.z[0]``, ``...z[1]``) lists its
+        terms sample by sample. Otherwise a sum of more than MAX_TERMS terms is grouped by what used the node,
+        each group showing its largest terms and what the rest add up to. The last number is the sum: where
+        the grad reads otherwise (accumulated over backward() calls), a note says so.
         """
         self._node('backward(node)', node)
         if not self.backward_has_run():
@@ -240,30 +282,64 @@ class Explainer:
         total = 0.0
         for term in terms:
             total += term.product
-        # two nodes of one name (a layer's node in every sample) would read as one: group them by name
         users = {consumer for consumer, _ in self.consumers[node]}
-        repeated = len({self._d(consumer) for consumer in users}) < len(users)
-        lines = self._sum(node, terms) if len(terms) <= MAX_TERMS and not repeated else self._grouped_sum(node, terms)
+        if len({self.sample[user] for user in users if user in self.sample}) > 1:
+            lines = self._by_sample(node, terms, total)
+        else:  # two nodes of one name would read as one: group them by name
+            repeated = len({self._d(consumer) for consumer in users}) < len(users)
+            lines = self._sum(node, terms, total) if len(terms) <= MAX_TERMS and not repeated else \
+                self._grouped_sum(node, terms, total)
         if not math.isclose(total, node.grad, rel_tol=1e-9, abs_tol=1e-12) and not (
                 math.isnan(total) and math.isnan(node.grad)):
             name = self._name(node)
             whose = f'{name}.grad' if name.isidentifier() and name not in self._made_up else 'its grad'
-            lines.append(f'note: {whose} reads {format_number(node.grad)}, not the sum {format_number(total)}: a '
+            lines.append(f'note: {whose} reads {format_number(node.grad)}, not this sum {format_number(total)}: a '
                          "leaf's grad adds up over backward() calls until you zero it (or it was changed by hand)")
         return '\n'.join(lines)
 
-    def _sum(self, node: Value, terms: list[Term]) -> list[str]:
-        """The chain rule written out: symbols, numbers, products, total."""
+    def _sum(self, node: Value, terms: list[Term], total: float) -> list[str]:
+        """The chain rule written out: symbols, numbers, products, their sum (what this backward() added)."""
         symbols = ' + '.join(f'{term.upstream_name} * {term.local_text}' for term in terms)
-        numbers = ' + '.join(f'{format_number(term.upstream)} * {format_number(term.local)}' for term in terms)
+        numbers = _joined([f'{format_number(term.upstream)} * {format_number(term.local)}' for term in terms])
         if len(terms) == 1:
-            return [f'{self._d(node)} = {symbols} = {numbers} = {format_number(node.grad)}']
+            return [f'{self._d(node)} = {symbols} = {numbers} = {format_number(total)}']
         indent = ' ' * len(self._d(node))
-        products = ' + '.join(format_number(term.product) for term in terms)
+        products = _joined([format_number(term.product) for term in terms])
         return [f'{self._d(node)} = {symbols}', f'{indent} = {numbers}', f'{indent} = {products}',
-                f'{indent} = {format_number(node.grad)}']
+                f'{indent} = {format_number(total)}']
 
-    def _grouped_sum(self, node: Value, terms: list[Term]) -> list[str]:
+    def _by_sample(self, node: Value, terms: list[Term], total: float) -> list[str]:
+        """A parameter used by every sample of a batch: its terms sample by sample (sample 0 first), then
+        its other uses (a penalty) grouped by what used them; many samples show their largest terms."""
+        by_sample: dict[int, list[Term]] = {}
+        others: list[Term] = []
+        for term in terms:
+            i = self.sample.get(term.consumer)
+            if i is None:
+                others.append(term)
+            else:
+                by_sample.setdefault(i, []).append(term)
+        extra = f' and {len(others)} other use{"s" if len(others) > 1 else ""}' if others else ''
+        lines = [f'{self._d(node)} = the sum of its chain-rule terms over {len(by_sample)} samples{extra}:']
+        shown = sorted(by_sample)
+        if len(shown) > MAX_TERMS:  # the largest contributions, in sample order
+            shown = sorted(sorted(shown, key=lambda i: -abs(sum(t.product for t in by_sample[i])))[:SHOWN_PER_GROUP])
+        for i in shown:
+            for term in by_sample[i]:
+                lines.append(f'  sample {i}: {term.upstream_name} * {term.local_text} = {format_number(term.upstream)}'
+                             f' * {format_number(term.local)} = {format_number(term.product)}')
+        rest = [term for i in by_sample if i not in shown for term in by_sample[i]]
+        if rest:
+            rest_total = 0.0
+            for term in rest:
+                rest_total += term.product
+            lines.append(f'  the other {len(by_sample) - len(shown)} samples add up to {format_number(rest_total)}')
+        if others:
+            lines += self._grouped_sum(node, others, total)[1:-1]
+        lines.append(f'  = {format_number(total)}')
+        return lines
+
+    def _grouped_sum(self, node: Value, terms: list[Term], total: float) -> list[str]:
         groups: dict[str, list[Term]] = {}
         for term in terms:
             groups.setdefault(term.group, []).append(term)
@@ -286,7 +362,7 @@ class Explainer:
                 for term in rest:
                     rest_total += term.product
                 lines.append(f'    the other {len(rest)} add up to {format_number(rest_total)}')
-        lines.append(f'  = {format_number(node.grad)}')
+        lines.append(f'  = {format_number(total)}')
         return lines
 
     def root_grad(self) -> str:
@@ -340,8 +416,7 @@ def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float
         return f'-{_wrap(_render_rule(tree.operand, names, numbers), UNARY)}', UNARY
     if isinstance(tree, ast.BinOp):
         op = {ast.Add: '+', ast.Sub: '-', ast.Mult: '*', ast.Div: '/', ast.Pow: '**'}[type(tree.op)]
-        return _binary(op, _render_rule(tree.left, names, numbers), _render_rule(tree.right, names, numbers),
-                       spaced=False)
+        return _folded(op, _render_rule(tree.left, names, numbers), _render_rule(tree.right, names, numbers))
     if isinstance(tree, ast.IfExp):  # show the branch the numbers take (e.g. d/dy x**y at x == 0)
         return _render_rule(tree.body if _test_value(tree.test, numbers) else tree.orelse, names, numbers)
     if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name):
@@ -353,6 +428,34 @@ def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float
             return ('0', ATOM) if _test_value(tree.args[0], numbers) else args[0]
         return f"{tree.func.id}({', '.join(text for text, _ in args)})", ATOM
     raise ValueError(f'explain cannot write the rule {ast.unparse(tree)!r} as math; extend _render_rule')
+
+
+def _folded(op: str, left: Text, right: Text) -> Text:
+    """``left op right`` as a person writes it: numbers worked out (2 - 1 is 1), then x**1 and 1*x are x."""
+    a, b = _literal(left[0]), _literal(right[0])
+    if a is not None and b is not None and not (op in ('/', '**') and b == 0):
+        value = {'+': a + b, '-': a - b, '*': a * b, '/': a / b if b else 0.0, '**': a ** b if a else 0.0}[op]
+        if value == int(value) and abs(value) < 1e15 and '.' not in left[0] + right[0]:
+            return _number_text(str(int(value)))
+        return _number(float(value))
+    if (op in ('*', '/', '**') and b == 1) or (op in ('+', '-') and b == 0):
+        return left
+    if (op == '*' and a == 1) or (op == '+' and a == 0):
+        return right
+    return _binary(op, left, right, spaced=False)
+
+
+def _literal(text: str) -> float | None:
+    """The number a rule's text is, if it is one (2, 1.0, -0.5)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and _NUMBER.fullmatch(text.lstrip('-')) else None
+
+
+def _number_text(text: str) -> Text:
+    return text, (UNARY if text.startswith('-') else ATOM)
 
 
 def _test_value(tree: ast.AST, numbers: dict[str, float]) -> Any:
