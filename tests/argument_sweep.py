@@ -351,6 +351,8 @@ spec('teach.explain.Explainer.defined')(lambda: {'self': _mgp().teach.explain.Ex
 spec('teach.explain.Explainer.name', 'teach.explain.Explainer.d', 'teach.explain.Explainer.forward',
      'teach.explain.Explainer.backward')(lambda: _explainer_and_node())
 spec('teach.explain.explain')(lambda: dict(zip(('root', 'node'), after_backward())))
+spec('teach.explain.Explainer.is_made_up')(lambda: {'self': _mgp().teach.explain.Explainer(after_backward()[0]),
+                                                   'name': 'v3'})
 spec('teach.stepper.steps')(lambda: {'root': after_backward()[0]})
 spec('teach.stepper.StepperPage')(lambda: {'html_text': '<p>hi</p>', 'title': 'a page'})
 spec('teach.stepper.StepperPage.save')(lambda: {'self': _mgp().teach.stepper.StepperPage('<p>hi</p>', 't'),

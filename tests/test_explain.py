@@ -205,8 +205,8 @@ def test_dot_node_terms_use_each_factors_partner():
     w1, w2, x1, x2 = Value(-3.0, label='w1'), Value(1.0, label='w2'), Value(2.0, label='x1'), Value(0.0, label='x2')
     b = Value(0.5, label='b')
     out = dot([w1, w2], [x1, x2], b)
-    out.backward()
-    assert explain(out, out).splitlines()[0] == 'b + w1*x1 + w2*x2 = 0.5 - 3.0 * 2.0 + 1.0 * 0.0 = -5.5'  # + -3.0 reads - 3.0
+    out.backward()  # 0.5 + -3.0 * 2.0 reads 0.5 - 3.0 * 2.0
+    assert explain(out, out).splitlines()[0] == 'b + w1*x1 + w2*x2 = 0.5 - 3.0 * 2.0 + 1.0 * 0.0 = -5.5'
     assert explain(w1, out).splitlines()[1] == 'dL/dw1 = dL/d(b + w1*x1 + w2*x2) * x1 = 1.0 * 2.0 = 2.0'
     assert explain(b, out).splitlines()[1] == 'dL/db = dL/d(b + w1*x1 + w2*x2) * 1.0 = 1.0 * 1.0 = 1.0'
 

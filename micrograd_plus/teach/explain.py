@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import operator
 import re
 from typing import Any, NamedTuple
 
@@ -430,14 +431,21 @@ def _render_rule(tree: ast.AST, names: dict[str, Text], numbers: dict[str, float
     raise ValueError(f'explain cannot write the rule {ast.unparse(tree)!r} as math; extend _render_rule')
 
 
+_ARITHMETIC = {'+': operator.add, '-': operator.sub, '*': operator.mul, '/': operator.truediv, '**': operator.pow}
+
+
 def _folded(op: str, left: Text, right: Text) -> Text:
     """``left op right`` as a person writes it: numbers worked out (2 - 1 is 1), then x**1 and 1*x are x."""
     a, b = _literal(left[0]), _literal(right[0])
-    if a is not None and b is not None and not (op in ('/', '**') and b == 0):
-        value = {'+': a + b, '-': a - b, '*': a * b, '/': a / b if b else 0.0, '**': a ** b if a else 0.0}[op]
-        if value == int(value) and abs(value) < 1e15 and '.' not in left[0] + right[0]:
+    if a is not None and b is not None:
+        try:
+            value = float(_ARITHMETIC[op](a, b))
+        except (ArithmeticError, ValueError, TypeError):  # 1/0, 10.0**400, (-8)**0.5: left as the rule writes it
+            value = math.nan
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15 and '.' not in left[0] + right[0]:
             return _number_text(str(int(value)))
-        return _number(float(value))
+        if math.isfinite(value):
+            return _number(value)
     if (op in ('*', '/', '**') and b == 1) or (op in ('+', '-') and b == 0):
         return left
     if (op == '*' and a == 1) or (op == '+' and a == 0):

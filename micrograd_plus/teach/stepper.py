@@ -59,7 +59,7 @@ def steps(root: Value, *, order: str = 'topological', leaves: bool = False) -> l
         raise ValueError(f'the stepper shows the gradients of the last backward(), and {explainer.root_grad()} is 0: '
                          f'call {explainer.root_backward_call()} before stepper()')
     natural = trace(root)[0]  # argument order, sample 0 first (topological_order visits the last input first)
-    sample = sample_of(explainer, natural)
+    sample = _sample_of(explainer, natural)
     forward, backward = _step_order(explainer, natural, sample, order, leaves)
     given_at = _given_grads(explainer, backward)
     names = _unique(explainer, forward, [_title_name(explainer, node) for node in forward])
@@ -112,7 +112,7 @@ def _ordinal(n: int) -> str:
     return f'{n}{"th" if 10 <= n % 100 < 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")}'
 
 
-def sample_of(explainer: Explainer, natural: list[Value]) -> dict[Value, int]:
+def _sample_of(explainer: Explainer, natural: list[Value]) -> dict[Value, int]:
     """The sample of a model each node belongs to, where it belongs to one: the model's own nodes (their
     label says), what is computed from one sample's nodes alone (its loss term), and the leaves only one
     sample uses (its inputs and targets). Weights, and sums over samples, are shared: not in the dict."""
@@ -227,7 +227,7 @@ def stepper(root: Value, path: str | os.PathLike[str] | None = None, *, order: s
         path = checks.path('stepper(path), the file to write,', path)
     present = checks.flag('stepper(present=...)', present)
     all_steps = steps(root, order=order, leaves=leaves)
-    where = sample_of(Explainer(root), trace(root)[0])
+    where = _sample_of(Explainer(root), trace(root)[0])
     count = len(set(where.values()))
     if sample is not None:
         sample = checks.count('stepper(sample=...), the sample to focus,', sample, at_least=0, at_most=None)
