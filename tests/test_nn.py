@@ -1117,6 +1117,14 @@ def test_calling_the_model_on_each_sample_of_one_loss_numbers_the_samples_in_ord
     assert ypred[0].label == 'layers.2.neurons.0.y'
 
 
+def test_a_drawing_of_several_samples_names_each_samples_nodes():
+    from micrograd_plus.viz import draw_dot
+    n = MLP(2, [2, 1], rng=0)
+    loss = sum((n(x) - 1.0) ** 2 for x in ([1.0, 2.0], [0.5, -1.0], [2.0, 0.0]))
+    source = draw_dot(loss).source
+    assert all(f'z[{i}]' in source for i in range(3)) and 'z[3]' not in source
+
+
 def test_a_batch_names_its_samples_at_once_batchnorm_statistics_stay_one_per_feature():
     from micrograd_plus.nn import BatchNorm, Linear, ReLU, Sequential
     model = MLP(3, [2, 1], rng=0)
@@ -1131,6 +1139,15 @@ def test_a_batch_names_its_samples_at_once_batchnorm_statistics_stay_one_per_fea
     assert relu.label == 'layers.2.y.0[1]' and normalised.label == 'layers.1.y.0[1]'
     labels = {node.label for node in topological_order(outputs[0][0])}
     assert 'layers.1.mean.0' in labels and 'layers.1.xhat.0[0]' in labels
+
+
+def test_a_copied_model_numbers_its_own_samples():
+    from micrograd_plus.viz import trace
+    model = MLP(2, [1], rng=0)
+    twin = copy.deepcopy(model)
+    total = model([1.0, 2.0]) + twin([1.0, 2.0])  # one sample of each model: plain names
+    trace(total)
+    assert [p.label for p in total._prev] == ['layers.0.neurons.0.z', 'layers.0.neurons.0.z']
 
 
 def test_a_users_model_is_one_sample_per_call_however_it_calls_its_parts():

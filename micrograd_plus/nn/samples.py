@@ -43,6 +43,9 @@ class Samples:
         self.suffix = ''  # '[i]' while batch() runs sample i of several
         self.depth = 0
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Samples:
+        return Samples()  # a copied model counts its own samples: they are not the original's
+
     def new_call(self) -> None:
         self.calls += 1
         self.key, self.suffix = (self.serial, self.calls, 0), ''
