@@ -1141,6 +1141,14 @@ def test_a_batch_names_its_samples_at_once_batchnorm_statistics_stay_one_per_fea
     assert 'layers.1.mean.0' in labels and 'layers.1.xhat.0[0]' in labels
 
 
+def test_a_lone_neuron_called_per_sample_numbers_its_samples_too():
+    from micrograd_plus.viz import trace
+    n = Neuron(2, activation='tanh', rng=0)
+    outs = [n(x) for x in ([1.0, 2.0], [0.5, -1.0])]
+    trace(outs[0] + outs[1])
+    assert [o.label for o in outs] == ['y[0]', 'y[1]'] and outs[1]._prev[0].label == 'z[1]'
+
+
 def test_a_copied_model_numbers_its_own_samples():
     from micrograd_plus.viz import trace
     model = MLP(2, [1], rng=0)

@@ -15,6 +15,7 @@ from .. import checks
 from ..data import Seed, random_source
 from ..engine import Value, dot
 from .module import Module, as_inputs, as_values, check_parameters, dotted, tensor
+from .samples import SampleLabel
 
 # what users import; the other public names here serve the layer files of this package
 __all__ = ['ACTIVATIONS', 'INITS', 'MLP', 'Layer', 'Neuron']
@@ -44,6 +45,7 @@ class Neuron(Module):
     the bias starts at 0 (``bias=False``: no bias)."""
 
     _z_label, _y_label = 'z', 'y'
+    counts_its_own_calls = True  # a layer calls its neurons thousands of times a step: no wrapper (see Module)
 
     def __init__(self, nin: int, nonlin: bool = True, *, activation: str | None = None, init: str = 'uniform',
                  rng: Seed = None, fan_out: int = 1, bias: bool = True) -> None:
@@ -66,13 +68,23 @@ class Neuron(Module):
         if len(x) != len(w):
             raise ValueError(f'{self!r} takes {len(w)} inputs, got {len(x)}')
         z = dot(w, x, 0.0 if b is None else b)
-        label = self._samples.label  # the name, and which sample it is for
-        z.label = label(self._z_label)
+        samples = self._samples
+        if not samples.depth:  # called on its own, not by its layer: each call is a sample
+            samples.new_call()
+        if samples.suffix:  # a sample of a batch: the name, its number and which sample it is (nn.samples)
+            z.label = samples.label(self._z_label)
+        else:  # Samples.label inline: this runs for every neuron of every sample
+            z.label = label = SampleLabel(self._z_label)
+            label.sample = samples.key
         activate = ACTIVATE[self.activation]
         if activate is None:
             return z
         y = activate(z)
-        y.label = label(self._y_label)
+        if samples.suffix:
+            y.label = samples.label(self._y_label)
+        else:
+            y.label = label = SampleLabel(self._y_label)
+            label.sample = samples.key
         return y
 
     def _named(self, name: str) -> None:

@@ -37,6 +37,9 @@ class Module:
     buffer_names: tuple[str, ...] = ()  # attributes holding state that is saved but not trained (float lists)
     _name = ''  # dotted path in the model; label_parameters() sets it
     _samples = Samples()  # the calls of the model this module is part of; label_parameters() gives each its own
+    # True where __call__ itself starts a sample when called on its own (Neuron: a wrapper per neuron call would
+    # cost 10% of a training step); otherwise __call__ is wrapped to do it
+    counts_its_own_calls = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Name each model when it is complete: after the outermost ``__init__`` returns, every parameter and
@@ -46,7 +49,7 @@ class Module:
         if init is not None:
             cls.__init__ = _named_when_built(init)  # type: ignore[method-assign]
         call = cls.__dict__.get('__call__')
-        if call is not None:
+        if call is not None and not cls.__dict__.get('counts_its_own_calls', False):
             cls.__call__ = _one_sample_per_call(call)  # type: ignore[method-assign]
 
     def __call__(self, x: Any) -> Any:

@@ -23,7 +23,8 @@ Key = tuple[int, int, int]  # (which model, which call of it, which sample of th
 
 
 class SampleLabel(str):
-    """A node's label (a plain str to everyone who reads it) that also knows its ``base`` name and the
+    """A node's label (a plain str to everyone who reads it) that also knows its ``base`` name (set only
+    where the text has a sample number: otherwise the text is the base, see ``base_of``) and the
     ``sample`` key of the call that made it."""
     __slots__ = ('base', 'sample')
     base: str
@@ -56,10 +57,19 @@ class Samples:
         self.suffix = f'[{index}]' if size > 1 else ''
 
     def label(self, base: str) -> SampleLabel:
-        """The label of a node made for the current sample."""
-        label = SampleLabel(base + self.suffix if self.suffix else base)
-        label.base, label.sample = base, self.key
+        """The label of a node made for the current sample (a neuron writes the same inline: it runs per node)."""
+        if self.suffix:
+            label = SampleLabel(base + self.suffix)
+            label.base = base
+        else:
+            label = SampleLabel(base)
+        label.sample = self.key
         return label
+
+
+def base_of(label: SampleLabel) -> str:
+    """The name without its sample number."""
+    return getattr(label, 'base', None) or str(label)
 
 
 def name_samples(nodes: Iterable[Any]) -> dict[int, int]:
@@ -81,11 +91,12 @@ def name_samples(nodes: Iterable[Any]) -> dict[int, int]:
     for node in made:
         made_by: SampleLabel = node.label
         i = rank.get(made_by.sample)
-        text = made_by.base if i is None else f'{made_by.base}[{i}]'
+        base = base_of(made_by)
+        text = base if i is None else f'{base}[{i}]'
         if i is not None:
             numbered[id(node)] = i
         if text != made_by:
             renamed = SampleLabel(text)
-            renamed.base, renamed.sample = made_by.base, made_by.sample
+            renamed.base, renamed.sample = base, made_by.sample
             node.label = renamed
     return numbered
