@@ -621,6 +621,9 @@ def test_one_sample_in_focus_fades_the_others_and_steps_only_through_its_own(tmp
         assert set(taken) <= {1, None} and 1 in taken
         assert browser.js('document.getElementById("counter").textContent') == \
             f'40 / {sum(1 for s in steps(lecture_mlp_loss()[1]) if s["sample"] in (1, None))}'
+        browser.send('Page.navigate', url=(tmp_path / 'mlp.html').as_uri() + '#step=150')  # a step of sample 3
+        browser.wait_for('STEPS[current - 1] && STEPS[current - 1].sample !== 3')
+        assert browser.js('STEPS[current - 1].sample') in (1, None) and browser.js('current') > 150
         browser.press('s', 83)  # the next sample
         assert browser.js('document.getElementById("sample").textContent') == 'Sample 2 of 4'
         browser.press('s', 83)
