@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -151,6 +152,17 @@ class GradcheckReport:
                 f'<table style="border-collapse:collapse"><tr>{head}</tr>{rows}</table>')
 
 
+def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    """The names of f's first n positional parameters (``lambda x, w, b`` gives x, w, b), so a report says
+    d/dw, not d/dx1; ``x<i>`` where f takes ``*args`` or has no signature to read."""
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature
+        parameters = []
+    positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [positional[i] if i < len(positional) else f'x{i}' for i in range(n)]
+
+
 def gradcheck(f: Callable[..., Value], *values: Any, second_order: bool = False,
               eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> GradcheckReport:
     """Compare f's gradients (and optionally its Hessian) with central differences.
@@ -169,7 +181,8 @@ def gradcheck(f: Callable[..., Value], *values: Any, second_order: bool = False,
     atol = checks.real('atol', atol, at_least=0, need='a finite number >= 0 (0 asks for exact equality)')
     rtol = checks.real('rtol', rtol, at_least=0, need='a finite number >= 0 (0 asks for exact equality)')
     point = _check_point('gradcheck', values)
-    names = [v.label if isinstance(v, Value) and v.label else f'x{i}' for i, v in enumerate(values)]
+    names = [v.label if isinstance(v, Value) and v.label else name
+             for v, name in zip(values, _argument_names(f, len(values)))]
     xs = [Value(x) for x in point]
     out = f(*xs)
     if not isinstance(out, Value):

@@ -262,6 +262,7 @@ spec('compile.program.Program.__call__', 'compile.program.Program.code')(
     lambda: {'self': _mgp().compile_graph(**_compile_arguments()), 'values': [0.5, 2.0], 'start': 0, 'stop': 5})
 
 # nn
+spec('nn.samples.name_samples')(lambda: {'nodes': [mlp().batch([[1.0, 2.0], [0.5, -1.0]])[0]]})
 spec('nn.module.Module.batch')(lambda: {'self': mlp(), 'samples': [[1.0, 2.0], [0.5, -1.0]]})
 spec('nn.module.Module.named_modules', 'nn.module.Module.named_parameters', then=lambda it, _: list(it))(
     lambda: {'self': mlp(), 'prefix': 'model'})
@@ -484,6 +485,8 @@ spec('teach.explain.Explainer.defined')(lambda: {'self': _mgp().teach.explain.Ex
 spec('teach.explain.Explainer.name', 'teach.explain.Explainer.d', 'teach.explain.Explainer.forward',
      'teach.explain.Explainer.backward')(lambda: _explainer_and_node())
 spec('teach.explain.explain')(lambda: dict(zip(('root', 'node'), after_backward())))
+spec('teach.explain.Explainer.is_made_up')(lambda: {'self': _mgp().teach.explain.Explainer(after_backward()[0]),
+                                                   'name': 'v3'})
 spec('teach.stepper.steps')(lambda: {'root': after_backward()[0]})
 spec('teach.stepper.StepperPage')(lambda: {'html_text': '<p>hi</p>', 'title': 'a page'})
 spec('teach.stepper.StepperPage.save')(lambda: {'self': _mgp().teach.stepper.StepperPage('<p>hi</p>', 't'),

@@ -259,6 +259,14 @@ def test_gradcheck_passes_smooth_functions_with_a_readable_report():
     assert len(report.rows) == 2 + 4
 
 
+def test_gradcheck_names_each_derivative_by_the_functions_parameter_name():
+    report = gradcheck(lambda x, w, b: (x * w + b).tanh(), 0.5, -1.2, 0.3, second_order=True)
+    names = [row[0] for row in report.rows]
+    assert names[:3] == ['d/dx', 'd/dw', 'd/db'] and 'd2/dwdb' in names
+    assert [row[0] for row in gradcheck(lambda *vs: vs[0] * vs[1], 2.0, 3.0).rows] == ['d/dx0', 'd/dx1']
+    assert gradcheck(lambda a, b: a * b, Value(2.0, label='u'), 3.0).rows[0][0] == 'd/du'  # a label wins
+
+
 def test_gradcheck_fails_where_the_derivative_is_not_what_numbers_say():
     report = gradcheck(lambda x: x.relu(), 0.0)  # relu's derivative at the kink is 0; numbers say 0.5
     assert not report
@@ -537,7 +545,7 @@ def lecture_op(derivative):
 def test_gradcheck_passes_a_right_hand_written_derivative():
     right = lecture_op(lambda x: 3 * x ** 2)
     report = gradcheck(lambda x, y: right(x) * y + x, 1.3, 0.7)
-    assert report and [row[0] for row in report.rows] == ['d/dx0', 'd/dx1']
+    assert report and [row[0] for row in report.rows] == ['d/dx', 'd/dy']
     assert report.rows[0][1] == pytest.approx(3 * 1.3 ** 2 * 0.7 + 1)
 
 

@@ -177,8 +177,9 @@ def test_an_accumulated_leaf_grad_is_pointed_out():
     b.backward()
     b.backward()  # leaf grads add up, like PyTorch
     text = explain(a, b)
-    assert 'dL/da = dL/d(a*2.0) * 2.0 = 1.0 * 2.0 = 4.0' in text
-    assert "note: a.grad reads 4.0, not the sum 2.0" in text
+    # the sum equals what it shows; the grad's other half is said in words
+    assert 'dL/da = dL/d(a*2.0) * 2.0 = 1.0 * 2.0 = 2.0\n' in text and '= 4.0' not in text
+    assert "note: a.grad reads 4.0, not this sum 2.0: a leaf's grad adds up over backward() calls" in text
 
 
 def test_names_keep_the_grouping_of_the_graph():
@@ -206,8 +207,8 @@ def test_dot_node_terms_use_each_factors_partner():
     w1, w2, x1, x2 = Value(-3.0, label='w1'), Value(1.0, label='w2'), Value(2.0, label='x1'), Value(0.0, label='x2')
     b = Value(0.5, label='b')
     out = dot([w1, w2], [x1, x2], b)
-    out.backward()
-    assert explain(out, out).splitlines()[0] == 'b + w1*x1 + w2*x2 = 0.5 + -3.0 * 2.0 + 1.0 * 0.0 = -5.5'
+    out.backward()  # 0.5 + -3.0 * 2.0 reads 0.5 - 3.0 * 2.0
+    assert explain(out, out).splitlines()[0] == 'b + w1*x1 + w2*x2 = 0.5 - 3.0 * 2.0 + 1.0 * 0.0 = -5.5'
     assert explain(w1, out).splitlines()[1] == 'dL/dw1 = dL/d(b + w1*x1 + w2*x2) * x1 = 1.0 * 2.0 = 2.0'
     assert explain(b, out).splitlines()[1] == 'dL/db = dL/d(b + w1*x1 + w2*x2) * 1 = 1.0 * 1.0 = 1.0'
 
@@ -298,7 +299,7 @@ def test_every_name_explain_prints_is_a_label_or_defined_in_its_output():
     defined = set(re.findall(r'^where (v\d+) = ', text, flags=re.M))
     for name in re.findall(r'\bv\d+\b', text):
         assert name in defined, (name, text)
-    assert 'where L is v' in text and set(re.findall(r'layers[\w.]+', text)) <= labels
+    assert 'where L is v' in text and set(re.findall(r'layers[\w.]+(?:\[\d+\])?', text)) <= labels
 
 
 def test_a_long_chain_rule_sum_is_grouped_and_still_adds_up_to_the_grad():
@@ -337,11 +338,24 @@ def test_dotted_names_from_a_network_read_as_one_name():
                                              '= 1.0 * 3.0 = 3.0')
 
 
-def test_a_weight_used_once_per_sample_lists_each_samples_term_under_the_layers_name():
+def test_a_weight_used_once_per_sample_lists_its_terms_sample_by_sample():
     model, loss = lecture_mlp_loss()
     lines = explain(model.layers[0].neurons[0].w[0], loss).splitlines()
-    assert lines[2] == '  4 uses by layers.0.neurons.0.z (one node of that name per forward pass):'
-    assert [line.split(' * ')[1].split(' = ')[0] for line in lines[3:7]] == ['3.0', '0.5', '1.0', '2.0']  # x_0 of each
+    assert lines[1] == 'dL/d(layers.0.neurons.0.w.0) = the sum of its chain-rule terms over 4 samples:'
+    assert [line.split(':')[0] for line in lines[2:6]] == ['  sample 0', '  sample 1', '  sample 2', '  sample 3']
+    assert [f'z[{i}]) * ' in line for i, line in enumerate(lines[2:6])] == [True] * 4  # each sample's own node
+    assert [line.split(' * ')[1].split(' = ')[0] for line in lines[2:6]] == ['2.0', '3.0', '0.5', '1.0']  # x_0 of each
+    assert lines[6] == f'  = {format_number(model.layers[0].neurons[0].w[0].grad)}'
+
+
+def test_many_samples_show_their_largest_terms_and_what_the_rest_add_up_to():
+    from micrograd_plus.nn import MLP
+    model = MLP(2, [3, 1], rng=0)
+    xs = [[0.1 * i, 1.0 - 0.05 * i] for i in range(20)]
+    loss = sum((model(x) - 1.0) ** 2 for x in xs)
+    loss.backward()
+    text = explain(model.layers[1].neurons[0].b, loss)
+    assert 'over 20 samples:' in text and text.count('  sample ') == 5 and 'the other 15 samples add up to' in text
 
 
 def test_the_l2_terms_of_a_weights_gradient_are_named_as_the_penalty():
@@ -351,7 +365,7 @@ def test_the_l2_terms_of_a_weights_gradient_are_named_as_the_penalty():
     total = loss + l2_penalty(model.parameters(), alpha=0.01)
     total.backward()
     text = explain(w, total)
-    assert '2 uses by sum(p**2) (it uses it twice):' in text
+    assert 'over 4 samples and 2 other uses:' in text and '2 uses by sum(p**2) (it uses it twice):' in text
     assert text.count(f'dL/d(sum(p**2)) * layers.0.neurons.0.w.0 = 0.01 * {format_number(w.data)}') == 2
 
 

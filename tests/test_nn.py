@@ -1003,13 +1003,48 @@ def test_a_notebook_shows_a_model_as_a_table_of_its_layers():
     model = MLP(2, [16, 16, 1], rng=0)
     assert model.summary() == [('MLP', '3 modules', 337), ('layers.0', '16 ReLU neurons, 2 inputs each', 48),
                                ('layers.1', '16 ReLU neurons, 16 inputs each', 272),
-                               ('layers.2', 'Layer of [LinearNeuron(16)]', 17)]
+                               ('layers.2', '1 Linear neuron, 16 inputs', 17)]  # in the same words
     table = model._repr_html_()
     assert '<b>MLP</b>: 337 parameters, training mode' in table and table.count('<tr>') == 4
     sequential = Sequential(Linear(2, 8), BatchNorm(8), ReLU(), Dropout(0.1), Linear(8, 1)).eval()
     assert [row[1] for row in sequential.summary()[1:]] == ['Linear(2, 8)', 'BatchNorm(8)', 'ReLU()',
                                                           'Dropout(p=0.1)', 'Linear(8, 1)']
     assert 'eval mode' in sequential._repr_html_()
+
+
+class Net(Module):
+    """A user's own model: no __repr__ of its own."""
+
+    def __init__(self):
+        self.body = MLP(2, [2, 1], rng=0)
+        self.head = Linear(1, 1, rng=1)
+        self.scale = Value(1.0)
+
+    def __call__(self, x):
+        return self.head(self.body(x))[0] * self.scale
+
+
+def test_a_users_module_prints_like_pytorchs_the_class_and_its_children_indented():
+    assert repr(Net()) == ('Net(\n'
+                           '  (body): MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]\n'
+                           '  (head): Linear(1, 1)\n'
+                           '  1 parameter\n'
+                           ')')
+
+    class Outer(Module):
+        def __init__(self):
+            self.inner = [Net()]
+
+        def __call__(self, x):
+            return self.inner[0](x)
+    assert repr(Outer()).startswith('Outer(\n  (inner.0): Net(\n    (body): MLP of [')  # nested: indented again
+    assert repr(Module()) == 'Module()' and ' object at 0x' not in repr(Outer())
+    rows = Net().summary()
+    assert rows[0] == ('Net', '2 modules', 12)
+    assert rows[1:] == [('body', 'MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]', 9),
+                        ('head', 'Linear(1, 1)', 2)]
+    # micrograd's own reprs are kept exactly
+    assert repr(MLP(2, [1])) == 'MLP of [Layer of [LinearNeuron(2)]]' and repr(Neuron(2)) == 'ReLUNeuron(2)'
 
 
 # ---------------------------------------------------------------- arguments checked where they enter
@@ -1042,3 +1077,99 @@ def test_mlp_refuses_activation_none_instead_of_building_relu_neurons(keyword):
 def test_nn_arguments_are_checked_where_they_enter(call, error, match):
     with pytest.raises(error, match=match):
         call()  # at the call: named_parameters() too, not at the first next()
+
+
+# ---------------------------------------------------------------- which sample a node was made for
+
+def lecture_samples():
+    return [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+
+
+def test_one_sample_keeps_the_plain_names_as_in_the_lecture():
+    from micrograd_plus.viz import text_view, trace
+    n = MLP(3, [4, 4, 1], rng=0)
+    x = [2.0, 3.0, -1.0]
+    n(x)  # the lecture calls it twice: n(x), then draw_dot(n(x))
+    out = n(x)
+    trace(out)
+    assert out.label == 'layers.2.neurons.0.z' and '[' not in str(text_view(out))
+    assert n.batch([x])[0].label == 'layers.2.neurons.0.z'  # a batch of one: no suffix either
+
+
+def test_calling_the_model_on_each_sample_of_one_loss_numbers_the_samples_in_order():
+    from micrograd_plus.teach.explain import Explainer
+    from micrograd_plus.viz import text_view
+    n = MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh', rng=0)
+    n([2.0, 3.0, -1.0])  # calls before the loss's own are not its samples
+    ypred = [n(x) for x in lecture_samples()]
+    loss = sum((y - t) ** 2 for y, t in zip(ypred, [1.0, -1.0, -1.0, 1.0]))
+    loss.backward()
+    names = Explainer(loss)
+    assert [y.label for y in ypred] == [f'layers.2.neurons.0.y[{i}]' for i in range(4)]
+    assert ypred[2]._prev[0].label == 'layers.2.neurons.0.z[2]'
+    first_layer = ypred[3]._prev[0]._prev[2]  # a first-layer activation of sample 3
+    assert first_layer.label == 'layers.1.neurons.0.y[3]' and names.sample[first_layer] == 3
+    assert 'layers.2.neurons.0.y[1]' in str(text_view(loss, max_rows=None))
+    assert [names.name(y) for y in ypred] == [y.label for y in ypred]
+    assert ypred[0].label == 'layers.2.neurons.0.y[0]'  # a graph of one sample names it plainly again
+    assert names.name(ypred[0]) == 'layers.2.neurons.0.y[0]'
+    Explainer(ypred[0])
+    assert ypred[0].label == 'layers.2.neurons.0.y'
+
+
+def test_a_drawing_of_several_samples_names_each_samples_nodes():
+    from micrograd_plus.viz import draw_dot
+    n = MLP(2, [2, 1], rng=0)
+    loss = sum((n(x) - 1.0) ** 2 for x in ([1.0, 2.0], [0.5, -1.0], [2.0, 0.0]))
+    source = draw_dot(loss).source
+    assert all(f'z[{i}]' in source for i in range(3)) and 'z[3]' not in source
+
+
+def test_a_batch_names_its_samples_at_once_batchnorm_statistics_stay_one_per_feature():
+    from micrograd_plus.nn import BatchNorm, Linear, ReLU, Sequential
+    model = MLP(3, [2, 1], rng=0)
+    out = model.batch(lecture_samples())
+    assert [y.label for y in out] == [f'layers.1.neurons.0.z[{i}]' for i in range(4)]
+    net = Sequential(Linear(2, 3, rng=0), BatchNorm(3), ReLU(), Linear(3, 1, rng=1))
+    outputs = net.batch([[1.0, 2.0], [3.0, 4.0], [0.0, 1.0]])
+    assert [o[0].label for o in outputs] == ['layers.3.neurons.0.z[0]', 'layers.3.neurons.0.z[1]',
+                                             'layers.3.neurons.0.z[2]']
+    relu = outputs[1][0]._prev[2]
+    normalised = relu._prev[0]
+    assert relu.label == 'layers.2.y.0[1]' and normalised.label == 'layers.1.y.0[1]'
+    labels = {node.label for node in topological_order(outputs[0][0])}
+    assert 'layers.1.mean.0' in labels and 'layers.1.xhat.0[0]' in labels
+
+
+def test_a_lone_neuron_called_per_sample_numbers_its_samples_too():
+    from micrograd_plus.viz import trace
+    n = Neuron(2, activation='tanh', rng=0)
+    outs = [n(x) for x in ([1.0, 2.0], [0.5, -1.0])]
+    trace(outs[0] + outs[1])
+    assert [o.label for o in outs] == ['y[0]', 'y[1]'] and outs[1]._prev[0].label == 'z[1]'
+
+
+def test_a_copied_model_numbers_its_own_samples():
+    from micrograd_plus.viz import trace
+    model = MLP(2, [1], rng=0)
+    twin = copy.deepcopy(model)
+    total = model([1.0, 2.0]) + twin([1.0, 2.0])  # one sample of each model: plain names
+    trace(total)
+    assert [p.label for p in total._prev] == ['layers.0.neurons.0.z', 'layers.0.neurons.0.z']
+
+
+def test_a_users_model_is_one_sample_per_call_however_it_calls_its_parts():
+    class Twice(Module):
+        def __init__(self):
+            self.body = Linear(2, 1, rng=0)
+
+        def __call__(self, x):
+            return self.body(x)[0] + self.body(x)[0]  # the same sample twice: both uses are sample i
+
+    model = Twice()
+    outs = [model(x) for x in ([1.0, 2.0], [3.0, 4.0])]
+    total = outs[0] + outs[1]
+    from micrograd_plus.viz import trace
+    trace(total)
+    assert [p.label for p in outs[1]._prev] == ['body.neurons.0.z[1]'] * 2
+    assert [p.label for p in outs[0]._prev] == ['body.neurons.0.z[0]'] * 2

@@ -136,6 +136,19 @@ def test_the_notebook_display_is_svg(empty_path):
     png_size(g._repr_mimebundle_(include=['image/png'])['image/png'])       # graphviz.set_jupyter_format('png')
 
 
+def test_in_a_notebook_a_large_drawing_scales_to_the_cell_width_never_beyond_its_size():
+    from micrograd_plus.nn import MLP
+    model = MLP(3, [4, 4, 1], rng=0)
+    g = draw_dot(model([1.0, 2.0, 3.0]))
+    drawn = ET.fromstring((svg := g.pipe(format='svg', encoding='utf-8'))[svg.index('<svg'):])
+    shown = g._repr_mimebundle_()['image/svg+xml']
+    root = ET.fromstring(shown[shown.index('<svg'):])
+    assert float(drawn.get('width').removesuffix('pt')) > 1000  # too wide for a cell as drawn
+    assert root.get('width') == '100%' and root.get('height') is None and root.get('viewBox') == drawn.get('viewBox')
+    assert root.get('style') == f"max-width: {drawn.get('width')}; height: auto"
+    assert g.pipe(format='svg', encoding='utf-8') == svg  # files and pipe() keep the drawing's own size
+
+
 def test_view_renders_then_opens_the_picture(empty_path, out, monkeypatch):
     opened = []
     monkeypatch.setattr(graphviz, 'view', lambda path, quiet=False: opened.append((os.fspath(path), quiet)))

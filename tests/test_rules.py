@@ -85,7 +85,7 @@ def test_dot_is_one_decomposition_that_compile_explain_and_the_picture_share():
     out = dot(w, x, b)
     out.label = 'z'
     out.backward()
-    assert explain(out, root=out).startswith('z = b + w1*x1 + w2*x2 = 0.25 + 0.5 * 2.0 + -1.0 * 3.0')
+    assert explain(out, root=out).startswith('z = b + w1*x1 + w2*x2 = 0.25 + 0.5 * 2.0 - 1.0 * 3.0')
     program = compile_graph(out, w + x + [b])
     assert 'z = b + w1 * x1 + w2 * x2' in program.code()
     drawn = micrograd_plus.draw_dot(out, expand_dot=True).source

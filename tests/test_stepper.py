@@ -14,8 +14,9 @@ import time
 import pytest
 
 from micrograd_plus import Value
-from micrograd_plus.teach.explain import Explainer
+from micrograd_plus.teach.explain import Explainer, format_number
 from micrograd_plus.teach.stepper import stepper, steps
+from micrograd_plus.viz import trace
 
 import catalogue
 
@@ -38,11 +39,13 @@ def lecture_neuron():
 def test_steps_are_the_forward_pass_then_the_backward_pass_with_explains_text():
     o, v = lecture_neuron()
     graph = Explainer(o)
-    result = steps(o, leaves=True)  # every node, leaves too, in backward()'s order
-    assert [s['phase'] for s in result] == ['forward'] * len(graph.order) + ['backward'] * len(graph.order)
-    assert [s['node'] for s in result] == [str(id(n)) for n in graph.order + graph.order[::-1]]
-    assert [s['formula'] for s in result] == [graph.forward(n) for n in graph.order] + \
-           [graph.backward(n) for n in graph.order[::-1]]
+    order = trace(o)[0]  # as a person computes: x1, w1, x1*w1, x2, w2, x2*w2, ...
+    result = steps(o, leaves=True)  # every node, leaves too
+    assert [s['phase'] for s in result] == ['forward'] * len(order) + ['backward'] * len(order)
+    assert [s['node'] for s in result] == [str(id(n)) for n in order + order[::-1]]
+    assert [s['formula'] for s in result] == [graph.forward(n) for n in order] + \
+           [graph.backward(n) for n in order[::-1]]
+    assert [s['title'].split(': ')[1] for s in result[:6]] == ['x1', 'w1', 'x1*w1', 'x2', 'w2', 'x2*w2']
     x1_step = next(s for s in result if s['phase'] == 'backward' and s['node'] == str(id(v['x1'])))
     assert x1_step['formula'] == 'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5'
 
@@ -192,7 +195,7 @@ def page(tmp_path, renderer):
 @needs_browser
 def test_stepping_moves_the_highlight_and_fills_in_the_grad(page):
     browser, o, v = page
-    order = Explainer(o).order
+    order = trace(o)[0]
     total = 2 * len(order)
     assert browser.highlighted() is None  # step 0: nothing computed yet, every number hidden
     assert browser.js('[...document.querySelectorAll("g.node text")].filter(t => /^grad \\S/.test(t.textContent)).'
@@ -207,20 +210,22 @@ def test_stepping_moves_the_highlight_and_fills_in_the_grad(page):
     last = browser.highlighted()
     assert last['title'] == str(id(order[0])) and last['grad'] == f'grad {order[0].grad:.4f}'
 
-    # step back through the backward pass to x1: the highlight moves, x1's grad reads -1.5
+    assert last['formula'] == 'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5'  # x1, the first input, is last
+
+    # step back through the backward pass to x2: the highlight moves, x2's grad reads 0.5
     seen = []
-    while browser.highlighted()['title'] != str(id(v['x1'])):
+    while browser.highlighted()['title'] != str(id(v['x2'])):
         browser.press('ArrowLeft', 37)
         seen.append(browser.highlighted()['title'])
     assert len(set(seen)) == len(seen) > 0
-    x1 = browser.highlighted()
-    assert x1['grad'] == 'grad -1.5000'
-    assert x1['formula'] == 'dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5'
+    x2 = browser.highlighted()
+    assert x2['grad'] == 'grad 0.5000'
+    assert x2['formula'] == 'dL/dx2 = dL/d(x2*w2) * w2 = 0.5 * 1.0 = 0.5'
 
-    browser.press('ArrowLeft', 37)  # one step earlier x1's grad is not known yet
-    assert browser.highlighted()['title'] != str(id(v['x1']))
+    browser.press('ArrowLeft', 37)  # one step earlier x2's grad is not known yet
+    assert browser.highlighted()['title'] != str(id(v['x2']))
     assert browser.js(f'[...document.querySelectorAll("g.node")].find(g => g.querySelector("title").textContent'
-                      f' === "{id(v["x1"])}").textContent.includes("grad ?")')
+                      f' === "{id(v["x2"])}").textContent.includes("grad ?")')
 
 
 @needs_browser
@@ -260,7 +265,7 @@ def test_by_default_leaves_are_not_stepped_forward_and_constants_not_backward():
     result = steps(o)
     forward = [s['node'] for s in result if s['phase'] == 'forward']
     backward = [s['node'] for s in result if s['phase'] == 'backward']
-    inner = [n for n in Explainer(o).order if n._prev]
+    inner = [n for n in trace(o)[0] if n._prev]
     assert forward == [str(id(n)) for n in inner]  # x1*w1 ... o: what is computed, not what is given
     assert {str(id(v[name])) for name in ('x1', 'x2', 'w1', 'w2', 'b')} <= set(backward)  # their grads matter
     c = Value(3.0)
@@ -477,5 +482,168 @@ def test_copies_of_a_much_used_leaf_and_a_drawn_out_sum_hide_their_numbers_too(t
         browser.press('End', 35)
         texts = browser.js('[...document.querySelectorAll("g.node text")].map(t => t.textContent.trim())')
         assert not [t for t in texts if t.endswith('?')]  # at the end every number shows
+    finally:
+        browser.close()
+
+
+# ---------------------------------------------------------------- a batch: samples, their order, their names
+
+def test_forward_goes_as_a_person_computes_sample_0_first_backward_one_sample_at_a_time():
+    model, loss = lecture_mlp_loss()
+    result = steps(loss)
+    forward = [s for s in result if s['phase'] == 'forward']
+    assert [s['title'] for s in forward[:4]] == ['Forward 1/84: layers.0.neurons.0.z[0]',
+                                                 'Forward 2/84: layers.0.neurons.0.y[0]',
+                                                 'Forward 3/84: layers.0.neurons.1.z[0]',
+                                                 'Forward 4/84: layers.0.neurons.1.y[0]']
+    samples = [s['sample'] for s in forward if s['sample'] is not None]
+    assert samples == sorted(samples) and set(samples) == {0, 1, 2, 3}
+    backward = [s for s in result if s['phase'] == 'backward']
+    samples = [s['sample'] for s in backward if s['sample'] is not None]
+    assert samples == sorted(samples) and set(samples) == {0, 1, 2, 3}  # sample 0's grads first, then 1's ...
+    by_id = {str(id(n)): n for n in trace(loss)[0]}
+    graph, done = Explainer(loss), set()
+    for step in backward:  # ... and still each node after every node that used it
+        node = by_id[step['node']]
+        assert all(consumer in done for consumer, _ in graph.consumers[node] if consumer._prev), step['title']
+        done.add(node)
+    assert backward[-1]['sample'] is None  # the weights last: every sample has passed its grad on
+
+
+@pytest.mark.parametrize('leaves', [False, True])
+def test_step_titles_never_repeat(leaves):
+    _, loss = lecture_mlp_loss()
+    result = steps(loss, leaves=leaves)
+    for phase in ('forward', 'backward'):
+        names = [s['title'].split(': ', 1)[1] for s in result if s['phase'] == phase]
+        assert len(set(names)) == len(names), [n for n in names if names.count(n) > 1][:3]
+
+
+def test_formulas_read_as_a_person_writes_them_and_define_every_name():
+    _, loss = lecture_mlp_loss()
+    result = steps(loss, leaves=True)
+    for step in result:
+        text = step['title'] + '\n' + step['formula']
+        assert not re.search(r'- -\d|\+ -\d|\*\*\(\d+ - 1\)|\b0\.0 \+ ', text), text
+        for name in set(re.findall(r'\bv\d+\b', text)):
+            assert f'where {name} = ' in step['formula'] or step['formula'].startswith(f'{name} = ') or \
+                f'{name} = ' in step['title'], (name, text)
+    formulas = '\n'.join(step['formula'] for step in result)
+    assert 'layers.2.neurons.0.y[1] + 1.0 = ' in formulas  # the target -1.0 subtracted: + 1.0
+    assert '* 2*(layers.2.neurons.0.y[0] - 1.0) = ' in formulas  # d/dx x**2 = 2*x, not 2*x**(2 - 1)
+    first_sum = next(s for s in result if s['title'].endswith(': 0 + (layers.2.neurons.0.y[0] - 1.0)**2'))
+    assert first_sum['formula'] == '0 + (layers.2.neurons.0.y[0] - 1.0)**2 = 0 + 0.33067 = 0.33067'
+    assert 'v139 = (layers.2.neurons.0.y[0] - 1.0)**2 + (layers.2.neurons.0.y[1] + 1.0)**2' in formulas
+
+
+def test_a_neuron_without_bias_writes_its_sum_without_0_and_a_zero_bias_adds_no_0_0():
+    from micrograd_plus.nn import Neuron
+    neuron = Neuron(2, bias=False, activation='linear', rng=0)
+    x = [Value(1.0, label='x0'), Value(-2.0, label='x1')]
+    out = neuron(x)
+    out.backward()
+    w0, w1 = (format_number(w.data) for w in neuron.w)
+    assert Explainer(out).forward(out) == f'z = w.0*x0 + w.1*x1 = {w0} * 1.0 + {w1} * -2.0 = {format_number(out.data)}'
+
+
+def test_a_sample_to_focus_must_be_one_the_graph_holds(renderer):
+    _, loss = lecture_mlp_loss()
+    with pytest.raises(ValueError, match=r'stepper\(sample=4\): the graph holds 4 samples of a model'):
+        stepper(loss, sample=4)
+    o, _ = lecture_neuron()
+    with pytest.raises(ValueError, match='holds 0 samples.*focus needs a model called on several samples'):
+        stepper(o, sample=0)
+    with pytest.raises(TypeError, match=r'stepper\(present=...\) is True or False'):
+        stepper(o, present='yes')
+
+
+# ---------------------------------------------------------------- on a projector
+
+LAYOUT = '''(() => {  // every step: the page does not scroll, the header, controls and the whole formula in view
+  const doc = document.documentElement, wrong = [];
+  for (let k = 0; k <= STEPS.length; k++) {
+    show(k);
+    const f = document.getElementById("formula"), r = f.getBoundingClientRect();
+    if (doc.scrollHeight > innerHeight || doc.scrollWidth > innerWidth)
+      wrong.push([k, "the page scrolls", doc.scrollHeight, doc.scrollWidth]);
+    if (f.scrollHeight > f.clientHeight + 1 || r.bottom > innerHeight) wrong.push([k, "the formula is cut off"]);
+    for (const sel of ["h1", "#next", "#counter", "#title"]) {
+      const e = document.querySelector(sel).getBoundingClientRect();
+      if (e.top < 0 || e.bottom > innerHeight) wrong.push([k, sel + " out of view"]);
+    }
+  }
+  return wrong;
+})()'''
+
+SMALL_TEXT = '''[...document.querySelectorAll("body *")].filter(e => !e.closest("svg") && e.offsetParent !== null &&
+  [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())).map(e =>
+  [e.tagName + "#" + e.id, parseFloat(getComputedStyle(e).fontSize)]).filter(([_, px]) => px < 20)'''
+
+
+def mlp_browser(tmp_path, **options):
+    if CHROMIUM is None:
+        pytest.fail('MICROGRAD_PLUS_REQUIRE_BROWSER=1 (set by .ci/run) but there is no chromium on PATH')
+    _, loss = lecture_mlp_loss()
+    return Chromium(stepper(loss, tmp_path / 'mlp.html', **options).as_uri())
+
+
+def window(browser, width, height):
+    browser.send('Emulation.setDeviceMetricsOverride', width=width, height=height, deviceScaleFactor=1, mobile=False)
+    assert browser.js('[innerWidth, innerHeight]') == [width, height]
+
+
+@needs_browser
+@pytest.mark.parametrize('size', [(1024, 768), (1400, 900)])
+def test_the_page_fits_the_window_at_every_step_normal_and_presenting(tmp_path, renderer, size):
+    browser = mlp_browser(tmp_path)
+    try:
+        window(browser, *size)
+        assert browser.js(LAYOUT) == []
+        browser.press('p', 80)
+        assert browser.js('document.body.classList.contains("present")')
+        assert browser.js(LAYOUT) == []
+    finally:
+        browser.close()
+
+
+@needs_browser
+def test_presentation_mode_writes_20_px_or_more_and_zooms_the_picture_to_the_step(tmp_path, renderer):
+    browser = mlp_browser(tmp_path, present=True)
+    try:
+        window(browser, 1024, 768)
+        assert browser.js('document.getElementById("present").textContent') == 'Normal'
+        assert browser.js(SMALL_TEXT) == []
+        sizes = browser.js('[0, 1, 30, 84, 85, 150, STEPS.length].map(k => { show(k); '
+                           'return textPx(nodes[STEPS[Math.max(k, 1) - 1].node]); })')
+        assert min(sizes) >= 20, sizes  # step 0 too: the picture opens where the first step is, readable
+        browser.press('p', 80)  # back to normal: the small print returns
+        assert browser.js(SMALL_TEXT) != []
+    finally:
+        browser.close()
+
+
+@needs_browser
+def test_one_sample_in_focus_fades_the_others_and_steps_only_through_its_own(tmp_path, renderer):
+    browser = mlp_browser(tmp_path, sample=1)
+    try:
+        assert browser.js('document.getElementById("sample").textContent') == 'Sample 1 of 4'
+        faded = browser.js('[...document.querySelectorAll("g.node.faded text")].map(t => t.textContent.trim())')
+        assert 'z[0]' in faded and 'z[1]' not in faded and 'z[3]' in faded
+        taken = []
+        for _ in range(40):
+            browser.press('ArrowRight', 39)
+            taken.append(browser.js('STEPS[current - 1].sample'))
+        assert set(taken) <= {1, None} and 1 in taken
+        assert browser.js('document.getElementById("counter").textContent') == \
+            f'40 / {sum(1 for s in steps(lecture_mlp_loss()[1]) if s["sample"] in (1, None))}'
+        browser.send('Page.navigate', url=(tmp_path / 'mlp.html').as_uri() + '#step=150')  # a step of sample 3
+        browser.wait_for('STEPS[current - 1] && STEPS[current - 1].sample !== 3')
+        assert browser.js('STEPS[current - 1].sample') in (1, None) and browser.js('current') > 150
+        browser.press('s', 83)  # the next sample
+        assert browser.js('document.getElementById("sample").textContent') == 'Sample 2 of 4'
+        browser.press('s', 83)
+        browser.press('s', 83)  # past the last: all samples again
+        assert browser.js('document.getElementById("sample").textContent') == 'All samples'
+        assert browser.js('document.querySelectorAll("g.faded").length') == 0
     finally:
         browser.close()

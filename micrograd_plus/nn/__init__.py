@@ -15,6 +15,12 @@ pictures, ``explain()`` and the stepper say where a number comes from:
     layers.2.y.5             output 5 of any other layer: ReLU, Dropout, BatchNorm, Residual
     layers.2.mean.5          BatchNorm's inner nodes: sum, mean, centered, sumsq, var, var_eps, std, xhat
 
+Samples: where one graph holds several samples (``model.batch(X)``, or ``sum((model(x) - y)**2 for x, y in
+...)``), the nodes made for sample i read ``layers.1.neurons.0.z[3]`` (one notation everywhere: labels,
+explain, the stepper, draw_dot, text_view). Each call of a model is one sample; a view of a graph numbers
+the samples it holds in the order they were computed (``samples.name_samples``), so a graph of one sample
+keeps the plain names.
+
 A Sequential keeps its layers in ``layers``, like an MLP. A model is named when its outermost ``__init__``
 returns (custom Modules too), so a layer's names say where it sits in the model it was built into; call
 ``label_parameters()`` after changing a model's structure by hand.

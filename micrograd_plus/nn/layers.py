@@ -50,9 +50,10 @@ class _Activation(Module):
             return self._on_feature_maps(activate, x)
         x = as_inputs(x)
         out = []
-        for v, label in zip(x, self._node_labels('y', len(x))):  # one loop: this runs per sample and layer
+        label = self._samples.label
+        for v, base in zip(x, self._node_labels('y', len(x))):  # one loop: this runs per sample and layer
             y = activate(v if isinstance(v, Value) else Value(v))
-            y.label = label
+            y.label = label(base)
             out.append(y)
         return out
 
@@ -104,8 +105,9 @@ class Sequential(Module):
 
     def batch(self, samples: Sequence[Any]) -> list[Any]:
         outputs = list(batch_of(samples))
-        for layer in self.layers:
-            outputs = layer.batch(outputs)
+        with self._one_call():  # each layer's batch() is part of this one call
+            for layer in self.layers:
+                outputs = layer.batch(outputs)
         return outputs
 
     def __getitem__(self, index: int) -> Module:
@@ -189,30 +191,38 @@ class BatchNorm(Module):
 
     def batch(self, samples: Sequence[Any]) -> list[Any]:
         if not self.training:
-            return [self(x) for x in samples]
+            return super().batch(samples)
         rows = [self._checked(x) for x in batch_of(samples)]
         if len(rows) < 2:
             raise ValueError(f'{self!r} in training mode needs a batch of 2 or more samples to take a variance '
                              f'over, got {len(rows)} (PyTorch refuses it too); use bigger batches, or eval mode')
-        columns = [self._normalised(j, [row[j] for row in rows]) for j in range(self.num_features)]
+        with self._one_call():
+            columns = [self._normalised(j, [row[j] for row in rows]) for j in range(self.num_features)]
         self.num_batches_tracked += 1
         return [list(row) for row in zip(*columns)]
 
     def _normalised(self, j: int, column: list[Value]) -> list[Value]:
         """Feature j of every sample, normalised with the batch's statistics; updates the running ones."""
         n = len(column)
+        samples = self._samples
 
-        def name(node: Value, kind: str) -> Value:
-            node.label = self._node_labels(kind, self.num_features)[j]
+        def name(node: Value, kind: str, sample: int | None = None) -> Value:
+            """The batch's statistics are one node per feature; centered, xhat and y one per sample."""
+            base = self._node_labels(kind, self.num_features)[j]
+            if sample is None:
+                node.label = base
+            else:
+                samples.at(sample, n)
+                node.label = samples.label(base)
             return node
         total = name(dot(column, [1.0] * n), 'sum')
         mean = name(total / n, 'mean')
-        centered = [name(x - mean, 'centered') for x in column]
+        centered = [name(x - mean, 'centered', i) for i, x in enumerate(column)]
         sumsq = name(dot(centered, centered), 'sumsq')
         var = name(sumsq / n, 'var')
         std = name(name(var + self.eps, 'var_eps').sqrt(), 'std')
         weight, bias = self.weight[j], self.bias[j]
-        out = [name(dot([weight], [name(c / std, 'xhat')], bias), 'y') for c in centered]
+        out = [name(dot([weight], [name(c / std, 'xhat', i)], bias), 'y', i) for i, c in enumerate(centered)]
         factor = 1.0 / (self.num_batches_tracked + 1) if self.momentum is None else self.momentum
         self.running_mean[j] = factor * mean.data + (1 - factor) * self.running_mean[j]
         self.running_var[j] = factor * (sumsq.data / (n - 1)) + (1 - factor) * self.running_var[j]
@@ -255,7 +265,12 @@ class Residual(Module):
 
     def batch(self, samples: Sequence[Any]) -> list[Any]:
         inputs = [as_values(x) for x in batch_of(samples)]
-        return [self._added(x, fx) for x, fx in zip(inputs, self.module.batch(inputs))]
+        with self._one_call() as calls:
+            outputs = []
+            for i, (x, fx) in enumerate(zip(inputs, self.module.batch(inputs))):
+                calls.at(i, len(inputs))
+                outputs.append(self._added(x, fx))
+            return outputs
 
     def _added(self, x: list[Value], fx: Any) -> list[Value]:
         fx = as_inputs(fx)

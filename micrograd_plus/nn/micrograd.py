@@ -17,6 +17,7 @@ from ..activations import NAMES as ACTIVATIONS
 from ..data import Seed, random_source
 from ..engine import Value, dot
 from .module import Module, as_inputs, as_values, check_parameters, dotted, tensor
+from .samples import SampleLabel
 
 # what users import; the other public names here serve the layer files of this package
 __all__ = ['ACTIVATIONS', 'INITS', 'MLP', 'Layer', 'Neuron']
@@ -43,6 +44,7 @@ class Neuron(Module):
     the bias starts at 0 (``bias=False``: no bias)."""
 
     _z_label, _y_label = 'z', 'y'
+    counts_its_own_calls = True  # a layer calls its neurons thousands of times a step: no wrapper (see Module)
 
     def __init__(self, nin: int, nonlin: bool = True, *, activation: str | None = None, init: str = 'uniform',
                  rng: Seed = None, fan_out: int = 1, bias: bool = True) -> None:
@@ -65,12 +67,23 @@ class Neuron(Module):
         if len(x) != len(w):
             raise ValueError(f'{self!r} takes {len(w)} inputs, got {len(x)}')
         z = dot(w, x, 0.0 if b is None else b)
-        z.label = self._z_label
+        samples = self._samples
+        if not samples.depth:  # called on its own, not by its layer: each call is a sample
+            samples.new_call()
+        if samples.suffix:  # a sample of a batch: the name, its number and which sample it is (nn.samples)
+            z.label = samples.label(self._z_label)
+        else:  # Samples.label inline: this runs for every neuron of every sample
+            z.label = label = SampleLabel(self._z_label)
+            label.sample = samples.key
         activate = REGISTRY[self.activation].apply
         if activate is None:
             return z
         y = activate(z)
-        y.label = self._y_label
+        if samples.suffix:
+            y.label = samples.label(self._y_label)
+        else:
+            y.label = label = SampleLabel(self._y_label)
+            label.sample = samples.key
         return y
 
     def _named(self, name: str) -> None:
@@ -108,13 +121,14 @@ class Layer(Module):
         return torch_dense(torch, self.neurons)
 
     def described(self) -> str:
-        """'16 ReLU neurons, 2 inputs each' where the repr would list all 16."""
-        text = repr(self)
-        if len(text) <= 40 or not self.neurons or not all(isinstance(n, Neuron) for n in self.neurons):
-            return super().described()
+        """'16 ReLU neurons, 2 inputs each', '1 Linear neuron, 16 inputs each': every layer in the same words."""
+        if type(self).__repr__ is not Layer.__repr__ or not self.neurons or not all(
+                isinstance(n, Neuron) for n in self.neurons):
+            return super().described()  # Linear(2, 16) says it best
         kinds = '/'.join(sorted({REGISTRY[n.activation].shown for n in self.neurons}))
         plural = 's' if len(self.neurons) > 1 else ''
-        return f'{len(self.neurons)} {kinds} neuron{plural}, {len(self.neurons[0].w)} inputs each'
+        each = ' each' if len(self.neurons) > 1 else ''
+        return f'{len(self.neurons)} {kinds} neuron{plural}, {len(self.neurons[0].w)} inputs{each}'
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"

@@ -5,6 +5,7 @@ below (inputs as Values, a batch as a list, PyTorch imported on demand) are shar
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import importlib
@@ -17,6 +18,7 @@ from .. import checks, saving
 from ..engine import Value
 from ..hooks import HookList, RemovableHandle, checked_hook
 from ..saving import ParameterFileError
+from .samples import Samples
 
 # what users import; the other public names here serve the layer files of this package
 __all__ = ['Module']
@@ -35,6 +37,10 @@ class Module:
     training = True  # a class default, so a subclass need not call super().__init__(); train()/eval() set it
     buffer_names: tuple[str, ...] = ()  # attributes holding state that is saved but not trained (float lists)
     _name = ''  # dotted path in the model; label_parameters() sets it
+    _samples = Samples()  # the calls of the model this module is part of; label_parameters() gives each its own
+    # True where __call__ itself starts a sample when called on its own (Neuron: a wrapper per neuron call would
+    # cost 10% of a training step); otherwise __call__ is wrapped to do it
+    counts_its_own_calls = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Name each model when it is complete: after the outermost ``__init__`` returns, every parameter and
@@ -43,14 +49,39 @@ class Module:
         init = cls.__dict__.get('__init__')
         if init is not None:
             cls.__init__ = _named_when_built(init)  # type: ignore[method-assign]
+        call = cls.__dict__.get('__call__')
+        if call is not None and not cls.__dict__.get('counts_its_own_calls', False):
+            cls.__call__ = _one_sample_per_call(call)  # type: ignore[method-assign]
 
     def __call__(self, x: Any) -> Any:
         raise NotImplementedError(f'{type(self).__name__} needs a __call__(self, x) method: what it computes')
 
     def batch(self, samples: Sequence[Any]) -> list[Any]:
         """The outputs for a list of samples. One call per sample, except in layers that need the whole batch
-        at once (BatchNorm in training mode), which is why a training loop with BatchNorm calls this."""
-        return [self(x) for x in batch_of(samples)]
+        at once (BatchNorm in training mode), which is why a training loop with BatchNorm calls this. The
+        nodes made for sample i are labelled ``...[i]`` (``layers.1.neurons.0.z[3]``)."""
+        samples = batch_of(samples)
+        with self._one_call() as calls:
+            outputs = []
+            for i, x in enumerate(samples):
+                calls.at(i, len(samples))
+                outputs.append(self(x))
+            return outputs
+
+    @contextlib.contextmanager
+    def _one_call(self) -> Iterator[Samples]:
+        """Inside, the model's calls (and batch() calls of its parts) belong to one call of the model: a
+        batch() starts one unless it runs inside a call already (a Sequential's layers, each in turn)."""
+        calls = self._samples
+        if not calls.depth:
+            calls.new_call()
+        calls.depth += 1
+        try:
+            yield calls
+        finally:
+            calls.depth -= 1
+            if not calls.depth:
+                calls.suffix = ''  # what is made after the batch is not its last sample's
 
     # ------------------------------------------------------------ structure
 
@@ -131,6 +162,24 @@ class Module:
         rows = [(name, named[name].described(), len(named[name].parameters())) for name in children]
         return [(type(self).__name__, f'{len(children)} modules', len(self.parameters())), *rows]
 
+    def __repr__(self) -> str:
+        """PyTorch's way: the class, then each module it holds by its name, indented::
+
+            Net(
+              (body): MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]
+              (head): Linear(1, 1)
+            )
+
+        Classes with a repr of their own (micrograd's ``MLP of [...]``, ``Linear(2, 16)``) keep it."""
+        children = [(name, item) for name, item in walk(self, descend=False) if isinstance(item, Module)]
+        own = len([item for _, item in walk(self, descend=False) if isinstance(item, Value)])
+        extra = f'{own} parameter{"s" if own != 1 else ""}' if own else ''
+        if not children:
+            return f'{type(self).__name__}({extra})'
+        lines = [f'  ({name}): {indented(repr(child))}' for name, child in children]
+        lines += [f'  {extra}'] if extra else []
+        return f'{type(self).__name__}(\n' + '\n'.join(lines) + '\n)'
+
     def described(self) -> str:
         """This module in a few words, for summary(): its repr, made one line and cut short."""
         return saving.shortened(' '.join(repr(self).split()), 80)
@@ -151,8 +200,10 @@ class Module:
     def label_parameters(self) -> None:
         """Name everything after its dotted path in this model: each parameter's ``label``, and the labels of
         the nodes each layer makes (``layers.1.neurons.3.z``). Runs by itself when a model is built."""
+        samples = Samples()  # one count of calls for the whole model: a call of the model is one sample
         for name, module in self.named_modules():
             module._named(name)
+            module._samples = samples
         for name, p in self.named_parameters():
             p.label = name
 
@@ -170,8 +221,10 @@ class Module:
         return labels
 
     def _labelled(self, kind: str, nodes: list[Value]) -> list[Value]:
-        for node, label in zip(nodes, self._node_labels(kind, len(nodes))):
-            node.label = label
+        """``nodes`` labelled ``<path>.<kind>.<j>`` for the sample being computed (see nn.samples)."""
+        label = self._samples.label
+        for node, base in zip(nodes, self._node_labels(kind, len(nodes))):
+            node.label = label(base)
         return nodes
 
     # ------------------------------------------------------------ state
@@ -293,6 +346,22 @@ def _after_forward(module: Module, args: tuple[Any, ...], output: Any) -> Any:
         if replaced is not None:
             output = replaced
     return output
+
+
+def _one_sample_per_call(call: Callable[..., Any]) -> Callable[..., Any]:
+    """``call`` counting as one sample of its model when it is not part of a running call of that model."""
+    @functools.wraps(call)
+    def __call__(self: Module, *args: Any, **kwargs: Any) -> Any:
+        calls = self._samples
+        if calls.depth:  # a part of the model, called by the model (or by batch())
+            return call(self, *args, **kwargs)
+        calls.new_call()
+        calls.depth = 1
+        try:
+            return call(self, *args, **kwargs)
+        finally:
+            calls.depth = 0
+    return __call__
 
 
 def dotted(prefix: str, name: str) -> str:

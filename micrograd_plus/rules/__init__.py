@@ -68,6 +68,8 @@ from .form import (
 from .text import (
     ATOM,
     LOOSE,
+    NO_BIAS,
+    NUMBER,
     POWER,
     PRODUCT,
     STRENGTH,
@@ -75,18 +77,20 @@ from .text import (
     UNARY,
     Text,
     binary,
+    folded_binary,
     forward_text,
     function_name,
+    joined,
     math_text,
     unary_functions,
     wrap,
 )
 
 __all__ = [
-    'ATOM', 'LOOSE', 'MAX_RULE', 'POWER', 'PRODUCT', 'STRENGTH', 'SUM', 'UNARY', 'Add', 'Bin', 'BoolOp', 'Call',
-    'Compare', 'Expr', 'G', 'Group', 'IfExp', 'Num', 'Ref', 'Rule', 'RuleError', 'Step', 'Text', 'Unary', 'When',
-    'ZeroIf', 'binary', 'check_op', 'children', 'contribution', 'evaluate', 'float_code', 'float_functions',
-    'float_statements', 'fold', 'fold_steps', 'forward_text', 'forward_tree', 'function_name', 'groups', 'math_text',
-    'names_env', 'names_used', 'negated', 'parse', 'rule_of', 'source_text', 'substitute', 'term', 'unary_functions',
-    'updates', 'value_code', 'vjp_lines', 'walk', 'wrap'
+    'ATOM', 'LOOSE', 'MAX_RULE', 'NO_BIAS', 'NUMBER', 'POWER', 'PRODUCT', 'STRENGTH', 'SUM', 'UNARY', 'Add',
+    'Bin', 'BoolOp', 'Call', 'Compare', 'Expr', 'G', 'Group', 'IfExp', 'Num', 'Ref', 'Rule', 'RuleError', 'Step',
+    'Text', 'Unary', 'When', 'ZeroIf', 'binary', 'check_op', 'children', 'contribution', 'evaluate', 'float_code',
+    'float_functions', 'float_statements', 'fold', 'fold_steps', 'folded_binary', 'forward_text', 'forward_tree',
+    'function_name', 'groups', 'joined', 'math_text', 'names_env', 'names_used', 'negated', 'parse', 'rule_of',
+    'source_text', 'substitute', 'term', 'unary_functions', 'updates', 'value_code', 'vjp_lines', 'walk', 'wrap'
 ]

@@ -22,11 +22,12 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from .. import checks, engine, rules
+from .. import checks, engine, ops, rules
 from ..engine import Value, topological_order
 from ..nn.conv import split_place
+from ..nn.samples import name_samples
 from ..ops import format_constant
-from ..rules import ATOM, LOOSE, POWER, PRODUCT, SUM, UNARY, Text, wrap
+from ..rules import ATOM, LOOSE, NO_BIAS, POWER, PRODUCT, SUM, UNARY, Text, joined, wrap
 from .record import LAST_BACKWARD
 
 MAX_NAME = 40        # longer expression names become v<index in topological order>
@@ -35,7 +36,8 @@ SHOWN_PER_GROUP = 5  # the largest terms of a group that are written out
 
 _IDENTIFIER = re.compile(r'[A-Za-z_]\w*')
 _MADE_UP = re.compile(r'\bv\d+\b')
-_DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.\w+)*')
+_NUMBER = re.compile(r'\d+(?:\.\d*)?(?:e[-+]?\d+)?|inf|nan')
+_DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.\w+)*(?:\[\d+\])?')  # and nn's sample: layers.1.neurons.0.z[3]
 
 
 
@@ -104,6 +106,11 @@ def _expression(node: Value, operands: list[Text], spaced: bool) -> Text:
     return rules.forward_text(rules.rule_of(row), operands, node.constants(), spaced)
 
 
+def _is_zero(node: Value) -> bool:
+    """The constant 0 (an unlabelled leaf): sum()'s start, or the bias of a neuron without one."""
+    return not node._prev and not node.label and node.data == 0.0
+
+
 def _op_text(op: str) -> str:
     return 'relu' if op == 'ReLU' else (op or 'op')
 
@@ -119,13 +126,18 @@ class Explainer:
             raise TypeError(f'Explainer(root) takes the output Value whose graph to explain, got {checks.shown(root)}')
         self.root = root
         everything = topological_order(root)
+        # which sample of a model's several each node was made for: its label reads [i] from here on
+        self.sample: dict[Value, int] = {node: i for node in everything
+                                         if (i := samples_in.get(id(node))) is not None} \
+            if (samples_in := name_samples(everything)) else {}
         self.consumers: dict[Value, list[tuple[Value, int]]] = {node: [] for node in everything}
         for node in everything:
             for position, parent in enumerate(node._prev):
                 self.consumers[parent].append((node, position))
         self.order = everything
         self.index = {node: k for k, node in enumerate(self.order)}
-        self._names: dict[Value, Text] = {}
+        self._names: dict[Value, Text] = {}  # how the nodes that use a node name it
+        self._own: dict[Value, Text] = {}  # its own name where it differs: 0 + x (sum()'s start) is x to its users
         self._made_up: dict[str, Value] = {}  # v12-style names of unlabelled nodes with long formulas
         for node in self.order:  # inputs come first, so their names are ready
             self._names[node] = self._name_of(node)
@@ -136,22 +148,39 @@ class Explainer:
         if node.label:
             return node.label, _label_binding(node.label)
         if not node._prev:  # an unlabelled leaf is a constant as far as the reader can tell
-            return _number(node.data)
-        text, binding = _expression(node, [self._names[p] for p in node._prev], spaced=False)
+            return ('0', ATOM) if _is_zero(node) else _number(node.data)
+        operands = self._operands(node, [self._names[p] for p in node._prev])
+        zeros = [_is_zero(p) for p in node._prev]
+        if getattr(type(node), 'rule', None) is ops.ADD and any(zeros) and not all(zeros):
+            # sum() starts at 0: the node is 0 + x, and x to whoever adds to it (no '0.0 + ' in every name after)
+            self._own[node] = _expression(node, operands, spaced=False)
+            return next(text for p, text in zip(node._prev, operands) if not _is_zero(p))
+        text, binding = _expression(node, operands, spaced=False)
         if len(text) > MAX_NAME:
             made_up = f'v{self.index[node]}'
             self._made_up[made_up] = node
             return made_up, ATOM
         return text, binding
 
+    def _operands(self, node: Value, texts: list[Text], nought: bool = False) -> list[Text]:
+        """The operands as written: an n-ary node's first (a dot's bias) left out when it is the constant 0 (a
+        neuron without bias), or, with ``nought``, when its number is 0 (the numbers line: b is 0 yet)."""
+        row = getattr(type(node), 'rule', None)
+        first = node._prev[0] if node._prev else None
+        if row is None or not row.repeat or first is None or len(texts) < 3:
+            return texts
+        if _is_zero(first) or (nought and first.data == 0.0):
+            return [NO_BIAS, *texts[1:]]
+        return texts
+
     def defined(self, text: str) -> str:
         """``text`` and a line for each made-up name in it (v12): its formula, in names that are in turn
         defined by their numbers, so that no name is left undefined."""
         lines = [checks.text('defined(text)', text)]
-        first = self._made_up_in(text)
+        first = [name for name in self._made_up_in(text) if not text.startswith(f'{name} = ')]  # defined right there
         for name in first:
             node = self._made_up[name]
-            formula = _expression(node, [self._names[p] for p in node._prev], spaced=False)[0]
+            formula = _expression(node, self._operands(node, [self._names[p] for p in node._prev]), spaced=False)[0]
             lines.append(f'where {name} = {formula} = {format_number(node.data)}')
         mentioned = set(first)
         for name in self._made_up_in('\n'.join(lines[1:])):
@@ -160,6 +189,10 @@ class Explainer:
         if len(lines) > 1:
             lines.append('(v<n>: the n-th node of the graph, which has no label; set its .label to name it)')
         return '\n'.join(lines)
+
+    def is_made_up(self, name: str) -> bool:
+        """Whether ``name`` is a v<n> this explainer made up for an unlabelled node with a long formula."""
+        return checks.text('is_made_up(name)', name) in self._made_up
 
     def _made_up_in(self, text: str) -> list[str]:
         return sorted({name for name in _MADE_UP.findall(text) if name in self._made_up}, key=lambda n: int(n[1:]))
@@ -179,14 +212,14 @@ class Explainer:
         return self._name(self._node('name(node)', node))
 
     def _name(self, node: Value) -> str:
-        return self._names[node][0]
+        return self._own.get(node, self._names[node])[0]
 
     def d(self, node: Value) -> str:
         """dL/dx1 or dL/d(x1*w1): the partial derivative of the output with respect to ``node``."""
         return self._d(self._node('d(node)', node))
 
     def _d(self, node: Value) -> str:
-        text = self._names[node][0]
+        text = self._name(node)
         return f'dL/d{text}' if _IDENTIFIER.fullmatch(text) and text not in self._made_up else f'dL/d({text})'
 
     # ------------------------------------------------------------ forward
@@ -199,8 +232,9 @@ class Explainer:
         # each input is one node: keep it in one piece, (x1*w1 + x2*w2) + b, to match the numbers after it
         grouped = [(text, binding - 0.5 if binding < ATOM and binding == int(binding) else binding)
                    for text, binding in (self._names[p] for p in node._prev)]
-        symbols = _expression(node, grouped, spaced=False)[0]
-        numbers = _expression(node, [_number(p.data) for p in node._prev], spaced=True)[0]
+        symbols = _expression(node, self._operands(node, grouped), spaced=False)[0]
+        numbers = _expression(node, self._operands(node, [('0', ATOM) if _is_zero(p) else _number(p.data)
+                                                          for p in node._prev], nought=True), spaced=True)[0]
         steps = [name] + ([symbols] if symbols != name else []) + [numbers, value]
         return ' = '.join(steps)
 
@@ -212,8 +246,10 @@ class Explainer:
     def backward(self, node: Value) -> str:
         """``dL/dx1 = dL/d(x1*w1) * w1 = 0.5 * -3.0 = -1.5``: the chain-rule sum over the node's consumers.
 
-        A sum of more than MAX_TERMS terms is grouped by what used the node (the same layer node in every
-        sample of a batch is one group), each group showing its largest terms and what the rest add up to.
+        A parameter used by several samples of a model (``layers.0.neurons.0.z[0]``, ``...z[1]``) lists its
+        terms sample by sample. Otherwise a sum of more than MAX_TERMS terms is grouped by what used the node,
+        each group showing its largest terms and what the rest add up to. The last number is the sum: where
+        the grad reads otherwise (accumulated over backward() calls), a note says so.
         """
         self._node('backward(node)', node)
         if not self.backward_has_run():
@@ -226,30 +262,64 @@ class Explainer:
         total = 0.0
         for term in terms:
             total += term.product
-        # two nodes of one name (a layer's node in every sample) would read as one: group them by name
         users = {consumer for consumer, _ in self.consumers[node]}
-        repeated = len({self._d(consumer) for consumer in users}) < len(users)
-        lines = self._sum(node, terms) if len(terms) <= MAX_TERMS and not repeated else self._grouped_sum(node, terms)
+        if len({self.sample[user] for user in users if user in self.sample}) > 1:
+            lines = self._by_sample(node, terms, total)
+        else:  # two nodes of one name would read as one: group them by name
+            repeated = len({self._d(consumer) for consumer in users}) < len(users)
+            lines = self._sum(node, terms, total) if len(terms) <= MAX_TERMS and not repeated else \
+                self._grouped_sum(node, terms, total)
         if not math.isclose(total, node.grad, rel_tol=1e-9, abs_tol=1e-12) and not (
                 math.isnan(total) and math.isnan(node.grad)):
             name = self._name(node)
             whose = f'{name}.grad' if name.isidentifier() and name not in self._made_up else 'its grad'
-            lines.append(f'note: {whose} reads {format_number(node.grad)}, not the sum {format_number(total)}: a '
+            lines.append(f'note: {whose} reads {format_number(node.grad)}, not this sum {format_number(total)}: a '
                          "leaf's grad adds up over backward() calls until you zero it (or it was changed by hand)")
         return '\n'.join(lines)
 
-    def _sum(self, node: Value, terms: list[Term]) -> list[str]:
-        """The chain rule written out: symbols, numbers, products, total."""
+    def _sum(self, node: Value, terms: list[Term], total: float) -> list[str]:
+        """The chain rule written out: symbols, numbers, products, their sum (what this backward() added)."""
         symbols = ' + '.join(f'{term.upstream_name} * {term.local_text}' for term in terms)
-        numbers = ' + '.join(f'{format_number(term.upstream)} * {format_number(term.local)}' for term in terms)
+        numbers = joined([f'{format_number(term.upstream)} * {format_number(term.local)}' for term in terms])
         if len(terms) == 1:
-            return [f'{self._d(node)} = {symbols} = {numbers} = {format_number(node.grad)}']
+            return [f'{self._d(node)} = {symbols} = {numbers} = {format_number(total)}']
         indent = ' ' * len(self._d(node))
-        products = ' + '.join(format_number(term.product) for term in terms)
+        products = joined([format_number(term.product) for term in terms])
         return [f'{self._d(node)} = {symbols}', f'{indent} = {numbers}', f'{indent} = {products}',
-                f'{indent} = {format_number(node.grad)}']
+                f'{indent} = {format_number(total)}']
 
-    def _grouped_sum(self, node: Value, terms: list[Term]) -> list[str]:
+    def _by_sample(self, node: Value, terms: list[Term], total: float) -> list[str]:
+        """A parameter used by every sample of a batch: its terms sample by sample (sample 0 first), then
+        its other uses (a penalty) grouped by what used them; many samples show their largest terms."""
+        by_sample: dict[int, list[Term]] = {}
+        others: list[Term] = []
+        for term in terms:
+            i = self.sample.get(term.consumer)
+            if i is None:
+                others.append(term)
+            else:
+                by_sample.setdefault(i, []).append(term)
+        extra = f' and {len(others)} other use{"s" if len(others) > 1 else ""}' if others else ''
+        lines = [f'{self._d(node)} = the sum of its chain-rule terms over {len(by_sample)} samples{extra}:']
+        shown = sorted(by_sample)
+        if len(shown) > MAX_TERMS:  # the largest contributions, in sample order
+            shown = sorted(sorted(shown, key=lambda i: -abs(sum(t.product for t in by_sample[i])))[:SHOWN_PER_GROUP])
+        for i in shown:
+            for term in by_sample[i]:
+                lines.append(f'  sample {i}: {term.upstream_name} * {term.local_text} = {format_number(term.upstream)}'
+                             f' * {format_number(term.local)} = {format_number(term.product)}')
+        rest = [term for i in by_sample if i not in shown for term in by_sample[i]]
+        if rest:
+            rest_total = 0.0
+            for term in rest:
+                rest_total += term.product
+            lines.append(f'  the other {len(by_sample) - len(shown)} samples add up to {format_number(rest_total)}')
+        if others:
+            lines += self._grouped_sum(node, others, total)[1:-1]
+        lines.append(f'  = {format_number(total)}')
+        return lines
+
+    def _grouped_sum(self, node: Value, terms: list[Term], total: float) -> list[str]:
         groups: dict[str, list[Term]] = {}
         for term in terms:  # a layer's node at every position or time step is one group: layers.0.z.2[i,j]
             groups.setdefault(_placeless(term.group), []).append(term)
@@ -276,7 +346,7 @@ class Explainer:
                 for term in rest:
                     rest_total += term.product
                 lines.append(f'    the other {len(rest)} add up to {format_number(rest_total)}')
-        lines.append(f'  = {format_number(node.grad)}')
+        lines.append(f'  = {format_number(total)}')
         return lines
 
     def _placed_group(self, group: str, members: list[Term], places: list[str]) -> list[str]:
@@ -349,7 +419,7 @@ class Explainer:
         names['out'], numbers['out'] = self._names[consumer], consumer.data
         for name, value in zip(rule.constants, consumer.constants()):
             names[name], numbers[name] = (format_constant(value), ATOM), value
-        return wrap(rules.math_text(grads[position], names, numbers), PRODUCT)
+        return wrap(rules.math_text(grads[position], names, numbers, folded=True), PRODUCT)
 
 
 def _placeless(label: str) -> str:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import ctypes
+import html
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -193,6 +195,19 @@ def _ends_with_its_caller() -> Callable[[], None] | None:
     return in_the_child
 
 
+def fit_to_width(svg: str) -> str:
+    """An SVG that a notebook cell shows whole: as wide as the cell at most (never wider than its own size),
+    its height following from its viewBox, instead of a 3,000-point drawing cut off at the cell's edge."""
+    tag = re.search(r'<svg\b[^>]*>', svg)
+    width = re.search(r'\swidth="([^"]+)"', tag.group()) if tag else None
+    if tag is None or width is None or 'viewBox=' not in tag.group():
+        return svg
+    fitted = re.sub(r'\s(?:width|height)="[^"]*"', '', tag.group())
+    fitted = fitted.replace('<svg', f'<svg width="100%" style="max-width: {html.escape(width.group(1))}; '
+                                   'height: auto"', 1)
+    return svg[:tag.start()] + fitted + svg[tag.end():]
+
+
 class Digraph(graphviz.Digraph):
     """graphviz.Digraph whose pictures come from :func:`render_source`: graphviz-pure, or ``dot``.
 
@@ -201,8 +216,12 @@ class Digraph(graphviz.Digraph):
     """
 
     def _repr_svg_(self) -> str:
-        """For front ends that ask for SVG directly rather than a mime bundle."""
-        return typing.cast(str, self.pipe(format='svg', encoding='utf-8'))
+        """For front ends that ask for SVG directly rather than a mime bundle: scaled to the cell's width."""
+        return fit_to_width(typing.cast(str, self.pipe(format='svg', encoding='utf-8')))
+
+    def _repr_image_svg_xml(self) -> str:
+        """The notebook's picture (graphviz's mime bundle asks for it): scaled to the cell's width."""
+        return self._repr_svg_()
 
     def pipe(self, format: str | None = None, renderer: str | None = None, formatter: str | None = None,
              neato_no_op: bool | int | None = None, quiet: bool = False, *, engine: str | None = None,

@@ -48,6 +48,7 @@ def text_view(root: Any, *, show_grad: bool = True, number_format: NumberFormat 
         max_rows = checks.count('text_view(max_rows=...)', max_rows, at_most=None)
     fmt: Callable[[float], str] = number_formatter(number_format)
     tee, last, bar, blank = _BRANCHES[ascii]
+    trace(root)  # numbers the samples a model computed in this graph: layers.1.neurons.0.z[3]
     numbers: dict[int, int] = {}
     rows: list[tuple[str, str, str, str, str]] = []
     stack: list[tuple[Any, str, str]] = [(root, '', '')]  # node, its line's lead, its inputs' lead

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import checks, rules
+from ..nn.samples import name_samples
 
 __all__ = ['check_node', 'check_nodes', 'constant_name', 'input_names', 'neighbourhood', 'node_id', 'nodes_around',
            'op_id', 'trace']
@@ -63,7 +64,8 @@ def trace(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
 
     Lists, not sets, so the order is deterministic: nodes inputs-before-results with ``root`` last,
     inputs visited in argument order; edges grouped by result, in argument order. An op that uses
-    one input twice (``a*a``) gives two edges. Iterative, so a 1,000,000-node chain is fine.
+    one input twice (``a*a``) gives two edges. Iterative, so a 1,000,000-node chain is fine. The samples
+    a model computed in this graph are numbered in their labels (``nn.samples.name_samples``).
     """
     check_node('trace(root)', root)
     nodes: list[Any] = []
@@ -82,6 +84,7 @@ def trace(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
             if id(parent) not in seen:
                 stack.append((parent, False))
     edges = [(parent, node) for node in nodes for parent in node._prev]
+    name_samples(nodes)  # what a model made for sample i of several reads [i] in every picture
     return nodes, edges
 
 
