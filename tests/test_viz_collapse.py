@@ -48,3 +48,12 @@ def test_a_twelve_step_rnn_draws_rolled_up():
 def test_collapsed_refuses_what_is_not_a_node():
     with pytest.raises(TypeError, match='takes a Value'):
         collapsed(3.0)
+
+
+def test_a_graph_too_large_to_draw_points_a_conv_or_rnn_to_collapsed():
+    from micrograd_plus.viz.graph import GraphTooLargeError
+    rnn = nn.RNN(4, 32, rng=0)
+    _, h = rnn([[0.1 * t, -0.2, 0.3, 0.0] for t in range(12)])
+    loss = sum(v * v for v in h)
+    with pytest.raises(GraphTooLargeError, match=r'collapsed\(root\) draws each once'):
+        draw_dot(loss)

@@ -521,7 +521,9 @@ def _too_large_message(count: int, limit: int, partial: bool) -> str:
     return (f'{what} has {count:,} nodes, more than max_nodes={limit:,}: a drawing that big is unreadable and '
             f'slow to lay out (one training step of an MLP is ~70,000 nodes). Draw part of it instead: '
             f'draw_dot(root, around=node, steps=2) shows the nodes within 2 steps of one node; or a smaller '
-            f'model or batch; or text_view(node) for a text listing. To draw it all anyway, pass '
+            f'model or batch; or text_view(node) for a text listing; for a conv or RNN, whose shared weights repeat '
+            f'the same nodes at every position or time step, collapsed(root) draws each once with "x N". '
+            f'To draw it all anyway, pass '
             f'max_nodes={count} (or None).')
 
 
