@@ -1173,3 +1173,11 @@ def test_a_users_model_is_one_sample_per_call_however_it_calls_its_parts():
     trace(total)
     assert [p.label for p in outs[1]._prev] == ['body.neurons.0.z[1]'] * 2
     assert [p.label for p in outs[0]._prev] == ['body.neurons.0.z[0]'] * 2
+
+
+def test_a_layers_outputs_called_on_their_own_are_one_sample_not_one_per_neuron():
+    from micrograd_plus.viz import trace
+    model = MLP(2, [3, 1], rng=0)
+    total = sum(model.layers[0].outputs([1.0, 2.0]))
+    labels = sorted(str(node.label) for node in trace(total)[0] if '.z' in str(node.label))
+    assert labels == ['layers.0.neurons.0.z', 'layers.0.neurons.1.z', 'layers.0.neurons.2.z']  # not z[0], z[1], z[2]

@@ -109,9 +109,12 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def outputs(self, x: Any) -> list[Value]:
-        """Every neuron's output as a list, even for one neuron."""
+        """Every neuron's output as a list, even for one neuron: one sample of the model when called on its own."""
         x = as_values(x)
-        return [n(x) for n in self.neurons]
+        if self._samples.depth:  # inside a call of the model (its __call__ or batch()): that call's sample
+            return [n(x) for n in self.neurons]
+        with self._one_call():  # called directly: its neurons are one sample, not one each
+            return [n(x) for n in self.neurons]
 
     def __call__(self, x: Any) -> Value | list[Value]:
         out = self.outputs(x)
