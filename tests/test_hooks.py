@@ -232,3 +232,16 @@ def test_forward_hooks_match_pytorch_on_the_converted_model():
 def test_register_forward_hook_needs_a_function():
     with pytest.raises(TypeError, match=r'register_forward_hook\(hook\).* must be a function, got str'):
         Linear(2, 2).register_forward_hook('print')
+
+
+def test_a_model_that_had_forward_hooks_pickles_as_its_own_class_without_them():
+    import pickle
+
+    from micrograd_plus import nn
+    model = nn.MLP(2, [2, 1], rng=0)
+    model.register_forward_hook(lambda module, inputs, output: None).remove()
+    again = pickle.loads(pickle.dumps(model))  # PicklingError before: the hooked class shares MLP's name
+    assert type(again) is nn.MLP and again([1.0, 2.0]).data == model([1.0, 2.0]).data
+    model.register_forward_hook(lambda module, inputs, output: None)
+    again = pickle.loads(pickle.dumps(model))
+    assert type(again) is nn.MLP and '_forward_hooks' not in vars(again)  # hooks are this session's functions

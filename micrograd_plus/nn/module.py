@@ -334,10 +334,23 @@ def _runs_forward_hooks(cls: type[Module]) -> type[Module]:
                 self.__dict__['_in_batch'] = False
             return _after_forward(self, (samples,), outputs)  # type: ignore[no-any-return]
 
+        def __reduce_ex__(self: Module, protocol: Any) -> Any:
+            """Pickled (and copied) as the class it was made from, without its hooks: pickle finds a class by
+            name, and this one shares its name; a hook is a function of this session, like a node's hooks."""
+            state = {k: v for k, v in vars(self).items() if k not in ('_forward_hooks', '_in_batch')}
+            return _rebuilt, (cls, state)
+
         _HOOKED[cls] = type(cls.__name__, (cls,), {
-            '__call__': __call__, 'batch': batch, '_calls_forward_hooks': True, '__module__': cls.__module__,
-            '__qualname__': cls.__qualname__, '__doc__': cls.__doc__})
+            '__call__': __call__, 'batch': batch, '__reduce_ex__': __reduce_ex__, '_calls_forward_hooks': True,
+            '__module__': cls.__module__, '__qualname__': cls.__qualname__, '__doc__': cls.__doc__})
     return _HOOKED[cls]
+
+
+def _rebuilt(cls: type[Module], state: dict[str, Any]) -> Module:
+    """A module of class ``cls`` with attributes ``state``: how a module that had hooks is unpickled."""
+    module = cls.__new__(cls)
+    module.__dict__.update(state)
+    return module
 
 
 def _after_forward(module: Module, args: tuple[Any, ...], output: Any) -> Any:
