@@ -65,10 +65,9 @@ def draw_network(model: Any, x: Sequence[Any] | None = None, *, edges: str = 'we
       fills it, red for positive and blue for negative.
     - ``max_edges``: a layer with more weights than this shows each neuron's strongest (by |weight|, or
       |grad|) ``max_edges // neurons`` incoming weights (at least 1), and the picture says how many it hid
-      (None: every weight).
+      (None: every weight). This also bounds Graphviz's layout time, which grows with the edges (40,000
+      take minutes).
     - ``max_neurons``: refuse bigger models (None: no limit), whose every weight would be a grey blur.
-    - ``max_edges``: refuse models with more weights than this (None: no limit): Graphviz's layout time grows
-      with the edges (40,000 take minutes).
     - ``graph_attr``: Graphviz graph attributes that win over these (e.g. ``{'dpi': '150'}`` for a PNG).
     """
     columns = dense_columns(model)
